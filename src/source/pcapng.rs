@@ -1,0 +1,318 @@
+//! pcapng: a sequence of blocks. A Section Header Block sets the byte order and starts a new set
+//! of interfaces; Interface Description Blocks give each interface its link type, snap length
+//! and time resolution; Enhanced, Simple and (obsolete) Packet Blocks carry packets. Other blocks
+//! (name resolution, statistics, secrets, custom) are skipped.
+
+use super::chunk::Chunked;
+use super::{Damage, DamageKind, HeaderError, LinkType, MAX_RECORD, Packet, read_u16, read_u32};
+use crate::timestamp::Timestamp;
+use std::io::Read;
+
+pub const SHB_TYPE: u32 = 0x0A0D_0D0A;
+const IDB_TYPE: u32 = 1;
+const PB_TYPE: u32 = 2;
+const SPB_TYPE: u32 = 3;
+const EPB_TYPE: u32 = 6;
+const BYTE_ORDER_MAGIC: u32 = 0x1A2B_3C4D;
+const OPT_END: u16 = 0;
+const OPT_IF_TSRESOL: u16 = 9;
+const OPT_IF_TSOFFSET: u16 = 14;
+/// Type, length, and trailing length.
+const BLOCK_OVERHEAD: usize = 12;
+/// Interfaces per section. A real capture has a handful; the bound keeps a hostile file from
+/// growing the table without limit.
+const MAX_INTERFACES: usize = 65_536;
+
+#[derive(Clone, Copy, Debug)]
+struct Interface {
+    link_type: LinkType,
+    snaplen: u32,
+    resolution: Resolution,
+    offset_secs: i64,
+}
+
+/// Timestamp units per second, from `if_tsresol`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Resolution {
+    /// 10^-n seconds.
+    Decimal(u8),
+    /// 2^-n seconds.
+    Binary(u8),
+}
+
+impl Resolution {
+    fn from_option(value: u8) -> Resolution {
+        if value & 0x80 == 0 {
+            Resolution::Decimal(value)
+        } else {
+            Resolution::Binary(value & 0x7f)
+        }
+    }
+
+    fn digits(self) -> u8 {
+        match self {
+            Resolution::Decimal(n) => n.min(9),
+            // 2^-n needs ceil(n · log10 2) decimal digits.
+            Resolution::Binary(n) => ((u32::from(n) * 30_103).div_ceil(100_000) as u8).min(9),
+        }
+    }
+
+    fn to_nanos(self, units: u64, offset_secs: i64) -> i64 {
+        let units = i128::from(units);
+        let nanos = match self {
+            Resolution::Decimal(n) if n <= 9 => units * 10i128.pow(9 - u32::from(n)),
+            Resolution::Decimal(n) => units / 10i128.pow(u32::from(n.min(38)) - 9),
+            Resolution::Binary(n) => (units * 1_000_000_000) >> n.min(127),
+        };
+        let nanos = nanos + i128::from(offset_secs) * 1_000_000_000;
+        nanos.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+    }
+}
+
+pub struct PcapNgReader<R> {
+    chunked: Chunked<R>,
+    big_endian: bool,
+    interfaces: Vec<Interface>,
+    link_types: Vec<LinkType>,
+    digits: u8,
+    pending: usize,
+    number: u64,
+    invalid: u64,
+}
+
+impl<R: Read> PcapNgReader<R> {
+    pub fn new(chunked: Chunked<R>) -> Result<Self, HeaderError> {
+        let mut reader = PcapNgReader {
+            chunked,
+            big_endian: false,
+            interfaces: Vec::new(),
+            link_types: Vec::new(),
+            digits: 0,
+            pending: 0,
+            number: 0,
+            invalid: 0,
+        };
+        // The first block must be a readable section header; otherwise this is not pcapng.
+        let have = reader
+            .chunked
+            .fill(BLOCK_OVERHEAD)
+            .map_err(HeaderError::Io)?;
+        if have < BLOCK_OVERHEAD {
+            return Err(HeaderError::Invalid(
+                "the file ends inside the first pcapng block header".into(),
+            ));
+        }
+        if reader.byte_order().is_none() {
+            return Err(HeaderError::Invalid(
+                "pcapng section header without the byte-order magic 1a2b3c4d".into(),
+            ));
+        }
+        Ok(reader)
+    }
+
+    pub fn link_types(&self) -> &[LinkType] {
+        &self.link_types
+    }
+
+    pub fn precision_digits(&self) -> u8 {
+        self.digits
+    }
+
+    pub fn invalid_records(&self) -> u64 {
+        self.invalid
+    }
+
+    pub fn chunked_mut(&mut self) -> &mut Chunked<R> {
+        &mut self.chunked
+    }
+
+    /// Byte order of the section header at the start of the available bytes (at least 12).
+    fn byte_order(&self) -> Option<bool> {
+        let head = self.chunked.available();
+        match read_u32(head, 8, false) {
+            BYTE_ORDER_MAGIC => Some(false),
+            m if m.swap_bytes() == BYTE_ORDER_MAGIC => Some(true),
+            _ => None,
+        }
+    }
+
+    pub fn next_packet(&mut self) -> Result<Option<Packet<'_>>, Damage> {
+        self.chunked.consume(self.pending);
+        self.pending = 0;
+        loop {
+            let offset = self.chunked.offset();
+            let number = self.number + 1;
+            let damage = |kind, message: String| Damage {
+                kind,
+                offset,
+                packet: number,
+                message,
+            };
+            let io = |e: std::io::Error| damage(DamageKind::Io, e.to_string());
+            let have = self.chunked.fill(BLOCK_OVERHEAD).map_err(io)?;
+            if have == 0 {
+                return Ok(None);
+            }
+            if have < BLOCK_OVERHEAD {
+                return Err(damage(
+                    DamageKind::Truncated,
+                    format!("the file ends inside a block header ({have} bytes)"),
+                ));
+            }
+            let block_type = read_u32(self.chunked.available(), 0, self.big_endian);
+            if read_u32(self.chunked.available(), 0, false) == SHB_TYPE {
+                match self.byte_order() {
+                    Some(be) => self.big_endian = be,
+                    None => {
+                        return Err(damage(
+                            DamageKind::Corrupt,
+                            "section header without the byte-order magic".into(),
+                        ));
+                    }
+                }
+            }
+            let total = read_u32(self.chunked.available(), 4, self.big_endian) as usize;
+            if total < BLOCK_OVERHEAD || total % 4 != 0 || total > MAX_RECORD + 64 {
+                return Err(damage(
+                    DamageKind::Corrupt,
+                    format!("block of type {block_type:#x} has impossible length {total}"),
+                ));
+            }
+            let have = self.chunked.fill(total).map_err(io)?;
+            if have < total {
+                return Err(damage(
+                    DamageKind::Truncated,
+                    format!(
+                        "the file ends inside a block of type {block_type:#x}: {have} of {total} bytes present"
+                    ),
+                ));
+            }
+            let block = &self.chunked.available()[..total];
+            if read_u32(block, total - 4, self.big_endian) as usize != total {
+                return Err(damage(
+                    DamageKind::Corrupt,
+                    format!("block of type {block_type:#x}: trailing length differs from leading length {total}"),
+                ));
+            }
+            let body = &block[8..total - 4];
+            match block_type {
+                SHB_TYPE => {
+                    if body.len() < 16 {
+                        return Err(damage(DamageKind::Corrupt, "section header too short".into()));
+                    }
+                    self.interfaces.clear();
+                }
+                IDB_TYPE => {
+                    if body.len() < 8 {
+                        return Err(damage(
+                            DamageKind::Corrupt,
+                            "interface description too short".into(),
+                        ));
+                    }
+                    if self.interfaces.len() >= MAX_INTERFACES {
+                        return Err(damage(
+                            DamageKind::Corrupt,
+                            format!("more than {MAX_INTERFACES} interfaces in one section"),
+                        ));
+                    }
+                    let iface = parse_interface(body, self.big_endian);
+                    if !self.link_types.contains(&iface.link_type) {
+                        self.link_types.push(iface.link_type);
+                    }
+                    self.digits = self.digits.max(iface.resolution.digits());
+                    self.interfaces.push(iface);
+                }
+                EPB_TYPE | PB_TYPE | SPB_TYPE => {
+                    self.number = number;
+                    match packet_in(block_type, body, self.big_endian, &self.interfaces) {
+                        Some((start, len, iface, units, wire_len)) => {
+                            self.pending = total;
+                            let ts = iface.resolution.to_nanos(units, iface.offset_secs);
+                            return Ok(Some(Packet {
+                                ts: Timestamp::from_nanos(ts),
+                                link_type: iface.link_type,
+                                data: &self.chunked.available()[8 + start..8 + start + len],
+                                wire_len,
+                                number,
+                            }));
+                        }
+                        None => self.invalid += 1,
+                    }
+                }
+                _ => {}
+            }
+            self.chunked.consume(total);
+        }
+    }
+}
+
+fn parse_interface(body: &[u8], be: bool) -> Interface {
+    let mut iface = Interface {
+        link_type: LinkType(read_u16(body, 0, be)),
+        snaplen: read_u32(body, 4, be),
+        resolution: Resolution::Decimal(6),
+        offset_secs: 0,
+    };
+    let mut opts = &body[8..];
+    while opts.len() >= 4 {
+        let code = read_u16(opts, 0, be);
+        let len = usize::from(read_u16(opts, 2, be));
+        let padded = len.div_ceil(4) * 4;
+        if code == OPT_END || opts.len() < 4 + padded {
+            break;
+        }
+        let value = &opts[4..4 + len];
+        match (code, value) {
+            (OPT_IF_TSRESOL, [v]) => iface.resolution = Resolution::from_option(*v),
+            (OPT_IF_TSOFFSET, v) if v.len() == 8 => {
+                let raw: [u8; 8] = [v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]];
+                iface.offset_secs = if be {
+                    i64::from_be_bytes(raw)
+                } else {
+                    i64::from_le_bytes(raw)
+                };
+            }
+            _ => {}
+        }
+        opts = &opts[4 + padded..];
+    }
+    iface
+}
+
+/// Locate a packet in a packet block's body: (data start, captured length, interface,
+/// timestamp units, wire length). `None` when the block contradicts itself or names an
+/// interface that was never described.
+fn packet_in(
+    block_type: u32,
+    body: &[u8],
+    be: bool,
+    interfaces: &[Interface],
+) -> Option<(usize, usize, Interface, u64, u32)> {
+    let (start, iface_id, units, caplen, wire_len) = match block_type {
+        EPB_TYPE if body.len() >= 20 => {
+            let units = (u64::from(read_u32(body, 4, be)) << 32) | u64::from(read_u32(body, 8, be));
+            (20, read_u32(body, 0, be) as usize, units, read_u32(body, 12, be) as usize, read_u32(body, 16, be))
+        }
+        PB_TYPE if body.len() >= 20 => {
+            let units = (u64::from(read_u32(body, 4, be)) << 32) | u64::from(read_u32(body, 8, be));
+            (20, usize::from(read_u16(body, 0, be)), units, read_u32(body, 12, be) as usize, read_u32(body, 16, be))
+        }
+        SPB_TYPE if body.len() >= 4 => {
+            // A simple packet block has no captured length: it is the wire length cut to the
+            // first interface's snap length (0 = unlimited), within the block.
+            let wire_len = read_u32(body, 0, be);
+            let snap = interfaces.first().map_or(0, |i| i.snaplen);
+            let mut caplen = (body.len() - 4).min(wire_len as usize);
+            if snap > 0 {
+                caplen = caplen.min(snap as usize);
+            }
+            (4, 0, 0, caplen, wire_len)
+        }
+        _ => return None,
+    };
+    let iface = *interfaces.get(iface_id)?;
+    if start + caplen > body.len() {
+        return None;
+    }
+    Some((start, caplen, iface, units, wire_len.max(caplen as u32)))
+}
