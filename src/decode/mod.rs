@@ -1,0 +1,114 @@
+//! From link-layer bytes to the innermost IP header and its transport.
+//!
+//! `decode` peels the link layer (Ethernet with VLAN stacks, Linux cooked SLL/SLL2, BSD
+//! null/loopback, raw IP, PPP, PPPoE, MPLS), then IP, descending into tunnels a mirror port
+//! carries (GRE incl. ERSPAN II/III, VXLAN, IP-in-IP) until it reaches the innermost IP header.
+//! Everything is a borrowed view of the packet: no allocation, no copy, and every length is
+//! checked before it is used.
+
+mod ip;
+mod link;
+mod transport;
+mod tunnel;
+
+pub use transport::{TcpFlags, Transport};
+
+use crate::source::LinkType;
+use std::net::IpAddr;
+
+/// Encapsulation layers followed before giving up. Real mirror traffic has two or three
+/// (ERSPAN around VLAN around IP); the bound keeps a crafted packet of nested headers cheap.
+pub const MAX_ENCAPSULATION: usize = 8;
+
+/// The innermost IP header of a packet and what it carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decoded<'a> {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    /// IP protocol / IPv6 next header after extension headers.
+    pub protocol: u8,
+    /// The packet's IP length as sent: IPv4 total length, IPv6 40 + payload length. Taken from
+    /// the header, so it is right when the capture kept only the first bytes.
+    pub ip_len: u32,
+    pub fragment: Option<Fragment>,
+    pub transport: Transport<'a>,
+    /// Tunnel headers removed to reach this IP header.
+    pub tunnels: u8,
+}
+
+/// Fragmentation fields of a fragment's IP header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Fragment {
+    /// IPv4 identification or IPv6 fragment identification.
+    pub id: u32,
+    /// Offset of this fragment's data in bytes.
+    pub offset: u32,
+    pub more: bool,
+}
+
+impl Fragment {
+    pub fn is_first(&self) -> bool {
+        self.offset == 0
+    }
+}
+
+/// Why a packet yielded no IP header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Skip {
+    /// A frame that carries no IP (ARP, LLDP, STP, ...).
+    NotIp,
+    /// The link type is not one this tool reads.
+    UnsupportedLink,
+    /// Headers that contradict their own lengths, or are cut before the IP header ends.
+    Malformed(&'static str),
+}
+
+/// What to look at next while peeling headers.
+#[derive(Clone, Copy, Debug)]
+enum Layer<'a> {
+    Ethernet(&'a [u8]),
+    /// An ethertype-labelled payload (after VLAN tags, SLL, GRE, ...).
+    Ether(u16, &'a [u8]),
+    Ppp(&'a [u8]),
+    /// IP of either version, told apart by the first nibble.
+    Ip(&'a [u8]),
+}
+
+/// Decode a captured frame. `missing` is how many bytes of the packet the capture did not keep
+/// (wire length − captured length); it lets the IP length fall back correctly when a header's
+/// length field is zero (segmentation offload).
+pub fn decode(link: LinkType, data: &[u8], missing: u32) -> Result<Decoded<'_>, Skip> {
+    let mut layer = link::first_layer(link, data)?;
+    let mut tunnels = 0u8;
+    for _ in 0..MAX_ENCAPSULATION {
+        layer = match layer {
+            Layer::Ethernet(bytes) => link::ethernet(bytes)?,
+            Layer::Ether(ethertype, bytes) => link::by_ethertype(ethertype, bytes)?,
+            Layer::Ppp(bytes) => link::ppp(bytes)?,
+            Layer::Ip(bytes) => {
+                let packet = ip::parse(bytes, missing)?;
+                match tunnel::inner(&packet) {
+                    Some(inner) => {
+                        tunnels = tunnels.saturating_add(1);
+                        inner
+                    }
+                    None => {
+                        return Ok(Decoded {
+                            src: packet.src,
+                            dst: packet.dst,
+                            protocol: packet.protocol,
+                            ip_len: packet.ip_len,
+                            fragment: packet.fragment,
+                            transport: transport::parse(&packet),
+                            tunnels,
+                        });
+                    }
+                }
+            }
+        };
+    }
+    Err(Skip::Malformed("too many nested encapsulations"))
+}
+
+#[cfg(test)]
+mod tests;

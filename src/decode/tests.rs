@@ -1,0 +1,177 @@
+use super::*;
+use etherparse::PacketBuilder;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+fn v4_tcp(payload: &[u8], flags_syn: bool) -> Vec<u8> {
+    let mut builder = PacketBuilder::ipv4([10, 0, 0, 1], [192, 0, 2, 9], 64).tcp(40000, 443, 7, 1000);
+    if flags_syn {
+        builder = builder.syn();
+    }
+    let mut out = Vec::new();
+    builder.write(&mut out, payload).unwrap();
+    out
+}
+
+fn v6_udp(payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    PacketBuilder::ipv6([0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], [0xfe; 16], 64)
+        .udp(5353, 53)
+        .write(&mut out, payload)
+        .unwrap();
+    out
+}
+
+fn ethernet(ethertype: u16, body: &[u8]) -> Vec<u8> {
+    let mut frame = vec![0u8; 12];
+    frame.extend_from_slice(&ethertype.to_be_bytes());
+    frame.extend_from_slice(body);
+    frame
+}
+
+#[test]
+fn ethernet_vlan_stack_to_tcp() {
+    let ip = v4_tcp(b"hello", true);
+    let mut body = vec![0x00, 0x64, 0x81, 0x00, 0x00, 0xc8, 0x08, 0x00];
+    body.extend_from_slice(&ip);
+    let frame = ethernet(0x88A8, &body);
+    let d = decode(LinkType::ETHERNET, &frame, 0).unwrap();
+    assert_eq!(d.src, IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)));
+    assert_eq!(d.ip_len, ip.len() as u32);
+    assert_eq!(d.tunnels, 0);
+    match d.transport {
+        Transport::Tcp { src_port, dst_port, flags, payload, .. } => {
+            assert_eq!((src_port, dst_port, payload), (40000, 443, &b"hello"[..]));
+            assert!(flags.has(TcpFlags::SYN));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn snaplen_cut_keeps_length_from_header() {
+    let ip = v4_tcp(&[0x55; 1000], false);
+    let frame = ethernet(0x0800, &ip);
+    let cut = &frame[..80];
+    let d = decode(LinkType::ETHERNET, cut, (frame.len() - 80) as u32).unwrap();
+    assert_eq!(d.ip_len, 1040);
+    assert!(matches!(d.transport, Transport::Tcp { src_port: 40000, .. }));
+}
+
+#[test]
+fn cooked_null_raw_ppp() {
+    let ip6 = v6_udp(b"q");
+    let mut sll2 = vec![0x86, 0xdd];
+    sll2.extend_from_slice(&[0; 18]);
+    sll2.extend_from_slice(&ip6);
+    let mut sll = vec![0; 14];
+    sll.extend_from_slice(&[0x86, 0xdd]);
+    sll.extend_from_slice(&ip6);
+    let mut null_le = 30u32.to_le_bytes().to_vec();
+    null_le.extend_from_slice(&ip6);
+    let mut null_be = 24u32.to_be_bytes().to_vec();
+    null_be.extend_from_slice(&ip6);
+    let mut ppp = vec![0xff, 0x03, 0x00, 0x57];
+    ppp.extend_from_slice(&ip6);
+    for (link, frame) in [
+        (LinkType::LINUX_SLL2, &sll2),
+        (LinkType::LINUX_SLL, &sll),
+        (LinkType::NULL, &null_le),
+        (LinkType::NULL, &null_be),
+        (LinkType::RAW, &ip6),
+        (LinkType::IPV6, &ip6),
+        (LinkType::PPP, &ppp),
+    ] {
+        let d = decode(link, frame, 0).unwrap_or_else(|e| panic!("{link:?}: {e:?}"));
+        assert_eq!(d.dst, IpAddr::V6(Ipv6Addr::from([0xfe; 16])));
+        assert_eq!(d.ip_len, 40 + 8 + 1);
+        assert!(matches!(d.transport, Transport::Udp { src_port: 5353, dst_port: 53, payload: b"q" }));
+    }
+}
+
+fn outer_v4(protocol: u8, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    PacketBuilder::ipv4([198, 51, 100, 1], [198, 51, 100, 2], 64)
+        .write(&mut out, etherparse::IpNumber(protocol), payload)
+        .unwrap();
+    out
+}
+
+#[test]
+fn tunnels_reach_the_innermost_header() {
+    let inner = v4_tcp(b"x", true);
+    let inner_eth = ethernet(0x0800, &inner);
+    let mut gre = vec![0x00, 0x00, 0x08, 0x00];
+    gre.extend_from_slice(&inner);
+    let mut erspan2 = vec![0x10, 0x00, 0x88, 0xbe, 0, 0, 0, 1];
+    erspan2.extend_from_slice(&[0x10, 0x64, 0, 1, 0, 0, 0, 0]);
+    erspan2.extend_from_slice(&inner_eth);
+    let mut erspan3 = vec![0x00, 0x00, 0x22, 0xeb];
+    erspan3.extend_from_slice(&[0x20, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1]);
+    erspan3.extend_from_slice(&[0; 8]);
+    erspan3.extend_from_slice(&inner_eth);
+    let mut vxlan = Vec::new();
+    PacketBuilder::ipv4([198, 51, 100, 1], [198, 51, 100, 2], 64)
+        .udp(50000, 4789)
+        .write(&mut vxlan, &[&[0x08, 0, 0, 0, 0, 0, 42, 0][..], &inner_eth].concat())
+        .unwrap();
+    let cases = [
+        outer_v4(47, &gre),
+        outer_v4(47, &erspan2),
+        outer_v4(47, &erspan3),
+        vxlan,
+        outer_v4(4, &inner),
+        outer_v4(41, &v6_udp(b"q")),
+    ];
+    for (i, outer) in cases.iter().enumerate() {
+        let frame = ethernet(0x0800, outer);
+        let d = decode(LinkType::ETHERNET, &frame, 0).unwrap_or_else(|e| panic!("case {i}: {e:?}"));
+        assert_eq!(d.tunnels, 1, "case {i}");
+        assert_ne!(d.src, IpAddr::V4(Ipv4Addr::new(198, 51, 100, 1)), "case {i}");
+    }
+}
+
+#[test]
+fn fragments_are_marked() {
+    let mut ip = v4_tcp(&[1; 100], false);
+    // Mark as first fragment with more to come, id 0x1234.
+    ip[4] = 0x12;
+    ip[5] = 0x34;
+    ip[6] = 0x20;
+    let d = decode(LinkType::RAW, &ip, 0).unwrap();
+    assert_eq!(d.fragment, Some(Fragment { id: 0x1234, offset: 0, more: true }));
+    assert!(matches!(d.transport, Transport::Tcp { .. }));
+    ip[7] = 0x10; // offset 16 × 8 bytes
+    let d = decode(LinkType::RAW, &ip, 0).unwrap();
+    assert_eq!(d.fragment.map(|f| f.offset), Some(128));
+    assert_eq!(d.transport, Transport::Other);
+}
+
+#[test]
+fn non_ip_and_garbage() {
+    assert_eq!(decode(LinkType::ETHERNET, &ethernet(0x0806, &[0; 28]), 0), Err(Skip::NotIp));
+    assert!(matches!(decode(LinkType::ETHERNET, &[0; 5], 0), Err(Skip::Malformed(_))));
+    assert_eq!(decode(LinkType(147), &[0; 40], 0), Err(Skip::UnsupportedLink));
+    assert!(matches!(decode(LinkType::RAW, &[0x45, 0, 0], 0), Err(Skip::Malformed(_))));
+}
+
+proptest::proptest! {
+    #[test]
+    fn never_panics(data in proptest::collection::vec(proptest::num::u8::ANY, 0..200), link in 0u16..300, missing in 0u32..2000) {
+        let _ = decode(LinkType(link), &data, missing);
+    }
+
+    /// Mutating a tunnelled packet byte by byte never panics.
+    #[test]
+    fn mutated_tunnels_never_panic(pos in 0usize..120, byte in proptest::num::u8::ANY) {
+        let inner = ethernet(0x0800, &v4_tcp(b"xyz", true));
+        let mut vxlan = Vec::new();
+        PacketBuilder::ipv4([198, 51, 100, 1], [198, 51, 100, 2], 64)
+            .udp(50000, 4789)
+            .write(&mut vxlan, &[&[0x08, 0, 0, 0, 0, 0, 42, 0][..], &inner].concat())
+            .unwrap();
+        let mut frame = ethernet(0x0800, &vxlan);
+        let at = pos % frame.len();
+        frame[at] = byte;
+        let _ = decode(LinkType::ETHERNET, &frame, 0);
+    }
+}

@@ -1,0 +1,96 @@
+//! TCP, UDP and ICMP headers: just what flows and names need.
+//!
+//! Read by hand rather than with etherparse's TcpSlice: that rejects a TCP header whose options
+//! the snap length cut off, but the ports and flags in its first 14 bytes are still evidence.
+
+use super::ip::IpPacket;
+use super::link::be16;
+
+const PROTO_TCP: u8 = 6;
+const PROTO_UDP: u8 = 17;
+const PROTO_ICMP: u8 = 1;
+const PROTO_ICMPV6: u8 = 58;
+
+/// TCP flags byte (FIN = 0x01 ... CWR = 0x80).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TcpFlags(pub u8);
+
+impl TcpFlags {
+    pub const FIN: u8 = 0x01;
+    pub const SYN: u8 = 0x02;
+    pub const RST: u8 = 0x04;
+    pub const PSH: u8 = 0x08;
+    pub const ACK: u8 = 0x10;
+    pub const URG: u8 = 0x20;
+    pub const ECE: u8 = 0x40;
+    pub const CWR: u8 = 0x80;
+    /// Flag names in bit order, as reports list them.
+    pub const NAMES: [&'static str; 8] = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"];
+
+    pub fn has(self, flag: u8) -> bool {
+        self.0 & flag == flag
+    }
+}
+
+/// What the innermost IP header carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport<'a> {
+    Tcp {
+        src_port: u16,
+        dst_port: u16,
+        seq: u32,
+        ack: u32,
+        flags: TcpFlags,
+        /// Segment data as captured.
+        payload: &'a [u8],
+    },
+    Udp {
+        src_port: u16,
+        dst_port: u16,
+        payload: &'a [u8],
+    },
+    Icmp {
+        icmp_type: u8,
+        code: u8,
+    },
+    /// A non-first fragment, a transport header cut short, or another protocol.
+    Other,
+}
+
+pub(super) fn parse<'a>(packet: &IpPacket<'a>) -> Transport<'a> {
+    if packet.fragment.is_some_and(|f| !f.is_first()) {
+        return Transport::Other;
+    }
+    let data = packet.payload;
+    match packet.protocol {
+        PROTO_TCP if data.len() >= 14 => {
+            let header_len = usize::from(data[12] >> 4) * 4;
+            Transport::Tcp {
+                src_port: be16(data, 0),
+                dst_port: be16(data, 2),
+                seq: be32(data, 4),
+                ack: be32(data, 8),
+                flags: TcpFlags(data[13]),
+                payload: data.get(header_len.max(20)..).unwrap_or(&[]),
+            }
+        }
+        PROTO_UDP if data.len() >= 8 => {
+            // The UDP length bounds the payload (Ethernet padding follows short datagrams).
+            let udp_len = usize::from(be16(data, 4)).clamp(8, data.len());
+            Transport::Udp {
+                src_port: be16(data, 0),
+                dst_port: be16(data, 2),
+                payload: &data[8..udp_len],
+            }
+        }
+        PROTO_ICMP | PROTO_ICMPV6 if data.len() >= 2 => Transport::Icmp {
+            icmp_type: data[0],
+            code: data[1],
+        },
+        _ => Transport::Other,
+    }
+}
+
+fn be32(bytes: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+}

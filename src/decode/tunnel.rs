@@ -1,0 +1,71 @@
+//! Tunnels a mirror port carries: GRE (with ERSPAN II and III), VXLAN, and IP-in-IP.
+
+use super::Layer;
+use super::ip::IpPacket;
+use super::link::{ETHERTYPE_TEB, be16};
+
+const PROTO_IPIP: u8 = 4;
+const PROTO_IPV6: u8 = 41;
+const PROTO_GRE: u8 = 47;
+const PROTO_UDP: u8 = 17;
+const VXLAN_PORT: u16 = 4789;
+const GRE_ERSPAN_II: u16 = 0x88BE;
+const GRE_ERSPAN_III: u16 = 0x22EB;
+const GRE_PPP: u16 = 0x880B;
+
+/// The layer inside `packet` if it is a tunnel we follow. A fragmented outer packet is not
+/// followed: its inner header is incomplete, so the outer header is the flow.
+pub(super) fn inner<'a>(packet: &IpPacket<'a>) -> Option<Layer<'a>> {
+    if packet.fragment.is_some() {
+        return None;
+    }
+    match packet.protocol {
+        PROTO_IPIP | PROTO_IPV6 => Some(Layer::Ip(packet.payload)),
+        PROTO_GRE => gre(packet.payload),
+        PROTO_UDP => vxlan(packet.payload),
+        _ => None,
+    }
+}
+
+/// GRE (RFC 2784/2890, and PPTP's enhanced GRE version 1). A header we cannot read leaves the
+/// packet as a GRE flow rather than dropping it.
+fn gre(data: &[u8]) -> Option<Layer<'_>> {
+    let header = data.get(..4)?;
+    let flags = be16(header, 0);
+    let version = flags & 0x7;
+    let protocol = be16(header, 2);
+    let has_checksum = flags & 0x8000 != 0;
+    let has_key = flags & 0x2000 != 0;
+    let has_seq = flags & 0x1000 != 0;
+    let has_ack = version == 1 && flags & 0x0080 != 0;
+    let len = 4 + 4 * (usize::from(has_checksum) + usize::from(has_key) + usize::from(has_seq) + usize::from(has_ack));
+    let payload = data.get(len..)?;
+    match (version, protocol) {
+        (0, GRE_ERSPAN_II) if has_seq => Some(Layer::Ethernet(payload.get(8..)?)),
+        // ERSPAN type I: no header of its own, Ethernet follows GRE directly.
+        (0, GRE_ERSPAN_II) => Some(Layer::Ethernet(payload)),
+        (0, GRE_ERSPAN_III) => {
+            let header = payload.get(..12)?;
+            // The O flag (last bit) announces an 8-byte platform-specific subheader.
+            let platform = if header[11] & 1 == 1 { 8 } else { 0 };
+            Some(Layer::Ethernet(payload.get(12 + platform..)?))
+        }
+        (0, ETHERTYPE_TEB) => Some(Layer::Ethernet(payload)),
+        (0, ethertype) => Some(Layer::Ether(ethertype, payload)),
+        (1, GRE_PPP) => Some(Layer::Ppp(payload)),
+        _ => None,
+    }
+}
+
+/// VXLAN (RFC 7348) on its IANA port, with the I flag set.
+fn vxlan(udp: &[u8]) -> Option<Layer<'_>> {
+    let header = udp.get(..8)?;
+    if be16(header, 2) != VXLAN_PORT {
+        return None;
+    }
+    let vxlan = udp.get(8..16)?;
+    if vxlan[0] & 0x08 == 0 {
+        return None;
+    }
+    Some(Layer::Ethernet(&udp[16..]))
+}
