@@ -70,6 +70,9 @@ mod tests {
         assert_eq!(t.rfc3339(6), "2020-04-16T12:54:32.419153Z");
         assert_eq!(t.rfc3339(9), "2020-04-16T12:54:32.419153000Z");
         assert_eq!(t.rfc3339(0), "2020-04-16T12:54:32Z");
-        assert_eq!(Timestamp::from_nanos(-1).rfc3339(9), "1969-12-31T23:59:59.999999999Z");
+        assert_eq!(
+            Timestamp::from_nanos(-1).rfc3339(9),
+            "1969-12-31T23:59:59.999999999Z"
+        );
     }
 }

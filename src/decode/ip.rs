@@ -48,14 +48,20 @@ pub(super) fn parse(bytes: &[u8], missing: u32) -> Result<IpPacket<'_>, Skip> {
             } else {
                 40 + payload_len
             };
-            let fragment = v6.extensions().clone().into_iter().find_map(|ext| match ext {
-                Ipv6ExtensionSlice::Fragment(f) if f.is_fragmenting_payload() => Some(Fragment {
-                    id: f.identification(),
-                    offset: u32::from(f.fragment_offset().byte_offset()),
-                    more: f.more_fragments(),
-                }),
-                _ => None,
-            });
+            let fragment = v6
+                .extensions()
+                .clone()
+                .into_iter()
+                .find_map(|ext| match ext {
+                    Ipv6ExtensionSlice::Fragment(f) if f.is_fragmenting_payload() => {
+                        Some(Fragment {
+                            id: f.identification(),
+                            offset: u32::from(f.fragment_offset().byte_offset()),
+                            more: f.more_fragments(),
+                        })
+                    }
+                    _ => None,
+                });
             (ip_len, fragment)
         }
     };

@@ -30,17 +30,23 @@ pub(super) fn first_layer(link: LinkType, data: &[u8]) -> Result<Layer<'_>, Skip
         }
         LinkType::NULL | LinkType::LOOP => null(link, data),
         LinkType::LINUX_SLL => {
-            let header = data.get(..16).ok_or(Skip::Malformed("short Linux cooked header"))?;
+            let header = data
+                .get(..16)
+                .ok_or(Skip::Malformed("short Linux cooked header"))?;
             Ok(Layer::Ether(be16(header, 14), &data[16..]))
         }
         LinkType::LINUX_SLL2 => {
-            let header = data.get(..20).ok_or(Skip::Malformed("short Linux cooked v2 header"))?;
+            let header = data
+                .get(..20)
+                .ok_or(Skip::Malformed("short Linux cooked v2 header"))?;
             Ok(Layer::Ether(be16(header, 0), &data[20..]))
         }
         LinkType::PPP | LinkType::PPP_HDLC => Ok(Layer::Ppp(data)),
         LinkType::PPP_ETHER => pppoe(data),
         LinkType::C_HDLC => {
-            let header = data.get(..4).ok_or(Skip::Malformed("short Cisco HDLC header"))?;
+            let header = data
+                .get(..4)
+                .ok_or(Skip::Malformed("short Cisco HDLC header"))?;
             Ok(Layer::Ether(be16(header, 2), &data[4..]))
         }
         _ => Err(Skip::UnsupportedLink),
@@ -50,7 +56,9 @@ pub(super) fn first_layer(link: LinkType, data: &[u8]) -> Result<Layer<'_>, Skip
 /// BSD loopback: a 4-byte address family, in the capturing host's byte order for DLT_NULL and
 /// in network order for DLT_LOOP. IPv6 has a different number on each BSD.
 fn null(link: LinkType, data: &[u8]) -> Result<Layer<'_>, Skip> {
-    let header = data.get(..4).ok_or(Skip::Malformed("short loopback header"))?;
+    let header = data
+        .get(..4)
+        .ok_or(Skip::Malformed("short loopback header"))?;
     let raw = [header[0], header[1], header[2], header[3]];
     let family = if link == LinkType::LOOP || u32::from_le_bytes(raw) > 0xffff {
         u32::from_be_bytes(raw)
@@ -67,7 +75,9 @@ fn null(link: LinkType, data: &[u8]) -> Result<Layer<'_>, Skip> {
 
 /// Ethernet II with any stack of 802.1Q / 802.1ad tags.
 pub(super) fn ethernet(data: &[u8]) -> Result<Layer<'_>, Skip> {
-    let header = data.get(..14).ok_or(Skip::Malformed("short Ethernet header"))?;
+    let header = data
+        .get(..14)
+        .ok_or(Skip::Malformed("short Ethernet header"))?;
     Ok(Layer::Ether(be16(header, 12), &data[14..]))
 }
 

@@ -3,7 +3,8 @@ use etherparse::PacketBuilder;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 fn v4_tcp(payload: &[u8], flags_syn: bool) -> Vec<u8> {
-    let mut builder = PacketBuilder::ipv4([10, 0, 0, 1], [192, 0, 2, 9], 64).tcp(40000, 443, 7, 1000);
+    let mut builder =
+        PacketBuilder::ipv4([10, 0, 0, 1], [192, 0, 2, 9], 64).tcp(40000, 443, 7, 1000);
     if flags_syn {
         builder = builder.syn();
     }
@@ -14,10 +15,14 @@ fn v4_tcp(payload: &[u8], flags_syn: bool) -> Vec<u8> {
 
 fn v6_udp(payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    PacketBuilder::ipv6([0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], [0xfe; 16], 64)
-        .udp(5353, 53)
-        .write(&mut out, payload)
-        .unwrap();
+    PacketBuilder::ipv6(
+        [0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+        [0xfe; 16],
+        64,
+    )
+    .udp(5353, 53)
+    .write(&mut out, payload)
+    .unwrap();
     out
 }
 
@@ -39,7 +44,13 @@ fn ethernet_vlan_stack_to_tcp() {
     assert_eq!(d.ip_len, ip.len() as u32);
     assert_eq!(d.tunnels, 0);
     match d.transport {
-        Transport::Tcp { src_port, dst_port, flags, payload, .. } => {
+        Transport::Tcp {
+            src_port,
+            dst_port,
+            flags,
+            payload,
+            ..
+        } => {
             assert_eq!((src_port, dst_port, payload), (40000, 443, &b"hello"[..]));
             assert!(flags.has(TcpFlags::SYN));
         }
@@ -54,7 +65,13 @@ fn snaplen_cut_keeps_length_from_header() {
     let cut = &frame[..80];
     let d = decode(LinkType::ETHERNET, cut, (frame.len() - 80) as u32).unwrap();
     assert_eq!(d.ip_len, 1040);
-    assert!(matches!(d.transport, Transport::Tcp { src_port: 40000, .. }));
+    assert!(matches!(
+        d.transport,
+        Transport::Tcp {
+            src_port: 40000,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -84,7 +101,14 @@ fn cooked_null_raw_ppp() {
         let d = decode(link, frame, 0).unwrap_or_else(|e| panic!("{link:?}: {e:?}"));
         assert_eq!(d.dst, IpAddr::V6(Ipv6Addr::from([0xfe; 16])));
         assert_eq!(d.ip_len, 40 + 8 + 1);
-        assert!(matches!(d.transport, Transport::Udp { src_port: 5353, dst_port: 53, payload: b"q" }));
+        assert!(matches!(
+            d.transport,
+            Transport::Udp {
+                src_port: 5353,
+                dst_port: 53,
+                payload: b"q"
+            }
+        ));
     }
 }
 
@@ -112,7 +136,10 @@ fn tunnels_reach_the_innermost_header() {
     let mut vxlan = Vec::new();
     PacketBuilder::ipv4([198, 51, 100, 1], [198, 51, 100, 2], 64)
         .udp(50000, 4789)
-        .write(&mut vxlan, &[&[0x08, 0, 0, 0, 0, 0, 42, 0][..], &inner_eth].concat())
+        .write(
+            &mut vxlan,
+            &[&[0x08, 0, 0, 0, 0, 0, 42, 0][..], &inner_eth].concat(),
+        )
         .unwrap();
     let cases = [
         outer_v4(47, &gre),
@@ -126,7 +153,11 @@ fn tunnels_reach_the_innermost_header() {
         let frame = ethernet(0x0800, outer);
         let d = decode(LinkType::ETHERNET, &frame, 0).unwrap_or_else(|e| panic!("case {i}: {e:?}"));
         assert_eq!(d.tunnels, 1, "case {i}");
-        assert_ne!(d.src, IpAddr::V4(Ipv4Addr::new(198, 51, 100, 1)), "case {i}");
+        assert_ne!(
+            d.src,
+            IpAddr::V4(Ipv4Addr::new(198, 51, 100, 1)),
+            "case {i}"
+        );
     }
 }
 
@@ -138,7 +169,14 @@ fn fragments_are_marked() {
     ip[5] = 0x34;
     ip[6] = 0x20;
     let d = decode(LinkType::RAW, &ip, 0).unwrap();
-    assert_eq!(d.fragment, Some(Fragment { id: 0x1234, offset: 0, more: true }));
+    assert_eq!(
+        d.fragment,
+        Some(Fragment {
+            id: 0x1234,
+            offset: 0,
+            more: true
+        })
+    );
     assert!(matches!(d.transport, Transport::Tcp { .. }));
     ip[7] = 0x10; // offset 16 × 8 bytes
     let d = decode(LinkType::RAW, &ip, 0).unwrap();
@@ -148,10 +186,22 @@ fn fragments_are_marked() {
 
 #[test]
 fn non_ip_and_garbage() {
-    assert_eq!(decode(LinkType::ETHERNET, &ethernet(0x0806, &[0; 28]), 0), Err(Skip::NotIp));
-    assert!(matches!(decode(LinkType::ETHERNET, &[0; 5], 0), Err(Skip::Malformed(_))));
-    assert_eq!(decode(LinkType(147), &[0; 40], 0), Err(Skip::UnsupportedLink));
-    assert!(matches!(decode(LinkType::RAW, &[0x45, 0, 0], 0), Err(Skip::Malformed(_))));
+    assert_eq!(
+        decode(LinkType::ETHERNET, &ethernet(0x0806, &[0; 28]), 0),
+        Err(Skip::NotIp)
+    );
+    assert!(matches!(
+        decode(LinkType::ETHERNET, &[0; 5], 0),
+        Err(Skip::Malformed(_))
+    ));
+    assert_eq!(
+        decode(LinkType(147), &[0; 40], 0),
+        Err(Skip::UnsupportedLink)
+    );
+    assert!(matches!(
+        decode(LinkType::RAW, &[0x45, 0, 0], 0),
+        Err(Skip::Malformed(_))
+    ));
 }
 
 proptest::proptest! {

@@ -38,7 +38,11 @@ fn gre(data: &[u8]) -> Option<Layer<'_>> {
     let has_key = flags & 0x2000 != 0;
     let has_seq = flags & 0x1000 != 0;
     let has_ack = version == 1 && flags & 0x0080 != 0;
-    let len = 4 + 4 * (usize::from(has_checksum) + usize::from(has_key) + usize::from(has_seq) + usize::from(has_ack));
+    let len = 4 + 4
+        * (usize::from(has_checksum)
+            + usize::from(has_key)
+            + usize::from(has_seq)
+            + usize::from(has_ack));
     let payload = data.get(len..)?;
     match (version, protocol) {
         (0, GRE_ERSPAN_II) if has_seq => Some(Layer::Ethernet(payload.get(8..)?)),

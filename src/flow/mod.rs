@@ -1,1 +1,36 @@
+//! Bidirectional flows: a bounded table keyed by transport and the two endpoints, with idle and
+//! close timeouts, per-direction counters, and attribution of IP fragments to their flow.
 
+mod fragments;
+mod inside;
+mod key;
+mod record;
+mod table;
+
+pub use fragments::{FragmentTracker, MAX_PENDING_FRAGMENTS, MAX_TRACKED_DATAGRAMS};
+pub use inside::{DEFAULT_INSIDE, Inside, Scope};
+pub use key::{Endpoint, FlowKey};
+pub use record::{ClientBy, Flow, FlowEnd, PacketRef};
+pub use table::{FlowTable, Timeouts};
+
+use crate::decode::TcpFlags;
+use crate::timestamp::Timestamp;
+
+/// What the flow table needs to know of one packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PacketMeta {
+    pub ts: Timestamp,
+    pub protocol: u8,
+    pub src: Endpoint,
+    pub dst: Endpoint,
+    /// False for transports without ports (ICMP, ...) and for fragments whose first fragment
+    /// was never seen.
+    pub has_ports: bool,
+    /// IP length as sent.
+    pub ip_len: u32,
+    /// TCP flags, for TCP packets that carry a header.
+    pub tcp_flags: Option<TcpFlags>,
+    /// Part of a fragmented datagram.
+    pub fragment: bool,
+    pub at: PacketRef,
+}

@@ -251,7 +251,12 @@ fn describe_magic(magic: [u8; 4]) -> String {
         [0x28, 0xb5, 0x2f, 0xfd] => " (a zstd file: decompress it first, e.g. `zstd -d`)",
         [b'P', b'K', 3, 4] => " (a zip archive: extract the capture first)",
         [0xd4, 0xc3, 0xb2, 0xa1] | [0xa1, 0xb2, 0xc3, 0xd4] => "",
-        m if m.iter().all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace()) => " (text)",
+        m if m
+            .iter()
+            .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace()) =>
+        {
+            " (text)"
+        }
         _ => "",
     };
     format!(

@@ -20,10 +20,22 @@ impl Magic {
     pub fn recognise(bytes: [u8; 4]) -> Option<Magic> {
         let (le, be) = (u32::from_le_bytes(bytes), u32::from_be_bytes(bytes));
         match (le, be) {
-            (0xa1b2_c3d4, _) => Some(Magic { big_endian: false, nanos: false }),
-            (0xa1b2_3c4d, _) => Some(Magic { big_endian: false, nanos: true }),
-            (_, 0xa1b2_c3d4) => Some(Magic { big_endian: true, nanos: false }),
-            (_, 0xa1b2_3c4d) => Some(Magic { big_endian: true, nanos: true }),
+            (0xa1b2_c3d4, _) => Some(Magic {
+                big_endian: false,
+                nanos: false,
+            }),
+            (0xa1b2_3c4d, _) => Some(Magic {
+                big_endian: false,
+                nanos: true,
+            }),
+            (_, 0xa1b2_c3d4) => Some(Magic {
+                big_endian: true,
+                nanos: false,
+            }),
+            (_, 0xa1b2_3c4d) => Some(Magic {
+                big_endian: true,
+                nanos: true,
+            }),
             _ => None,
         }
     }
@@ -117,11 +129,17 @@ impl<R: Read> PcapReader<R> {
                 ),
             ));
         }
-        let frac_limit = if self.magic.nanos { 1_000_000_000 } else { 1_000_000 };
+        let frac_limit = if self.magic.nanos {
+            1_000_000_000
+        } else {
+            1_000_000
+        };
         if frac >= frac_limit {
             return Err(damage(
                 DamageKind::Corrupt,
-                format!("record timestamp fraction {frac} is out of range; the file is corrupt from here on"),
+                format!(
+                    "record timestamp fraction {frac} is out of range; the file is corrupt from here on"
+                ),
             ));
         }
         let need = RECORD_HEADER + caplen;

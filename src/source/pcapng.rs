@@ -191,14 +191,19 @@ impl<R: Read> PcapNgReader<R> {
             if read_u32(block, total - 4, self.big_endian) as usize != total {
                 return Err(damage(
                     DamageKind::Corrupt,
-                    format!("block of type {block_type:#x}: trailing length differs from leading length {total}"),
+                    format!(
+                        "block of type {block_type:#x}: trailing length differs from leading length {total}"
+                    ),
                 ));
             }
             let body = &block[8..total - 4];
             match block_type {
                 SHB_TYPE => {
                     if body.len() < 16 {
-                        return Err(damage(DamageKind::Corrupt, "section header too short".into()));
+                        return Err(damage(
+                            DamageKind::Corrupt,
+                            "section header too short".into(),
+                        ));
                     }
                     self.interfaces.clear();
                 }
@@ -291,11 +296,23 @@ fn packet_in(
     let (start, iface_id, units, caplen, wire_len) = match block_type {
         EPB_TYPE if body.len() >= 20 => {
             let units = (u64::from(read_u32(body, 4, be)) << 32) | u64::from(read_u32(body, 8, be));
-            (20, read_u32(body, 0, be) as usize, units, read_u32(body, 12, be) as usize, read_u32(body, 16, be))
+            (
+                20,
+                read_u32(body, 0, be) as usize,
+                units,
+                read_u32(body, 12, be) as usize,
+                read_u32(body, 16, be),
+            )
         }
         PB_TYPE if body.len() >= 20 => {
             let units = (u64::from(read_u32(body, 4, be)) << 32) | u64::from(read_u32(body, 8, be));
-            (20, usize::from(read_u16(body, 0, be)), units, read_u32(body, 12, be) as usize, read_u32(body, 16, be))
+            (
+                20,
+                usize::from(read_u16(body, 0, be)),
+                units,
+                read_u32(body, 12, be) as usize,
+                read_u32(body, 16, be),
+            )
         }
         SPB_TYPE if body.len() >= 4 => {
             // A simple packet block has no captured length: it is the wire length cut to the

@@ -4,10 +4,18 @@ use pcapng::SHB_TYPE;
 fn pcap_header(magic: u32, big_endian: bool, link: u32) -> Vec<u8> {
     let mut out = Vec::new();
     let put32 = |out: &mut Vec<u8>, v: u32| {
-        out.extend_from_slice(&if big_endian { v.to_be_bytes() } else { v.to_le_bytes() })
+        out.extend_from_slice(&if big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        })
     };
     put32(&mut out, magic);
-    let v: [u8; 4] = if big_endian { [0, 2, 0, 4] } else { [2, 0, 4, 0] };
+    let v: [u8; 4] = if big_endian {
+        [0, 2, 0, 4]
+    } else {
+        [2, 0, 4, 0]
+    };
     out.extend_from_slice(&v);
     put32(&mut out, 0);
     put32(&mut out, 0);
@@ -18,7 +26,11 @@ fn pcap_header(magic: u32, big_endian: bool, link: u32) -> Vec<u8> {
 
 fn record(out: &mut Vec<u8>, big_endian: bool, secs: u32, frac: u32, data: &[u8], wire: u32) {
     for v in [secs, frac, data.len() as u32, wire] {
-        out.extend_from_slice(&if big_endian { v.to_be_bytes() } else { v.to_le_bytes() });
+        out.extend_from_slice(&if big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        });
     }
     out.extend_from_slice(data);
 }
@@ -61,7 +73,10 @@ fn pcap_truncated_keeps_what_came_before() {
     }
     assert_eq!(n, 4);
     let d = cap.damage().unwrap();
-    assert_eq!((d.kind, d.packet, d.offset), (DamageKind::Truncated, 5, 24 + 4 * 56));
+    assert_eq!(
+        (d.kind, d.packet, d.offset),
+        (DamageKind::Truncated, 5, 24 + 4 * 56)
+    );
     let (_, size) = cap.finish().unwrap();
     assert_eq!(size, cut as u64);
 }
@@ -146,16 +161,25 @@ fn pcapng_interfaces_resolutions_and_sections() {
     let mut cap = Capture::new(&file[..]).unwrap();
     assert_eq!(cap.format(), Format::PcapNg);
     let p = cap.next_packet().unwrap();
-    assert_eq!((p.number, p.link_type, p.ts.nanos()), (1, LinkType::ETHERNET, 1_500_000_000_123_456_789));
+    assert_eq!(
+        (p.number, p.link_type, p.ts.nanos()),
+        (1, LinkType::ETHERNET, 1_500_000_000_123_456_789)
+    );
     let p = cap.next_packet().unwrap();
     assert_eq!((p.number, p.link_type, p.wire_len), (2, LinkType::RAW, 300));
     assert_eq!(p.ts.nanos(), 1_500_000_000_123_456_000);
     let p = cap.next_packet().unwrap();
-    assert_eq!((p.number, p.link_type, p.ts.nanos()), (4, LinkType::LINUX_SLL2, 3_500_000_000));
+    assert_eq!(
+        (p.number, p.link_type, p.ts.nanos()),
+        (4, LinkType::LINUX_SLL2, 3_500_000_000)
+    );
     assert!(cap.next_packet().is_none());
     assert!(cap.damage().is_none());
     assert_eq!(cap.invalid_records(), 1);
-    assert_eq!(cap.link_types(), vec![LinkType::ETHERNET, LinkType::RAW, LinkType::LINUX_SLL2]);
+    assert_eq!(
+        cap.link_types(),
+        vec![LinkType::ETHERNET, LinkType::RAW, LinkType::LINUX_SLL2]
+    );
     assert_eq!(cap.precision_digits(), 9);
 }
 

@@ -1,0 +1,97 @@
+//! One flow's record: who opened it, what went each way, and how it ended.
+
+use super::key::Endpoint;
+use crate::timestamp::Timestamp;
+
+/// Where a packet is: the input (0-based, in command-line order) and its 1-based number there.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PacketRef {
+    pub input: u32,
+    pub number: u64,
+}
+
+/// How the client (the side that opened the flow) was decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientBy {
+    /// It sent the TCP SYN.
+    Syn,
+    /// It received the SYN/ACK (the SYN was not captured).
+    SynAck,
+    /// The first packet came from a well-known port to an ephemeral one, so its receiver is the
+    /// client (see `table::is_service_port`).
+    PortHeuristic,
+    /// It sent the first packet captured.
+    FirstPacket,
+}
+
+impl ClientBy {
+    pub fn name(self) -> &'static str {
+        match self {
+            ClientBy::Syn => "syn",
+            ClientBy::SynAck => "syn-ack",
+            ClientBy::PortHeuristic => "port-heuristic",
+            ClientBy::FirstPacket => "first-packet",
+        }
+    }
+}
+
+/// Why a flow's record was closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlowEnd {
+    /// TCP FIN seen in both directions.
+    Fin,
+    /// TCP RST seen.
+    Rst,
+    /// No packet for longer than the idle timeout.
+    IdleTimeout,
+    /// Pushed out of a full flow table.
+    Evicted,
+    /// Still open when the input ended.
+    EndOfCapture,
+}
+
+impl FlowEnd {
+    pub fn name(self) -> &'static str {
+        match self {
+            FlowEnd::Fin => "fin",
+            FlowEnd::Rst => "rst",
+            FlowEnd::IdleTimeout => "idle-timeout",
+            FlowEnd::Evicted => "evicted",
+            FlowEnd::EndOfCapture => "end-of-capture",
+        }
+    }
+}
+
+/// Direction index into the per-direction arrays.
+pub const TO_SERVER: usize = 0;
+pub const TO_CLIENT: usize = 1;
+
+/// A bidirectional flow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flow {
+    /// 1-based, in order of creation.
+    pub id: u64,
+    pub protocol: u8,
+    pub has_ports: bool,
+    pub client: Endpoint,
+    pub server: Endpoint,
+    pub client_by: ClientBy,
+    /// Indexed by `TO_SERVER` / `TO_CLIENT`.
+    pub packets: [u64; 2],
+    pub bytes: [u64; 2],
+    /// TCP flags seen, OR-ed, per direction.
+    pub tcp_flags: [u8; 2],
+    /// Packets that were IP fragments.
+    pub fragments: u64,
+    pub first_seen: Timestamp,
+    pub last_seen: Timestamp,
+    pub first_packet: PacketRef,
+    pub last_packet: PacketRef,
+    /// Set when the flow's record is closed.
+    pub end: Option<FlowEnd>,
+    /// FIN seen per direction.
+    pub(super) fin: [bool; 2],
+    /// When FIN both ways or RST closed the connection.
+    pub(super) closed_at: Option<Timestamp>,
+    pub(super) close_reason: Option<FlowEnd>,
+}

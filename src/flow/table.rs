@@ -1,0 +1,302 @@
+//! The flow table: bounded, with idle and close timeouts measured in capture time.
+
+use super::PacketMeta;
+use super::key::FlowKey;
+use super::record::{ClientBy, Flow, FlowEnd, TO_CLIENT, TO_SERVER};
+use crate::decode::TcpFlags;
+use crate::timestamp::Timestamp;
+use std::collections::HashMap;
+
+const PROTO_TCP: u8 = 6;
+const PROTO_UDP: u8 = 17;
+const NANOS: i64 = 1_000_000_000;
+
+/// Timeouts in seconds of capture time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timeouts {
+    /// A TCP flow with no packet for this long has ended (an hour: long-lived connections such
+    /// as Teams signalling send keep-alives far more often; a silent hour means it is gone).
+    pub tcp_idle: u64,
+    /// After FIN in both directions or an RST, packets for this long (retransmitted FINs, the
+    /// last ACK) still belong to the flow; a new SYN starts a new flow at once.
+    pub tcp_close: u64,
+    /// A UDP flow with no packet for this long has ended (as Linux conntrack's assured UDP
+    /// streams; media and QUIC send far more often).
+    pub udp_idle: u64,
+    /// Any other protocol (ICMP, ESP, GRE, ...).
+    pub other_idle: u64,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            tcp_idle: 3600,
+            tcp_close: 30,
+            udp_idle: 120,
+            other_idle: 60,
+        }
+    }
+}
+
+impl Timeouts {
+    fn idle_nanos(&self, protocol: u8) -> i64 {
+        let secs = match protocol {
+            PROTO_TCP => self.tcp_idle,
+            PROTO_UDP => self.udp_idle,
+            _ => self.other_idle,
+        };
+        secs_to_nanos(secs)
+    }
+}
+
+fn secs_to_nanos(secs: u64) -> i64 {
+    i64::try_from(secs)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(NANOS)
+}
+
+/// Ports that identify a service when seen as a packet's source: the well-known range, plus
+/// registered ports of services that clients talk to (VPN, databases, SIP, STUN/TURN — Teams
+/// media relays use 3478–3481 —, XMPP, MQTT, AMQP, alternative HTTP).
+pub fn is_service_port(port: u16) -> bool {
+    const REGISTERED: [u16; 27] = [
+        1194, 1433, 1521, 1723, 1883, 2049, 3268, 3306, 3389, 3478, 3479, 3480, 3481, 4500, 5060,
+        5061, 5222, 5349, 5432, 5671, 5672, 6379, 8080, 8443, 8883, 9092, 27017,
+    ];
+    (1..1024).contains(&port) || REGISTERED.contains(&port)
+}
+
+/// Counters of the table's work, for the report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TableStats {
+    /// Flows pushed out because the table was full.
+    pub evicted: u64,
+    /// Most flows active at once.
+    pub peak_active: usize,
+}
+
+pub struct FlowTable {
+    active: HashMap<FlowKey, Flow>,
+    finished: Vec<Flow>,
+    max_flows: usize,
+    timeouts: Timeouts,
+    next_id: u64,
+    latest: Timestamp,
+    stats: TableStats,
+}
+
+impl FlowTable {
+    /// `max_flows` bounds the flows held open at once (at least 1).
+    pub fn new(max_flows: usize, timeouts: Timeouts) -> Self {
+        FlowTable {
+            active: HashMap::new(),
+            finished: Vec::new(),
+            max_flows: max_flows.max(1),
+            timeouts,
+            next_id: 1,
+            latest: Timestamp::default(),
+            stats: TableStats::default(),
+        }
+    }
+
+    /// Count one packet into its flow, opening a new flow when needed. Returns the flow's id.
+    pub fn add(&mut self, p: &PacketMeta) -> u64 {
+        self.latest = self.latest.max(p.ts);
+        let key = FlowKey::new(p.protocol, p.src, p.dst);
+        if let Some(flow) = self.active.get_mut(&key) {
+            match expired(&self.timeouts, flow, p) {
+                None => {
+                    update(flow, p);
+                    return flow.id;
+                }
+                Some(end) => {
+                    if let Some(mut old) = self.active.remove(&key) {
+                        old.end = Some(end);
+                        self.finished.push(old);
+                    }
+                }
+            }
+        }
+        if self.active.len() >= self.max_flows {
+            self.make_room(p.ts);
+        }
+        let flow = open(self.next_id, p);
+        self.next_id += 1;
+        let id = flow.id;
+        self.active.insert(key, flow);
+        self.stats.peak_active = self.stats.peak_active.max(self.active.len());
+        id
+    }
+
+    /// How a flow that saw its last packet ends by `now`, if it has.
+    fn ended_by(&self, flow: &Flow, now: Timestamp) -> Option<FlowEnd> {
+        if let Some(closed) = flow.closed_at
+            && now.since(closed) > secs_to_nanos(self.timeouts.tcp_close)
+        {
+            return flow.close_reason;
+        }
+        (now.since(flow.last_seen) > self.timeouts.idle_nanos(flow.protocol))
+            .then_some(FlowEnd::IdleTimeout)
+    }
+
+    /// Close flows that have timed out by `now`; if the table is still full, evict the
+    /// least recently seen sixteenth (so eviction costs O(1) per new flow, amortised).
+    fn make_room(&mut self, now: Timestamp) {
+        let mut ended: Vec<(FlowKey, FlowEnd)> = self
+            .active
+            .iter()
+            .filter_map(|(key, flow)| self.ended_by(flow, now).map(|end| (*key, end)))
+            .collect();
+        if self.active.len() - ended.len() >= self.max_flows {
+            let mut by_age: Vec<(Timestamp, u64, FlowKey)> = self
+                .active
+                .iter()
+                .filter(|(_, f)| self.ended_by(f, now).is_none())
+                .map(|(key, f)| (f.last_seen, f.id, *key))
+                .collect();
+            let count = (self.max_flows / 16).max(1).min(by_age.len());
+            if count > 0 {
+                by_age.select_nth_unstable(count - 1);
+                ended.extend(
+                    by_age[..count]
+                        .iter()
+                        .map(|(_, _, key)| (*key, FlowEnd::Evicted)),
+                );
+                self.stats.evicted += count as u64;
+            }
+        }
+        for (key, end) in ended {
+            if let Some(mut flow) = self.active.remove(&key) {
+                flow.end = Some(end);
+                self.finished.push(flow);
+            }
+        }
+    }
+
+    /// Close every flow and return them all, ordered by id, with the table's counters.
+    pub fn finish(mut self) -> (Vec<Flow>, TableStats) {
+        let latest = self.latest;
+        let active = std::mem::take(&mut self.active);
+        for (_, mut flow) in active {
+            flow.end = Some(
+                self.ended_by(&flow, latest)
+                    .or(flow.close_reason)
+                    .unwrap_or(FlowEnd::EndOfCapture),
+            );
+            self.finished.push(flow);
+        }
+        self.finished.sort_unstable_by_key(|f| f.id);
+        (self.finished, self.stats)
+    }
+
+    pub fn active_len(&self) -> usize {
+        self.active.len()
+    }
+}
+
+/// Whether `p` starts a new flow rather than continuing `flow`, and how `flow` ended.
+fn expired(timeouts: &Timeouts, flow: &Flow, p: &PacketMeta) -> Option<FlowEnd> {
+    if let Some(closed) = flow.closed_at {
+        let reason = flow.close_reason.unwrap_or(FlowEnd::Fin);
+        let new_syn = p
+            .tcp_flags
+            .is_some_and(|f| f.has(TcpFlags::SYN) && !f.has(TcpFlags::ACK));
+        if new_syn || p.ts.since(closed) > secs_to_nanos(timeouts.tcp_close) {
+            return Some(reason);
+        }
+    }
+    (p.ts.since(flow.last_seen) > timeouts.idle_nanos(flow.protocol))
+        .then_some(FlowEnd::IdleTimeout)
+}
+
+/// A new flow from its first packet, deciding which side is the client.
+fn open(id: u64, p: &PacketMeta) -> Flow {
+    let flags = p.tcp_flags.unwrap_or_default();
+    let (client, server, client_by) = if flags.has(TcpFlags::SYN) && !flags.has(TcpFlags::ACK) {
+        (p.src, p.dst, ClientBy::Syn)
+    } else if flags.has(TcpFlags::SYN | TcpFlags::ACK) {
+        (p.dst, p.src, ClientBy::SynAck)
+    } else if p.has_ports && is_service_port(p.src.port) && !is_service_port(p.dst.port) {
+        (p.dst, p.src, ClientBy::PortHeuristic)
+    } else {
+        (p.src, p.dst, ClientBy::FirstPacket)
+    };
+    let mut flow = Flow {
+        id,
+        protocol: p.protocol,
+        has_ports: p.has_ports,
+        client,
+        server,
+        client_by,
+        packets: [0; 2],
+        bytes: [0; 2],
+        tcp_flags: [0; 2],
+        fragments: 0,
+        first_seen: p.ts,
+        last_seen: p.ts,
+        first_packet: p.at,
+        last_packet: p.at,
+        end: None,
+        fin: [false; 2],
+        closed_at: None,
+        close_reason: None,
+    };
+    update(&mut flow, p);
+    flow
+}
+
+/// Count a packet into a flow.
+fn update(flow: &mut Flow, p: &PacketMeta) {
+    if let Some(flags) = p.tcp_flags {
+        reorient(flow, p, flags);
+    }
+    let dir = if p.src == flow.client {
+        TO_SERVER
+    } else {
+        TO_CLIENT
+    };
+    flow.packets[dir] += 1;
+    flow.bytes[dir] += u64::from(p.ip_len);
+    flow.fragments += u64::from(p.fragment);
+    flow.first_seen = flow.first_seen.min(p.ts);
+    flow.last_seen = flow.last_seen.max(p.ts);
+    flow.last_packet = p.at;
+    if let Some(flags) = p.tcp_flags {
+        flow.tcp_flags[dir] |= flags.0;
+        if flags.has(TcpFlags::RST) && flow.closed_at.is_none() {
+            flow.closed_at = Some(p.ts);
+            flow.close_reason = Some(FlowEnd::Rst);
+        }
+        if flags.has(TcpFlags::FIN) {
+            flow.fin[dir] = true;
+            if flow.fin == [true, true] && flow.closed_at.is_none() {
+                flow.closed_at = Some(p.ts);
+                flow.close_reason = Some(FlowEnd::Fin);
+            }
+        }
+    }
+}
+
+/// A handshake packet in a flow whose client was only guessed settles who the client is.
+fn reorient(flow: &mut Flow, p: &PacketMeta, flags: TcpFlags) {
+    if matches!(flow.client_by, ClientBy::Syn | ClientBy::SynAck) || !flags.has(TcpFlags::SYN) {
+        return;
+    }
+    let (client, by) = if flags.has(TcpFlags::ACK) {
+        (p.dst, ClientBy::SynAck)
+    } else {
+        (p.src, ClientBy::Syn)
+    };
+    if client != flow.client {
+        std::mem::swap(&mut flow.client, &mut flow.server);
+        flow.packets.swap(0, 1);
+        flow.bytes.swap(0, 1);
+        flow.tcp_flags.swap(0, 1);
+        flow.fin.swap(0, 1);
+    }
+    flow.client_by = by;
+}
+
+#[cfg(test)]
+#[path = "table_tests.rs"]
+mod tests;

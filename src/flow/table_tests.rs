@@ -1,0 +1,189 @@
+use super::*;
+use crate::flow::key::Endpoint;
+use crate::flow::{FragmentTracker, PacketRef};
+
+const SEC: i64 = 1_000_000_000;
+
+fn ep(ip: &str, port: u16) -> Endpoint {
+    Endpoint {
+        ip: ip.parse().unwrap(),
+        port,
+    }
+}
+
+fn tcp(ts: i64, src: Endpoint, dst: Endpoint, flags: u8, len: u32, n: u64) -> PacketMeta {
+    PacketMeta {
+        ts: Timestamp::from_nanos(ts),
+        protocol: PROTO_TCP,
+        src,
+        dst,
+        has_ports: true,
+        ip_len: len,
+        tcp_flags: Some(TcpFlags(flags)),
+        fragment: false,
+        at: PacketRef {
+            input: 0,
+            number: n,
+        },
+    }
+}
+
+fn udp(ts: i64, src: Endpoint, dst: Endpoint, len: u32, n: u64) -> PacketMeta {
+    PacketMeta {
+        protocol: PROTO_UDP,
+        tcp_flags: None,
+        ..tcp(ts, src, dst, 0, len, n)
+    }
+}
+
+const S: u8 = TcpFlags::SYN;
+const SA: u8 = TcpFlags::SYN | TcpFlags::ACK;
+const A: u8 = TcpFlags::ACK;
+const FA: u8 = TcpFlags::FIN | TcpFlags::ACK;
+
+#[test]
+fn handshake_counts_and_close() {
+    let (c, s) = (ep("192.168.1.6", 60543), ep("52.114.77.33", 443));
+    let mut t = FlowTable::new(10, Timeouts::default());
+    t.add(&tcp(0, c, s, S, 60, 1));
+    t.add(&tcp(11, s, c, SA, 60, 2));
+    t.add(&tcp(12, c, s, A, 52, 3));
+    t.add(&tcp(13, c, s, FA, 52, 4));
+    t.add(&tcp(14, s, c, FA, 52, 5));
+    t.add(&tcp(15, c, s, A, 52, 6));
+    // A new SYN on the same tuple after the close opens a second flow.
+    t.add(&tcp(SEC, c, s, S, 60, 7));
+    let (flows, stats) = t.finish();
+    assert_eq!(flows.len(), 2);
+    let f = &flows[0];
+    assert_eq!((f.client, f.server, f.client_by), (c, s, ClientBy::Syn));
+    assert_eq!((f.packets, f.bytes), ([4, 2], [216, 112]));
+    assert_eq!(f.tcp_flags, [S | A | TcpFlags::FIN, SA | TcpFlags::FIN]);
+    assert_eq!(
+        (f.end, f.first_packet.number, f.last_packet.number),
+        (Some(FlowEnd::Fin), 1, 6)
+    );
+    assert_eq!(flows[1].end, Some(FlowEnd::EndOfCapture));
+    assert_eq!(stats.evicted, 0);
+}
+
+#[test]
+fn client_without_syn() {
+    let (c, s) = (ep("10.0.0.2", 50000), ep("192.0.2.1", 443));
+    let mut t = FlowTable::new(10, Timeouts::default());
+    // SYN/ACK first: its receiver is the client.
+    t.add(&tcp(0, s, c, SA, 60, 1));
+    // Mid-stream: a packet from the server port to an ephemeral port.
+    t.add(&udp(0, ep("192.0.2.53", 53), ep("10.0.0.2", 40000), 100, 2));
+    // Neither side a service port: first sender is the client.
+    t.add(&udp(
+        0,
+        ep("10.0.0.2", 40001),
+        ep("10.0.0.3", 40002),
+        100,
+        3,
+    ));
+    let (flows, _) = t.finish();
+    assert_eq!((flows[0].client, flows[0].client_by), (c, ClientBy::SynAck));
+    assert_eq!(flows[0].packets, [0, 1]);
+    assert_eq!(
+        (flows[1].client, flows[1].client_by),
+        (ep("10.0.0.2", 40000), ClientBy::PortHeuristic)
+    );
+    assert_eq!(flows[1].packets, [0, 1]);
+    assert_eq!(flows[2].client_by, ClientBy::FirstPacket);
+}
+
+#[test]
+fn late_syn_reorients_a_guessed_flow() {
+    let (c, s) = (ep("10.0.0.2", 50000), ep("10.0.0.9", 50001));
+    let mut t = FlowTable::new(10, Timeouts::default());
+    t.add(&tcp(0, s, c, A, 52, 1));
+    t.add(&tcp(1, c, s, S, 60, 2));
+    let (flows, _) = t.finish();
+    assert_eq!((flows[0].client, flows[0].client_by), (c, ClientBy::Syn));
+    assert_eq!((flows[0].packets, flows[0].bytes), ([1, 1], [60, 52]));
+}
+
+#[test]
+fn idle_timeout_splits_udp() {
+    let (c, s) = (ep("10.0.0.2", 50000), ep("192.0.2.1", 3478));
+    let mut t = FlowTable::new(10, Timeouts::default());
+    t.add(&udp(0, c, s, 100, 1));
+    t.add(&udp(120 * SEC, c, s, 100, 2));
+    t.add(&udp(241 * SEC, c, s, 100, 3));
+    let (flows, _) = t.finish();
+    assert_eq!(flows.len(), 2);
+    assert_eq!(
+        (flows[0].packets, flows[0].end),
+        ([2, 0], Some(FlowEnd::IdleTimeout))
+    );
+    assert_eq!(flows[1].first_packet.number, 3);
+}
+
+#[test]
+fn full_table_evicts_least_recent_and_counts() {
+    let mut t = FlowTable::new(4, Timeouts::default());
+    for i in 0..6u16 {
+        t.add(&udp(
+            i64::from(i),
+            ep("10.0.0.2", 40000 + i),
+            ep("192.0.2.1", 53),
+            80,
+            u64::from(i) + 1,
+        ));
+    }
+    assert!(t.active_len() <= 4);
+    let (flows, stats) = t.finish();
+    assert_eq!(flows.len(), 6);
+    assert_eq!(stats.evicted, 2);
+    assert_eq!(flows[0].end, Some(FlowEnd::Evicted));
+    assert_eq!(flows[1].end, Some(FlowEnd::Evicted));
+    assert_eq!(flows[5].end, Some(FlowEnd::EndOfCapture));
+}
+
+#[test]
+fn fragments_join_their_flow_in_any_order() {
+    let (c, s) = (ep("10.0.0.5", 40001), ep("198.51.100.20", 4500));
+    let mut t = FlowTable::new(10, Timeouts::default());
+    let mut frags = FragmentTracker::new();
+    let frag = |ts, len, n, ports: bool| PacketMeta {
+        fragment: true,
+        has_ports: ports,
+        ..udp(
+            ts,
+            if ports { c } else { ep("10.0.0.5", 0) },
+            if ports { s } else { ep("198.51.100.20", 0) },
+            len,
+            n,
+        )
+    };
+    frags.fragment(frag(0, 1500, 1, false), 0x1234, false, |p| {
+        t.add(p);
+    });
+    assert_eq!(t.active_len(), 0);
+    frags.fragment(frag(1, 1500, 2, true), 0x1234, true, |p| {
+        t.add(p);
+    });
+    frags.fragment(frag(2, 48, 3, false), 0x1234, false, |p| {
+        t.add(p);
+    });
+    // A lone fragment of another datagram: released port-less at the end.
+    frags.fragment(frag(3, 500, 4, false), 0x9999, false, |p| {
+        t.add(p);
+    });
+    frags.flush(|p| {
+        t.add(p);
+    });
+    let (flows, _) = t.finish();
+    assert_eq!(flows.len(), 2);
+    assert_eq!(
+        (flows[0].client, flows[0].packets, flows[0].bytes),
+        (c, [3, 0], [3048, 0])
+    );
+    assert_eq!(flows[0].fragments, 3);
+    assert!(!flows[1].has_ports);
+    assert_eq!(flows[1].bytes, [500, 0]);
+    assert_eq!(frags.stats().attributed, 2);
+    assert_eq!(frags.stats().unattributed, 1);
+}
