@@ -1,1 +1,208 @@
+//! The offline pipeline: capture files → decode → fragments → flow table.
+//!
+//! Per packet this does no allocation (new flows aside) and copies no packet bytes; everything
+//! after the flow table runs once per flow when the report is built.
 
+use crate::decode::{self, Skip, Transport};
+use crate::flow::{
+    Endpoint, Flow, FlowTable, FragmentStats, FragmentTracker, Inside, PacketMeta, PacketRef,
+    TableStats, Timeouts,
+};
+use crate::source::{self, Damage, Format, LinkType, OpenError};
+use crate::timestamp::Timestamp;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Flows held open at once by default. A flow costs about 250 bytes, so a million is ~250 MB;
+/// a busy office mirror port has tens of thousands alive at once.
+pub const DEFAULT_MAX_FLOWS: usize = 1_000_000;
+
+/// What the user chose.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub inside: Inside,
+    pub timeouts: Timeouts,
+    pub max_flows: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            inside: Inside::default_nets(),
+            timeouts: Timeouts::default(),
+            max_flows: DEFAULT_MAX_FLOWS,
+        }
+    }
+}
+
+/// Packets that did not become part of a flow, by reason.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Skipped {
+    /// Frames without IP (ARP, LLDP, spanning tree, ...).
+    pub non_ip: u64,
+    /// Frames of a link type this tool does not read.
+    pub unsupported_link: u64,
+    /// Frames whose headers contradict themselves, by the first problem found.
+    pub malformed: BTreeMap<&'static str, u64>,
+    /// Capture records that could not be placed (e.g. a pcapng packet naming an undescribed
+    /// interface).
+    pub invalid_record: u64,
+}
+
+impl Skipped {
+    pub fn malformed_total(&self) -> u64 {
+        self.malformed.values().sum()
+    }
+}
+
+/// One input file after reading.
+#[derive(Clone, Debug)]
+pub struct InputSummary {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub size: u64,
+    pub format: Format,
+    pub link_types: Vec<LinkType>,
+    pub packets: u64,
+    pub first_packet: Option<Timestamp>,
+    pub last_packet: Option<Timestamp>,
+    /// Fractional digits of its timestamps.
+    pub precision: u8,
+    pub damage: Option<Damage>,
+    pub skipped: Skipped,
+}
+
+/// Everything the report is built from.
+#[derive(Debug)]
+pub struct Analysis {
+    pub inputs: Vec<InputSummary>,
+    pub flows: Vec<Flow>,
+    pub table: TableStats,
+    pub fragments: FragmentStats,
+}
+
+impl Analysis {
+    /// True when some input could not be read to its end.
+    pub fn is_partial(&self) -> bool {
+        self.inputs.iter().any(|i| i.damage.is_some())
+    }
+}
+
+/// Analyse capture files in order, as one stream (rotated parts of one capture join up).
+/// Fails before reading any packet if a file cannot be opened or is not a capture.
+pub fn analyze(paths: &[PathBuf], options: &Options) -> Result<Analysis, OpenError> {
+    for path in paths {
+        source::open(path)?;
+    }
+    let mut table = FlowTable::new(options.max_flows, options.timeouts);
+    let mut fragments = FragmentTracker::new();
+    let mut inputs = Vec::with_capacity(paths.len());
+    for (index, path) in paths.iter().enumerate() {
+        let input = u32::try_from(index).unwrap_or(u32::MAX);
+        inputs.push(read_input(path, input, &mut table, &mut fragments)?);
+    }
+    fragments.flush(|p| {
+        table.add(p);
+    });
+    let fragment_stats = fragments.stats();
+    let (flows, table_stats) = table.finish();
+    Ok(Analysis {
+        inputs,
+        flows,
+        table: table_stats,
+        fragments: fragment_stats,
+    })
+}
+
+fn read_input(
+    path: &Path,
+    input: u32,
+    table: &mut FlowTable,
+    fragments: &mut FragmentTracker,
+) -> Result<InputSummary, OpenError> {
+    let mut capture = source::open(path)?;
+    let mut skipped = Skipped::default();
+    let (mut packets, mut first, mut last) = (0u64, None, None::<Timestamp>);
+    while let Some(packet) = capture.next_packet() {
+        packets += 1;
+        first.get_or_insert(packet.ts);
+        last = Some(last.map_or(packet.ts, |l| l.max(packet.ts)));
+        let at = PacketRef {
+            input,
+            number: packet.number,
+        };
+        let missing = packet.wire_len.saturating_sub(packet.data.len() as u32);
+        match decode::decode(packet.link_type, packet.data, missing) {
+            Ok(d) => count(&d, packet.ts, at, table, fragments),
+            Err(Skip::NotIp) => skipped.non_ip += 1,
+            Err(Skip::UnsupportedLink) => skipped.unsupported_link += 1,
+            Err(Skip::Malformed(why)) => *skipped.malformed.entry(why).or_default() += 1,
+        }
+    }
+    skipped.invalid_record = capture.invalid_records();
+    let damage = capture.damage().cloned();
+    let (sha256, size) = capture.finish().map_err(|source| OpenError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(InputSummary {
+        path: path.to_owned(),
+        sha256,
+        size,
+        format: capture.format(),
+        link_types: capture.link_types(),
+        packets,
+        first_packet: first,
+        last_packet: last,
+        precision: capture.precision_digits(),
+        damage,
+        skipped,
+    })
+}
+
+/// Count one decoded packet into its flow.
+fn count(
+    d: &decode::Decoded<'_>,
+    ts: Timestamp,
+    at: PacketRef,
+    table: &mut FlowTable,
+    fragments: &mut FragmentTracker,
+) {
+    let (src_port, dst_port, tcp_flags, has_ports) = match d.transport {
+        Transport::Tcp {
+            src_port,
+            dst_port,
+            flags,
+            ..
+        } => (src_port, dst_port, Some(flags), true),
+        Transport::Udp {
+            src_port, dst_port, ..
+        } => (src_port, dst_port, None, true),
+        Transport::Icmp { .. } | Transport::Other => (0, 0, None, false),
+    };
+    let meta = PacketMeta {
+        ts,
+        protocol: d.protocol,
+        src: Endpoint {
+            ip: d.src,
+            port: src_port,
+        },
+        dst: Endpoint {
+            ip: d.dst,
+            port: dst_port,
+        },
+        has_ports,
+        ip_len: d.ip_len,
+        tcp_flags,
+        fragment: d.fragment.is_some(),
+        at,
+    };
+    match d.fragment {
+        None => {
+            table.add(&meta);
+        }
+        Some(f) => fragments.fragment(meta, f.id, f.is_first(), |p| {
+            table.add(p);
+        }),
+    }
+}

@@ -1,1 +1,139 @@
-fn main() {}
+//! The `residency` command line: a thin layer over the library.
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use ipnet::IpNet;
+use residency::analyze::{self, DEFAULT_MAX_FLOWS, Options};
+use residency::flow::{Inside, Timeouts};
+use residency::report;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit status: the report covers every input completely.
+const EXIT_OK: u8 = 0;
+/// Exit status: nothing was analysed (bad file, unreadable input, I/O error on output).
+const EXIT_ERROR: u8 = 1;
+/// Exit status: a report was written, but at least one input was truncated or corrupt; it
+/// covers each such file up to the damage (see `inputs[].errors`).
+const EXIT_PARTIAL: u8 = 3;
+
+#[derive(Parser)]
+#[command(name = "residency", version, about = "Where does our data go? Evidence from packet captures.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Analyse capture files (pcap, pcapng): flows, destinations, evidence report.
+    ///
+    /// Exit status: 0 complete; 3 partial (an input is truncated or corrupt; the report covers
+    /// it up to the damage); 1 error (nothing analysed); 2 usage error.
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(Args)]
+struct AnalyzeArgs {
+    /// Capture files, analysed in order as one stream.
+    #[arg(required = true, value_name = "CAPTURE")]
+    captures: Vec<PathBuf>,
+    /// Write the JSON evidence report to PATH (`-` = stdout, which then carries only JSON).
+    #[arg(long, value_name = "PATH")]
+    json: Option<PathBuf>,
+    /// A local network of the capture point (repeatable). Replaces the default: RFC 1918,
+    /// RFC 4193, link-local, 100.64.0.0/10 and loopback.
+    #[arg(long, value_name = "CIDR")]
+    inside: Vec<IpNet>,
+    /// Seconds without packets after which a TCP flow has ended.
+    #[arg(long, value_name = "SECS", default_value_t = Timeouts::default().tcp_idle)]
+    tcp_idle_timeout: u64,
+    /// Seconds a TCP flow stays open after FIN both ways or RST (a new SYN opens a new flow).
+    #[arg(long, value_name = "SECS", default_value_t = Timeouts::default().tcp_close)]
+    tcp_close_timeout: u64,
+    /// Seconds without packets after which a UDP flow has ended.
+    #[arg(long, value_name = "SECS", default_value_t = Timeouts::default().udp_idle)]
+    udp_idle_timeout: u64,
+    /// Seconds without packets after which a flow of another protocol has ended.
+    #[arg(long, value_name = "SECS", default_value_t = Timeouts::default().other_idle)]
+    other_idle_timeout: u64,
+    /// Most flows held open at once; beyond it the least recently seen are closed early
+    /// (counted as evicted in the report).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_FLOWS)]
+    max_flows: usize,
+    /// Remote destinations listed in the terminal summary.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    top: usize,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("residency: error: {e:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Analyze(args) => analyze_cmd(args),
+    }
+}
+
+fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
+    let options = Options {
+        inside: if args.inside.is_empty() {
+            Inside::default_nets()
+        } else {
+            Inside::new(args.inside.clone())
+        },
+        timeouts: Timeouts {
+            tcp_idle: args.tcp_idle_timeout,
+            tcp_close: args.tcp_close_timeout,
+            udp_idle: args.udp_idle_timeout,
+            other_idle: args.other_idle_timeout,
+        },
+        max_flows: args.max_flows,
+    };
+    let analysis = analyze::analyze(&args.captures, &options)?;
+    let report = report::build(&analysis, &options);
+    match args.json.as_deref() {
+        Some(path) if path.as_os_str() == "-" => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            report::write_json(&report, &mut out).context("writing the report to stdout")?;
+            out.flush().context("writing the report to stdout")?;
+        }
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            report::write_json(&report, &mut out)
+                .and_then(|()| out.flush())
+                .with_context(|| format!("writing {}", path.display()))?;
+            print_terminal(&report, args.top)?;
+        }
+        None => print_terminal(&report, args.top)?,
+    }
+    for input in &report.inputs {
+        for e in &input.errors {
+            eprintln!(
+                "residency: warning: {}: {} at byte {} (packet {}): {}; the report covers the file up to there",
+                input.path, e.kind, e.offset, e.packet, e.message
+            );
+        }
+    }
+    Ok(if analysis.is_partial() { EXIT_PARTIAL } else { EXIT_OK })
+}
+
+fn print_terminal(report: &report::Report, top: usize) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    report::write_terminal(report, top, &mut out).context("writing the summary")?;
+    out.flush().context("writing the summary")?;
+    Ok(())
+}

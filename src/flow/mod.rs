@@ -7,11 +7,11 @@ mod key;
 mod record;
 mod table;
 
-pub use fragments::{FragmentTracker, MAX_PENDING_FRAGMENTS, MAX_TRACKED_DATAGRAMS};
+pub use fragments::{FragmentStats, FragmentTracker, MAX_PENDING_FRAGMENTS, MAX_TRACKED_DATAGRAMS};
 pub use inside::{DEFAULT_INSIDE, Inside, Scope};
 pub use key::{Endpoint, FlowKey};
 pub use record::{ClientBy, Flow, FlowEnd, PacketRef};
-pub use table::{FlowTable, Timeouts};
+pub use table::{FlowTable, TableStats, Timeouts, is_service_port};
 
 use crate::decode::TcpFlags;
 use crate::timestamp::Timestamp;

@@ -1,1 +1,19 @@
+//! The report: one set of serde types that is the JSON contract (`model`), built once from the
+//! analysis (`build`), and writers that only format it (`terminal`, JSON via serde_json).
 
+mod build;
+mod model;
+mod terminal;
+mod units;
+
+pub use build::build;
+pub use model::*;
+pub use terminal::write_terminal;
+
+use std::io::Write;
+
+/// Write the report as JSON (pretty-printed, stable key order, trailing newline).
+pub fn write_json(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report)?;
+    out.write_all(b"\n")
+}

@@ -1,0 +1,234 @@
+//! From the analysis to the report model: once per flow, never per packet.
+
+use super::model::*;
+use crate::analyze::{Analysis, InputSummary, Options, Skipped};
+use crate::decode::TcpFlags;
+use crate::flow::{Endpoint, Flow, FlowEnd, Scope};
+use crate::timestamp::Timestamp;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+pub fn build(analysis: &Analysis, options: &Options) -> Report {
+    // One precision for the whole report: the finest of its inputs.
+    let digits = analysis.inputs.iter().map(|i| i.precision).max().unwrap_or(6);
+    let flows: Vec<FlowReport> = analysis
+        .flows
+        .iter()
+        .map(|f| flow_report(f, options, digits))
+        .collect();
+    let summary = summary(analysis, options, &flows, digits);
+    Report {
+        schema: SCHEMA,
+        tool: Tool {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        settings: Settings {
+            inside: options.inside.nets().iter().map(|n| n.to_string()).collect(),
+            tcp_idle_timeout_s: options.timeouts.tcp_idle,
+            tcp_close_timeout_s: options.timeouts.tcp_close,
+            udp_idle_timeout_s: options.timeouts.udp_idle,
+            other_idle_timeout_s: options.timeouts.other_idle,
+            max_flows: options.max_flows,
+        },
+        inputs: analysis.inputs.iter().map(input_report).collect(),
+        flows,
+        summary,
+    }
+}
+
+pub fn transport_name(protocol: u8) -> &'static str {
+    match protocol {
+        6 => "tcp",
+        17 => "udp",
+        1 => "icmp",
+        58 => "icmpv6",
+        _ => "other",
+    }
+}
+
+fn input_report(input: &InputSummary) -> Input {
+    let stamp = |t: Option<Timestamp>| t.map(|t| t.rfc3339(input.precision));
+    Input {
+        path: input.path.display().to_string(),
+        sha256: input.sha256.clone(),
+        size: input.size,
+        format: input.format.name(),
+        link_types: input.link_types.iter().map(|l| l.name()).collect(),
+        packets: input.packets,
+        first_packet: stamp(input.first_packet),
+        last_packet: stamp(input.last_packet),
+        precision: input.precision,
+        complete: input.damage.is_none(),
+        errors: input
+            .damage
+            .iter()
+            .map(|d| InputError {
+                kind: d.kind.name(),
+                offset: d.offset,
+                packet: d.packet,
+                message: d.message.clone(),
+            })
+            .collect(),
+        skipped: skipped_report(&input.skipped),
+    }
+}
+
+fn skipped_report(s: &Skipped) -> SkippedPackets {
+    SkippedPackets {
+        non_ip: s.non_ip,
+        unsupported_link: s.unsupported_link,
+        malformed: s.malformed_total(),
+        malformed_reasons: s.malformed.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        invalid_record: s.invalid_record,
+    }
+}
+
+fn endpoint(e: &Endpoint, has_ports: bool) -> EndpointReport {
+    EndpointReport {
+        ip: e.ip.to_string(),
+        port: has_ports.then_some(e.port),
+    }
+}
+
+fn flags(bits: u8) -> Vec<&'static str> {
+    TcpFlags::NAMES
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| bits & (1 << i) != 0)
+        .map(|(_, name)| *name)
+        .collect()
+}
+
+/// Which side of a flow is the remote destination.
+pub fn remote_side(scope: Scope) -> Option<&'static str> {
+    match scope {
+        Scope::Outbound | Scope::External => Some("server"),
+        Scope::Inbound => Some("client"),
+        Scope::Internal => None,
+    }
+}
+
+fn flow_report(f: &Flow, options: &Options, digits: u8) -> FlowReport {
+    let scope = options.inside.scope(f);
+    FlowReport {
+        id: f.id,
+        transport: transport_name(f.protocol),
+        ip_protocol: f.protocol,
+        client: endpoint(&f.client, f.has_ports),
+        server: endpoint(&f.server, f.has_ports),
+        client_by: f.client_by.name(),
+        scope: scope.name(),
+        remote: remote_side(scope),
+        packets: Directions {
+            to_server: f.packets[0],
+            to_client: f.packets[1],
+        },
+        bytes: Directions {
+            to_server: f.bytes[0],
+            to_client: f.bytes[1],
+        },
+        tcp_flags: (f.protocol == 6).then(|| FlagsReport {
+            to_server: flags(f.tcp_flags[0]),
+            to_client: flags(f.tcp_flags[1]),
+        }),
+        fragments: f.fragments,
+        first_seen: f.first_seen.rfc3339(digits),
+        last_seen: f.last_seen.rfc3339(digits),
+        first_packet: PacketRefReport {
+            input: f.first_packet.input,
+            number: f.first_packet.number,
+        },
+        last_packet: PacketRefReport {
+            input: f.last_packet.input,
+            number: f.last_packet.number,
+        },
+        end: f.end.unwrap_or(FlowEnd::EndOfCapture).name(),
+    }
+}
+
+#[derive(Default)]
+struct DestinationTotals {
+    flows: u64,
+    packets: u64,
+    bytes_to: u64,
+    bytes_from: u64,
+}
+
+fn summary(analysis: &Analysis, options: &Options, flows: &[FlowReport], digits: u8) -> Summary {
+    let mut totals = FlowTotals::default();
+    let mut destinations: BTreeMap<IpAddr, DestinationTotals> = BTreeMap::new();
+    let (mut bytes, mut to_remote, mut from_remote, mut in_flows) = (0u64, 0u64, 0u64, 0u64);
+    for (flow, report) in analysis.flows.iter().zip(flows) {
+        totals.total += 1;
+        *totals.by_transport.entry(report.transport).or_default() += 1;
+        *totals.by_scope.entry(report.scope).or_default() += 1;
+        *totals.by_end.entry(report.end).or_default() += 1;
+        let flow_bytes = flow.bytes[0] + flow.bytes[1];
+        bytes += flow_bytes;
+        in_flows += flow.packets[0] + flow.packets[1];
+        let (remote, sent, received) = match options.inside.scope(flow) {
+            Scope::Outbound | Scope::External => (flow.server.ip, flow.bytes[0], flow.bytes[1]),
+            Scope::Inbound => (flow.client.ip, flow.bytes[1], flow.bytes[0]),
+            Scope::Internal => continue,
+        };
+        to_remote += sent;
+        from_remote += received;
+        let d = destinations.entry(remote).or_default();
+        d.flows += 1;
+        d.packets += flow.packets[0] + flow.packets[1];
+        d.bytes_to += sent;
+        d.bytes_from += received;
+    }
+    let mut destinations: Vec<(IpAddr, DestinationTotals)> = destinations.into_iter().collect();
+    destinations.sort_by(|(a_ip, a), (b_ip, b)| {
+        (b.bytes_to + b.bytes_from)
+            .cmp(&(a.bytes_to + a.bytes_from))
+            .then(a_ip.cmp(b_ip))
+    });
+    let mut skipped = Skipped::default();
+    for input in &analysis.inputs {
+        skipped.non_ip += input.skipped.non_ip;
+        skipped.unsupported_link += input.skipped.unsupported_link;
+        skipped.invalid_record += input.skipped.invalid_record;
+        for (reason, n) in &input.skipped.malformed {
+            *skipped.malformed.entry(reason).or_default() += n;
+        }
+    }
+    let first = analysis.inputs.iter().filter_map(|i| i.first_packet).min();
+    let last = analysis.inputs.iter().filter_map(|i| i.last_packet).max();
+    Summary {
+        complete: !analysis.is_partial(),
+        first_packet: first.map(|t| t.rfc3339(digits)),
+        last_packet: last.map(|t| t.rfc3339(digits)),
+        packets: PacketTotals {
+            read: analysis.inputs.iter().map(|i| i.packets).sum(),
+            in_flows,
+            skipped: skipped_report(&skipped),
+        },
+        flows: totals,
+        bytes,
+        bytes_to_remote: to_remote,
+        bytes_from_remote: from_remote,
+        flow_table: FlowTableReport {
+            max_flows: options.max_flows,
+            peak_active: analysis.table.peak_active,
+            evicted: analysis.table.evicted,
+        },
+        fragments: FragmentReport {
+            attributed: analysis.fragments.attributed,
+            unattributed: analysis.fragments.unattributed,
+            tracker_evicted: analysis.fragments.evicted,
+        },
+        destinations: destinations
+            .into_iter()
+            .map(|(ip, d)| Destination {
+                ip: ip.to_string(),
+                flows: d.flows,
+                packets: d.packets,
+                bytes_to: d.bytes_to,
+                bytes_from: d.bytes_from,
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,189 @@
+//! The JSON contract, schema `residency.report/1`. Field names here are what scripts depend
+//! on: add fields freely, never rename or remove one. Documented in docs/report-schema.md.
+
+use serde::Serialize;
+
+pub const SCHEMA: &str = "residency.report/1";
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub tool: Tool,
+    pub settings: Settings,
+    pub inputs: Vec<Input>,
+    pub flows: Vec<FlowReport>,
+    pub summary: Summary,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+/// The options that shaped the result, so a reader can reproduce it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Settings {
+    pub inside: Vec<String>,
+    pub tcp_idle_timeout_s: u64,
+    pub tcp_close_timeout_s: u64,
+    pub udp_idle_timeout_s: u64,
+    pub other_idle_timeout_s: u64,
+    pub max_flows: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Input {
+    pub path: String,
+    pub sha256: String,
+    pub size: u64,
+    pub format: &'static str,
+    pub link_types: Vec<String>,
+    pub packets: u64,
+    pub first_packet: Option<String>,
+    pub last_packet: Option<String>,
+    /// Fractional digits of the file's timestamps (6 = microseconds, 9 = nanoseconds).
+    pub precision: u8,
+    /// True when the file was read to its end.
+    pub complete: bool,
+    pub errors: Vec<InputError>,
+    pub skipped: SkippedPackets,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct InputError {
+    /// `truncated`, `corrupt` or `io`.
+    pub kind: &'static str,
+    /// File offset of the damaged record.
+    pub offset: u64,
+    /// Number the first unread packet would have had.
+    pub packet: u64,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SkippedPackets {
+    pub non_ip: u64,
+    pub unsupported_link: u64,
+    pub malformed: u64,
+    /// Malformed packets by the first problem found.
+    pub malformed_reasons: std::collections::BTreeMap<String, u64>,
+    pub invalid_record: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FlowReport {
+    pub id: u64,
+    pub transport: &'static str,
+    pub ip_protocol: u8,
+    pub client: EndpointReport,
+    pub server: EndpointReport,
+    /// How the client was decided: `syn`, `syn-ack`, `port-heuristic`, `first-packet`.
+    pub client_by: &'static str,
+    /// `outbound`, `inbound`, `internal`, `external` (relative to the inside networks).
+    pub scope: &'static str,
+    /// Which side is the remote destination: `server`, `client`, or null (internal flows).
+    pub remote: Option<&'static str>,
+    pub packets: Directions,
+    pub bytes: Directions,
+    /// TCP flags seen per direction (null for other transports).
+    pub tcp_flags: Option<FlagsReport>,
+    /// Packets of this flow that were IP fragments.
+    pub fragments: u64,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub first_packet: PacketRefReport,
+    pub last_packet: PacketRefReport,
+    /// `fin`, `rst`, `idle-timeout`, `evicted`, `end-of-capture`.
+    pub end: &'static str,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EndpointReport {
+    pub ip: String,
+    /// Null for transports without ports, and for fragments whose first fragment was never seen.
+    pub port: Option<u16>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Directions {
+    pub to_server: u64,
+    pub to_client: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FlagsReport {
+    pub to_server: Vec<&'static str>,
+    pub to_client: Vec<&'static str>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct PacketRefReport {
+    pub input: u32,
+    pub number: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    /// True when every input was read to its end.
+    pub complete: bool,
+    pub first_packet: Option<String>,
+    pub last_packet: Option<String>,
+    pub packets: PacketTotals,
+    pub flows: FlowTotals,
+    /// IP bytes of all flows.
+    pub bytes: u64,
+    /// Bytes sent toward remote destinations, and received from them.
+    pub bytes_to_remote: u64,
+    pub bytes_from_remote: u64,
+    pub flow_table: FlowTableReport,
+    pub fragments: FragmentReport,
+    /// Every remote address, most bytes first.
+    pub destinations: Vec<Destination>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PacketTotals {
+    /// Packets read from all inputs.
+    pub read: u64,
+    /// Packets counted into flows.
+    pub in_flows: u64,
+    pub skipped: SkippedPackets,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FlowTotals {
+    pub total: u64,
+    pub by_transport: std::collections::BTreeMap<&'static str, u64>,
+    pub by_scope: std::collections::BTreeMap<&'static str, u64>,
+    pub by_end: std::collections::BTreeMap<&'static str, u64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FlowTableReport {
+    pub max_flows: usize,
+    pub peak_active: usize,
+    /// Flows closed early because the table was full (still reported, with `end: evicted`).
+    pub evicted: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FragmentReport {
+    /// Non-first fragments counted into their datagram's flow.
+    pub attributed: u64,
+    /// Fragments whose first fragment never came: counted into port-less flows.
+    pub unattributed: u64,
+    /// Datagrams forgotten early because the tracker was full.
+    pub tracker_evicted: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Destination {
+    pub ip: String,
+    pub flows: u64,
+    pub packets: u64,
+    /// Bytes sent to this address.
+    pub bytes_to: u64,
+    /// Bytes received from it.
+    pub bytes_from: u64,
+}

@@ -1,0 +1,102 @@
+//! The terminal summary: what a person reads after `residency analyze`. It only formats the
+//! report model.
+
+use super::model::Report;
+use super::units::bytes;
+use std::io::{self, Write};
+
+/// Write the summary, listing at most `top` remote destinations.
+pub fn write_terminal(report: &Report, top: usize, out: &mut impl Write) -> io::Result<()> {
+    let s = &report.summary;
+    writeln!(
+        out,
+        "{} {}: {} input(s), {} packets, {} flows, {}",
+        report.tool.name,
+        report.tool.version,
+        report.inputs.len(),
+        s.packets.read,
+        s.flows.total,
+        bytes(s.bytes)
+    )?;
+    writeln!(out, "\nInputs")?;
+    for (i, input) in report.inputs.iter().enumerate() {
+        writeln!(
+            out,
+            "  [{i}] {}  {} ({})  {} packets  {} … {}",
+            input.path,
+            input.format,
+            input.link_types.join(", "),
+            input.packets,
+            input.first_packet.as_deref().unwrap_or("-"),
+            input.last_packet.as_deref().unwrap_or("-"),
+        )?;
+        writeln!(out, "      sha256 {}{}", input.sha256, if input.complete { "" } else { "  PARTIAL" })?;
+    }
+    writeln!(out, "\nTotals")?;
+    let join = |m: &std::collections::BTreeMap<&'static str, u64>| {
+        m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
+    };
+    writeln!(out, "  flows by transport  {}", join(&s.flows.by_transport))?;
+    writeln!(out, "  flows by scope      {}", join(&s.flows.by_scope))?;
+    writeln!(
+        out,
+        "  bytes               {} sent to remote, {} received from remote, {} in all",
+        bytes(s.bytes_to_remote),
+        bytes(s.bytes_from_remote),
+        bytes(s.bytes)
+    )?;
+    let sk = &s.packets.skipped;
+    writeln!(
+        out,
+        "  packets             {} in flows, {} not IP, {} malformed, {} unsupported link, {} invalid records",
+        s.packets.in_flows, sk.non_ip, sk.malformed, sk.unsupported_link, sk.invalid_record
+    )?;
+    if s.flow_table.evicted > 0 || s.fragments.unattributed > 0 {
+        writeln!(
+            out,
+            "  note                {} flows evicted from a full table (--max-flows {}), {} fragments without their first fragment",
+            s.flow_table.evicted, s.flow_table.max_flows, s.fragments.unattributed
+        )?;
+    }
+    if !s.destinations.is_empty() {
+        writeln!(
+            out,
+            "\nTop remote destinations by bytes ({} of {})",
+            top.min(s.destinations.len()),
+            s.destinations.len()
+        )?;
+        writeln!(
+            out,
+            "  {:>3}  {:<39}  {:>5}  {:>8}  {:>9}  {:>9}",
+            "#", "remote", "flows", "packets", "sent", "received"
+        )?;
+        for (i, d) in s.destinations.iter().take(top).enumerate() {
+            writeln!(
+                out,
+                "  {:>3}  {:<39}  {:>5}  {:>8}  {:>9}  {:>9}",
+                i + 1,
+                d.ip,
+                d.flows,
+                d.packets,
+                bytes(d.bytes_to),
+                bytes(d.bytes_from)
+            )?;
+        }
+    }
+    let errors: Vec<_> = report
+        .inputs
+        .iter()
+        .flat_map(|i| i.errors.iter().map(move |e| (i, e)))
+        .collect();
+    if !errors.is_empty() {
+        writeln!(out, "\nErrors (the result covers each file up to its damage)")?;
+        for (input, e) in errors {
+            writeln!(
+                out,
+                "  {}: {} at byte {} (packet {}): {}",
+                input.path, e.kind, e.offset, e.packet, e.message
+            )?;
+        }
+    }
+    Ok(())
+}
