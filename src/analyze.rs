@@ -8,7 +8,8 @@ use crate::flow::{
     Endpoint, Flow, FlowTable, FragmentStats, FragmentTracker, Inside, PacketMeta, PacketRef,
     TableStats, Timeouts,
 };
-use crate::source::{self, Damage, Format, LinkType, OpenError};
+use crate::source::{self, Capture, Damage, Format, LinkType, OpenError};
+use std::io::Read;
 use crate::timestamp::Timestamp;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -94,70 +95,91 @@ pub fn analyze(paths: &[PathBuf], options: &Options) -> Result<Analysis, OpenErr
     for path in paths {
         source::open(path)?;
     }
-    let mut table = FlowTable::new(options.max_flows, options.timeouts);
-    let mut fragments = FragmentTracker::new();
-    let mut inputs = Vec::with_capacity(paths.len());
-    for (index, path) in paths.iter().enumerate() {
-        let input = u32::try_from(index).unwrap_or(u32::MAX);
-        inputs.push(read_input(path, input, &mut table, &mut fragments)?);
+    let mut analyzer = Analyzer::new(options);
+    for path in paths {
+        let capture = source::open(path)?;
+        analyzer
+            .read(path, capture)
+            .map_err(|source| OpenError::Io {
+                path: path.to_owned(),
+                source,
+            })?;
     }
-    fragments.flush(|p| {
-        table.add(p);
-    });
-    let fragment_stats = fragments.stats();
-    let (flows, table_stats) = table.finish();
-    Ok(Analysis {
-        inputs,
-        flows,
-        table: table_stats,
-        fragments: fragment_stats,
-    })
+    Ok(analyzer.finish())
 }
 
-fn read_input(
-    path: &Path,
-    input: u32,
-    table: &mut FlowTable,
-    fragments: &mut FragmentTracker,
-) -> Result<InputSummary, OpenError> {
-    let mut capture = source::open(path)?;
-    let mut skipped = Skipped::default();
-    let (mut packets, mut first, mut last) = (0u64, None, None::<Timestamp>);
-    while let Some(packet) = capture.next_packet() {
-        packets += 1;
-        first.get_or_insert(packet.ts);
-        last = Some(last.map_or(packet.ts, |l| l.max(packet.ts)));
-        let at = PacketRef {
-            input,
-            number: packet.number,
-        };
-        let missing = packet.wire_len.saturating_sub(packet.data.len() as u32);
-        match decode::decode(packet.link_type, packet.data, missing) {
-            Ok(d) => count(&d, packet.ts, at, table, fragments),
-            Err(Skip::NotIp) => skipped.non_ip += 1,
-            Err(Skip::UnsupportedLink) => skipped.unsupported_link += 1,
-            Err(Skip::Malformed(why)) => *skipped.malformed.entry(why).or_default() += 1,
+/// The pipeline's state across inputs: feed it captures in order, then finish.
+pub struct Analyzer {
+    table: FlowTable,
+    fragments: FragmentTracker,
+    inputs: Vec<InputSummary>,
+}
+
+impl Analyzer {
+    pub fn new(options: &Options) -> Self {
+        Analyzer {
+            table: FlowTable::new(options.max_flows, options.timeouts),
+            fragments: FragmentTracker::new(),
+            inputs: Vec::new(),
         }
     }
-    skipped.invalid_record = capture.invalid_records();
-    let damage = capture.damage().cloned();
-    let (sha256, size) = capture.finish().map_err(|source| OpenError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    Ok(InputSummary {
-        path: path.to_owned(),
-        sha256,
-        size,
-        format: capture.format(),
-        link_types: capture.link_types(),
-        packets,
-        first_packet: first,
-        last_packet: last,
-        precision: capture.precision_digits(),
-        damage,
-        skipped,
-    })
+
+    /// Read one capture to its end (or its damage). `path` names it in the report. Fails only
+    /// when the input cannot be read to compute its digest.
+    pub fn read<R: Read>(&mut self, path: &Path, mut capture: Capture<R>) -> std::io::Result<()> {
+        let input = u32::try_from(self.inputs.len()).unwrap_or(u32::MAX);
+        let mut skipped = Skipped::default();
+        let (mut packets, mut first, mut last) = (0u64, None, None::<Timestamp>);
+        while let Some(packet) = capture.next_packet() {
+            packets += 1;
+            first.get_or_insert(packet.ts);
+            last = Some(last.map_or(packet.ts, |l| l.max(packet.ts)));
+            let at = PacketRef {
+                input,
+                number: packet.number,
+            };
+            let missing = packet.wire_len.saturating_sub(packet.data.len() as u32);
+            match decode::decode(packet.link_type, packet.data, missing) {
+                Ok(d) => count(&d, packet.ts, at, &mut self.table, &mut self.fragments),
+                Err(Skip::NotIp) => skipped.non_ip += 1,
+                Err(Skip::UnsupportedLink) => skipped.unsupported_link += 1,
+                Err(Skip::Malformed(why)) => *skipped.malformed.entry(why).or_default() += 1,
+            }
+        }
+        skipped.invalid_record = capture.invalid_records();
+        let damage = capture.damage().cloned();
+        let (sha256, size) = capture.finish()?;
+        self.inputs.push(InputSummary {
+            path: path.to_owned(),
+            sha256,
+            size,
+            format: capture.format(),
+            link_types: capture.link_types(),
+            packets,
+            first_packet: first,
+            last_packet: last,
+            precision: capture.precision_digits(),
+            damage,
+            skipped,
+        });
+        Ok(())
+    }
+
+    /// Release waiting fragments, close every flow, and hand over the result.
+    pub fn finish(mut self) -> Analysis {
+        let table = &mut self.table;
+        self.fragments.flush(|p| {
+            table.add(p);
+        });
+        let fragments = self.fragments.stats();
+        let (flows, table_stats) = self.table.finish();
+        Analysis {
+            inputs: self.inputs,
+            flows,
+            table: table_stats,
+            fragments,
+        }
+    }
 }
 
 /// Count one decoded packet into its flow.

@@ -11,7 +11,7 @@ pub use fragments::{FragmentStats, FragmentTracker, MAX_PENDING_FRAGMENTS, MAX_T
 pub use inside::{DEFAULT_INSIDE, Inside, Scope};
 pub use key::{Endpoint, FlowKey};
 pub use record::{ClientBy, Flow, FlowEnd, PacketRef};
-pub use table::{FlowTable, TableStats, Timeouts, is_service_port};
+pub use table::{FlowTable, TableStats, Timeouts, is_service_port, port_rank};
 
 use crate::decode::TcpFlags;
 use crate::timestamp::Timestamp;

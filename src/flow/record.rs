@@ -17,8 +17,9 @@ pub enum ClientBy {
     Syn,
     /// It received the SYN/ACK (the SYN was not captured).
     SynAck,
-    /// The first packet came from a well-known port to an ephemeral one, so its receiver is the
-    /// client (see `table::is_service_port`).
+    /// The first packet came from a more server-like port than it went to (a service port to
+    /// any other, or a port below 32768 to an ephemeral one), so its receiver is the client
+    /// (see `table::port_rank`).
     PortHeuristic,
     /// It sent the first packet captured.
     FirstPacket,

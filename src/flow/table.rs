@@ -66,6 +66,19 @@ pub fn is_service_port(port: u16) -> bool {
     (1..1024).contains(&port) || REGISTERED.contains(&port)
 }
 
+/// How much a port looks like a server's: 0 a known service port, 1 another port below the
+/// ephemeral ranges, 2 an ephemeral port (Linux allocates 32768–60999, Windows and the IANA
+/// range are 49152–65535). Port 0 ranks as ephemeral: it names no service.
+pub fn port_rank(port: u16) -> u8 {
+    if is_service_port(port) {
+        0
+    } else if port != 0 && port < 32768 {
+        1
+    } else {
+        2
+    }
+}
+
 /// Counters of the table's work, for the report.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TableStats {
@@ -216,7 +229,7 @@ fn open(id: u64, p: &PacketMeta) -> Flow {
         (p.src, p.dst, ClientBy::Syn)
     } else if flags.has(TcpFlags::SYN | TcpFlags::ACK) {
         (p.dst, p.src, ClientBy::SynAck)
-    } else if p.has_ports && is_service_port(p.src.port) && !is_service_port(p.dst.port) {
+    } else if p.has_ports && port_rank(p.src.port) < port_rank(p.dst.port) {
         (p.dst, p.src, ClientBy::PortHeuristic)
     } else {
         (p.src, p.dst, ClientBy::FirstPacket)

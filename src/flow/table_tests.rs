@@ -187,3 +187,8 @@ fn fragments_join_their_flow_in_any_order() {
     assert_eq!(frags.stats().attributed, 2);
     assert_eq!(frags.stats().unattributed, 1);
 }
+
+#[test]
+fn port_ranks() {
+    assert_eq!((port_rank(443), port_rank(3478), port_rank(2222), port_rank(54750), port_rank(0)), (0, 0, 1, 2, 2));
+}

@@ -34,6 +34,9 @@ pub fn write_terminal(report: &Report, top: usize, out: &mut impl Write) -> io::
     }
     writeln!(out, "\nTotals")?;
     let join = |m: &std::collections::BTreeMap<&'static str, u64>| {
+        if m.is_empty() {
+            return "-".to_string();
+        }
         m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
     };
     writeln!(out, "  flows by transport  {}", join(&s.flows.by_transport))?;

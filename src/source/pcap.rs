@@ -129,19 +129,6 @@ impl<R: Read> PcapReader<R> {
                 ),
             ));
         }
-        let frac_limit = if self.magic.nanos {
-            1_000_000_000
-        } else {
-            1_000_000
-        };
-        if frac >= frac_limit {
-            return Err(damage(
-                DamageKind::Corrupt,
-                format!(
-                    "record timestamp fraction {frac} is out of range; the file is corrupt from here on"
-                ),
-            ));
-        }
         let need = RECORD_HEADER + caplen;
         let have = self.chunked.fill(need).map_err(io)?;
         if have < need {
@@ -153,8 +140,10 @@ impl<R: Read> PcapReader<R> {
                 ),
             ));
         }
-        let nanos_frac = if self.magic.nanos { frac } else { frac * 1000 };
-        let ts = Timestamp::from_nanos(i64::from(secs) * 1_000_000_000 + i64::from(nanos_frac));
+        // A fraction of a second or more is out of range, but it still orders the packet; it is
+        // carried into the seconds as libpcap does rather than treated as damage.
+        let nanos_frac = if self.magic.nanos { i64::from(frac) } else { i64::from(frac) * 1000 };
+        let ts = Timestamp::from_nanos(i64::from(secs) * 1_000_000_000 + nanos_frac);
         self.number = number;
         self.pending = need;
         Ok(Some(Packet {
