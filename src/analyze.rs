@@ -9,9 +9,9 @@ use crate::flow::{
     TableStats, Timeouts,
 };
 use crate::source::{self, Capture, Damage, Format, LinkType, OpenError};
-use std::io::Read;
 use crate::timestamp::Timestamp;
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Flows held open at once by default. A flow costs about 250 bytes, so a million is ~250 MB;
@@ -182,8 +182,9 @@ impl Analyzer {
     }
 }
 
-/// Count one decoded packet into its flow.
-fn count(
+/// Count one decoded packet into its flow (through the fragment tracker when it is a
+/// fragment). Public for benchmarks that time single packets.
+pub fn count(
     d: &decode::Decoded<'_>,
     ts: Timestamp,
     at: PacketRef,

@@ -19,7 +19,11 @@ const EXIT_ERROR: u8 = 1;
 const EXIT_PARTIAL: u8 = 3;
 
 #[derive(Parser)]
-#[command(name = "residency", version, about = "Where does our data go? Evidence from packet captures.")]
+#[command(
+    name = "residency",
+    version,
+    about = "Where does our data go? Evidence from packet captures."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -127,7 +131,11 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
             );
         }
     }
-    Ok(if analysis.is_partial() { EXIT_PARTIAL } else { EXIT_OK })
+    Ok(if analysis.is_partial() {
+        EXIT_PARTIAL
+    } else {
+        EXIT_OK
+    })
 }
 
 fn print_terminal(report: &report::Report, top: usize) -> Result<()> {

@@ -79,35 +79,50 @@ enum Layer<'a> {
 /// length field is zero (segmentation offload).
 pub fn decode(link: LinkType, data: &[u8], missing: u32) -> Result<Decoded<'_>, Skip> {
     let mut layer = link::first_layer(link, data)?;
+    // The innermost IP header that carried a tunnel. When what the tunnel carries cannot be
+    // read as IP (ARP over VXLAN, a damaged inner header), that header is the flow: its bytes
+    // still went to the tunnel's endpoint.
+    let mut carrier: Option<(ip::IpPacket<'_>, u8)> = None;
     let mut tunnels = 0u8;
     for _ in 0..MAX_ENCAPSULATION {
-        layer = match layer {
-            Layer::Ethernet(bytes) => link::ethernet(bytes)?,
-            Layer::Ether(ethertype, bytes) => link::by_ethertype(ethertype, bytes)?,
-            Layer::Ppp(bytes) => link::ppp(bytes)?,
-            Layer::Ip(bytes) => {
-                let packet = ip::parse(bytes, missing)?;
-                match tunnel::inner(&packet) {
+        let next = match layer {
+            Layer::Ethernet(bytes) => link::ethernet(bytes),
+            Layer::Ether(ethertype, bytes) => link::by_ethertype(ethertype, bytes),
+            Layer::Ppp(bytes) => link::ppp(bytes),
+            Layer::Ip(bytes) => match ip::parse(bytes, missing) {
+                Ok(packet) => match tunnel::inner(&packet) {
                     Some(inner) => {
+                        carrier = Some((packet, tunnels));
                         tunnels = tunnels.saturating_add(1);
-                        inner
+                        Ok(inner)
                     }
-                    None => {
-                        return Ok(Decoded {
-                            src: packet.src,
-                            dst: packet.dst,
-                            protocol: packet.protocol,
-                            ip_len: packet.ip_len,
-                            fragment: packet.fragment,
-                            transport: transport::parse(&packet),
-                            tunnels,
-                        });
-                    }
-                }
-            }
+                    None => return Ok(decoded(&packet, tunnels)),
+                },
+                Err(skip) => Err(skip),
+            },
+        };
+        layer = match (next, &carrier) {
+            (Ok(next), _) => next,
+            (Err(_), Some((outer, depth))) => return Ok(decoded(outer, *depth)),
+            (Err(skip), None) => return Err(skip),
         };
     }
-    Err(Skip::Malformed("too many nested encapsulations"))
+    match carrier {
+        Some((outer, depth)) => Ok(decoded(&outer, depth)),
+        None => Err(Skip::Malformed("too many nested encapsulations")),
+    }
+}
+
+fn decoded<'a>(packet: &ip::IpPacket<'a>, tunnels: u8) -> Decoded<'a> {
+    Decoded {
+        src: packet.src,
+        dst: packet.dst,
+        protocol: packet.protocol,
+        ip_len: packet.ip_len,
+        fragment: packet.fragment,
+        transport: transport::parse(packet),
+        tunnels,
+    }
 }
 
 #[cfg(test)]

@@ -225,3 +225,23 @@ proptest::proptest! {
         let _ = decode(LinkType::ETHERNET, &frame, 0);
     }
 }
+
+#[test]
+fn tunnel_without_ip_inside_is_the_outer_flow() {
+    let arp = ethernet(0x0806, &[0; 28]);
+    let mut vxlan = Vec::new();
+    PacketBuilder::ipv4([198, 51, 100, 1], [198, 51, 100, 2], 64)
+        .udp(50000, 4789)
+        .write(
+            &mut vxlan,
+            &[&[0x08, 0, 0, 0, 0, 0, 42, 0][..], &arp].concat(),
+        )
+        .unwrap();
+    let frame = ethernet(0x0800, &vxlan);
+    let d = decode(LinkType::ETHERNET, &frame, 0).unwrap();
+    assert_eq!(
+        (d.src, d.protocol, d.tunnels),
+        (IpAddr::V4(Ipv4Addr::new(198, 51, 100, 1)), 17, 0)
+    );
+    assert!(matches!(d.transport, Transport::Udp { dst_port: 4789, .. }));
+}

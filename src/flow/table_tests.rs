@@ -190,5 +190,14 @@ fn fragments_join_their_flow_in_any_order() {
 
 #[test]
 fn port_ranks() {
-    assert_eq!((port_rank(443), port_rank(3478), port_rank(2222), port_rank(54750), port_rank(0)), (0, 0, 1, 2, 2));
+    assert_eq!(
+        (
+            port_rank(443),
+            port_rank(3478),
+            port_rank(2222),
+            port_rank(54750),
+            port_rank(0)
+        ),
+        (0, 0, 1, 2, 2)
+    );
 }

@@ -10,7 +10,12 @@ use std::net::IpAddr;
 
 pub fn build(analysis: &Analysis, options: &Options) -> Report {
     // One precision for the whole report: the finest of its inputs.
-    let digits = analysis.inputs.iter().map(|i| i.precision).max().unwrap_or(6);
+    let digits = analysis
+        .inputs
+        .iter()
+        .map(|i| i.precision)
+        .max()
+        .unwrap_or(6);
     let flows: Vec<FlowReport> = analysis
         .flows
         .iter()
@@ -24,7 +29,12 @@ pub fn build(analysis: &Analysis, options: &Options) -> Report {
             version: env!("CARGO_PKG_VERSION"),
         },
         settings: Settings {
-            inside: options.inside.nets().iter().map(|n| n.to_string()).collect(),
+            inside: options
+                .inside
+                .nets()
+                .iter()
+                .map(|n| n.to_string())
+                .collect(),
             tcp_idle_timeout_s: options.timeouts.tcp_idle,
             tcp_close_timeout_s: options.timeouts.tcp_close,
             udp_idle_timeout_s: options.timeouts.udp_idle,
@@ -79,7 +89,11 @@ fn skipped_report(s: &Skipped) -> SkippedPackets {
         non_ip: s.non_ip,
         unsupported_link: s.unsupported_link,
         malformed: s.malformed_total(),
-        malformed_reasons: s.malformed.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        malformed_reasons: s
+            .malformed
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect(),
         invalid_record: s.invalid_record,
     }
 }

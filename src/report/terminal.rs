@@ -30,14 +30,22 @@ pub fn write_terminal(report: &Report, top: usize, out: &mut impl Write) -> io::
             input.first_packet.as_deref().unwrap_or("-"),
             input.last_packet.as_deref().unwrap_or("-"),
         )?;
-        writeln!(out, "      sha256 {}{}", input.sha256, if input.complete { "" } else { "  PARTIAL" })?;
+        writeln!(
+            out,
+            "      sha256 {}{}",
+            input.sha256,
+            if input.complete { "" } else { "  PARTIAL" }
+        )?;
     }
     writeln!(out, "\nTotals")?;
     let join = |m: &std::collections::BTreeMap<&'static str, u64>| {
         if m.is_empty() {
             return "-".to_string();
         }
-        m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
+        m.iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     writeln!(out, "  flows by transport  {}", join(&s.flows.by_transport))?;
     writeln!(out, "  flows by scope      {}", join(&s.flows.by_scope))?;
@@ -92,7 +100,10 @@ pub fn write_terminal(report: &Report, top: usize, out: &mut impl Write) -> io::
         .flat_map(|i| i.errors.iter().map(move |e| (i, e)))
         .collect();
     if !errors.is_empty() {
-        writeln!(out, "\nErrors (the result covers each file up to its damage)")?;
+        writeln!(
+            out,
+            "\nErrors (the result covers each file up to its damage)"
+        )?;
         for (input, e) in errors {
             writeln!(
                 out,

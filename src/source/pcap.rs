@@ -142,7 +142,11 @@ impl<R: Read> PcapReader<R> {
         }
         // A fraction of a second or more is out of range, but it still orders the packet; it is
         // carried into the seconds as libpcap does rather than treated as damage.
-        let nanos_frac = if self.magic.nanos { i64::from(frac) } else { i64::from(frac) * 1000 };
+        let nanos_frac = if self.magic.nanos {
+            i64::from(frac)
+        } else {
+            i64::from(frac) * 1000
+        };
         let ts = Timestamp::from_nanos(i64::from(secs) * 1_000_000_000 + nanos_frac);
         self.number = number;
         self.pending = need;

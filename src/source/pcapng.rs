@@ -172,7 +172,7 @@ impl<R: Read> PcapNgReader<R> {
                 }
             }
             let total = read_u32(self.chunked.available(), 4, self.big_endian) as usize;
-            if total < BLOCK_OVERHEAD || total % 4 != 0 || total > MAX_RECORD + 64 {
+            if total < BLOCK_OVERHEAD || !total.is_multiple_of(4) || total > MAX_RECORD + 64 {
                 return Err(damage(
                     DamageKind::Corrupt,
                     format!("block of type {block_type:#x} has impossible length {total}"),
