@@ -271,9 +271,16 @@ fn update(flow: &mut Flow, p: &PacketMeta) {
     flow.packets[dir] += 1;
     flow.bytes[dir] += u64::from(p.ip_len);
     flow.fragments += u64::from(p.fragment);
-    flow.first_seen = flow.first_seen.min(p.ts);
-    flow.last_seen = flow.last_seen.max(p.ts);
-    flow.last_packet = p.at;
+    // First and last by capture time, so a fragment that waited for its first fragment, or an
+    // input whose clock runs behind, still names the earliest and latest packets.
+    if (p.ts, p.at) < (flow.first_seen, flow.first_packet) {
+        flow.first_seen = p.ts;
+        flow.first_packet = p.at;
+    }
+    if (p.ts, p.at) >= (flow.last_seen, flow.last_packet) {
+        flow.last_seen = p.ts;
+        flow.last_packet = p.at;
+    }
     if let Some(flags) = p.tcp_flags {
         flow.tcp_flags[dir] |= flags.0;
         if flags.has(TcpFlags::RST) && flow.closed_at.is_none() {
