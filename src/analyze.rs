@@ -90,20 +90,26 @@ impl Analysis {
 }
 
 /// Analyse capture files in order, as one stream (rotated parts of one capture join up).
+/// `-` reads a capture from standard input (`tcpdump -w - | residency analyze -`).
 /// Fails before reading any packet if a file cannot be opened or is not a capture.
 pub fn analyze(paths: &[PathBuf], options: &Options) -> Result<Analysis, OpenError> {
-    for path in paths {
+    let is_stdin = |p: &Path| p.as_os_str() == "-";
+    for path in paths.iter().filter(|p| !is_stdin(p)) {
         source::open(path)?;
     }
     let mut analyzer = Analyzer::new(options);
     for path in paths {
-        let capture = source::open(path)?;
-        analyzer
-            .read(path, capture)
-            .map_err(|source| OpenError::Io {
-                path: path.to_owned(),
-                source,
-            })?;
+        let io = |source| OpenError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        if is_stdin(path) {
+            let capture =
+                Capture::new(std::io::stdin().lock()).map_err(|e| source::header_error(path, e))?;
+            analyzer.read(path, capture).map_err(io)?;
+        } else {
+            analyzer.read(path, source::open(path)?).map_err(io)?;
+        }
     }
     Ok(analyzer.finish())
 }

@@ -40,7 +40,7 @@ enum Command {
 
 #[derive(Args)]
 struct AnalyzeArgs {
-    /// Capture files, analysed in order as one stream.
+    /// Capture files, analysed in order as one stream (`-` = standard input).
     #[arg(required = true, value_name = "CAPTURE")]
     captures: Vec<PathBuf>,
     /// Write the JSON evidence report to PATH (`-` = stdout, which then carries only JSON).

@@ -274,3 +274,25 @@ fn json_file_and_terminal_summary() {
     assert!(Path::new(&path).exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn capture_from_standard_input() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_residency"))
+        .args(["analyze", "--json", "-", "-"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let bytes =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/vlan.pcap")).unwrap();
+    child.stdin.take().unwrap().write_all(&bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["inputs"][0]["path"], "-");
+    assert_eq!(r["inputs"][0]["packets"], 10);
+    assert_eq!(r["flows"].as_array().unwrap().len(), 2);
+}

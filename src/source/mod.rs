@@ -126,7 +126,12 @@ pub fn open(path: &Path) -> Result<Capture<File>, OpenError> {
         path: path.to_owned(),
         source,
     })?;
-    Capture::new(file).map_err(|reason| match reason {
+    Capture::new(file).map_err(|e| header_error(path, e))
+}
+
+/// Name the input in a header error.
+pub fn header_error(path: &Path, error: HeaderError) -> OpenError {
+    match error {
         HeaderError::Io(source) => OpenError::Io {
             path: path.to_owned(),
             source,
@@ -135,7 +140,7 @@ pub fn open(path: &Path) -> Result<Capture<File>, OpenError> {
             path: path.to_owned(),
             reason,
         },
-    })
+    }
 }
 
 /// Why a file header could not be read.
