@@ -1,4 +1,4 @@
-//! The shipped captures (`captures/`, made by `examples/gen_captures.rs`) through the real
+//! The shipped captures (`captures/`, made by `examples/gen_captures/`) through the real
 //! binary: every flow's counts, bytes, endpoints, packet numbers and times against
 //! `captures/expected.json`, which the generator computes from what it wrote.
 

@@ -1,10 +1,10 @@
-//! The files in `captures/` are exactly what `examples/gen_captures.rs` generates, and they are
+//! The files in `captures/` are exactly what `examples/gen_captures/` generates, and they are
 //! well-formed for an independent reader (the `pcap-file` crate).
 //!
 //! After changing the generator, refresh the files with
 //! `cargo run --example gen_captures -- captures/`.
 
-#[path = "../examples/gen_captures.rs"]
+#[path = "../examples/gen_captures/main.rs"]
 #[allow(dead_code)]
 mod gen_captures;
 
@@ -53,7 +53,7 @@ fn shipped_files_equal_fresh_generator_output() {
     }
     assert!(
         problems.is_empty(),
-        "captures/ does not match examples/gen_captures.rs: {}.\n\
+        "captures/ does not match examples/gen_captures/: {}.\n\
          Run `cargo run --example gen_captures -- captures/` and commit the result.",
         problems.join("; ")
     );
