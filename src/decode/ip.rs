@@ -2,7 +2,7 @@
 //! the capture's snap length and walk IPv6 extension headers for us.
 
 use super::{Fragment, Skip};
-use etherparse::{Ipv6ExtensionSlice, LaxIpSlice, LenSource};
+use etherparse::{LaxIpSlice, LenSource};
 use std::net::IpAddr;
 
 /// One IP header and its payload.
@@ -16,6 +16,13 @@ pub(super) struct IpPacket<'a> {
     /// The payload as captured (may be shorter than the header says).
     pub payload: &'a [u8],
 }
+
+/// The largest IP length taken from the wire when the header's length field is zero. Offloaded
+/// aggregates (GSO/GRO, Linux "BIG TCP") reach 512 KiB; a capture file's wire length is not
+/// otherwise bounded, and a bogus one must not inflate a destination's byte count.
+pub const MAX_OFFLOAD_LEN: u32 = 512 * 1024;
+/// IPv6 extension headers walked looking for a fragment header. Real packets carry two or three.
+const MAX_EXTENSION_HEADERS: usize = 16;
 
 pub(super) fn parse(bytes: &[u8], missing: u32) -> Result<IpPacket<'_>, Skip> {
     let (slice, _ext_error) =
@@ -31,7 +38,7 @@ pub(super) fn parse(bytes: &[u8], missing: u32) -> Result<IpPacket<'_>, Skip> {
                 total
             } else {
                 // Total length 0: the NIC was to fill it in (segmentation offload).
-                seen_len
+                seen_len.min(MAX_OFFLOAD_LEN)
             };
             let fragment = header.is_fragmenting_payload().then(|| Fragment {
                 id: u32::from(header.identification()),
@@ -44,24 +51,13 @@ pub(super) fn parse(bytes: &[u8], missing: u32) -> Result<IpPacket<'_>, Skip> {
             let payload_len = u32::from(v6.header().payload_length());
             let ip_len = if payload_len == 0 {
                 // Jumbogram or offload: the length is what was on the wire.
-                seen_len
+                seen_len.min(MAX_OFFLOAD_LEN)
             } else {
                 40 + payload_len
             };
-            let fragment = v6
-                .extensions()
-                .clone()
-                .into_iter()
-                .find_map(|ext| match ext {
-                    Ipv6ExtensionSlice::Fragment(f) if f.is_fragmenting_payload() => {
-                        Some(Fragment {
-                            id: f.identification(),
-                            offset: u32::from(f.fragment_offset().byte_offset()),
-                            more: f.more_fragments(),
-                        })
-                    }
-                    _ => None,
-                });
+            let fragment = bytes
+                .get(40..)
+                .and_then(|rest| ipv6_fragment(v6.header().next_header().0, rest));
             (ip_len, fragment)
         }
     };
@@ -73,4 +69,42 @@ pub(super) fn parse(bytes: &[u8], missing: u32) -> Result<IpPacket<'_>, Skip> {
         fragment,
         payload: payload.payload,
     })
+}
+
+/// The fragment header of an IPv6 packet, walking the extension headers by hand. etherparse's
+/// extension iterator trusts a chain that its lax parser has already found broken and reads
+/// past the slice (see the regression test `ipv6_broken_extension_chain`), so it is not used.
+fn ipv6_fragment(first: u8, mut rest: &[u8]) -> Option<Fragment> {
+    const HOP_BY_HOP: u8 = 0;
+    const ROUTING: u8 = 43;
+    const FRAGMENT: u8 = 44;
+    const AUTH: u8 = 51;
+    const DEST_OPTS: u8 = 60;
+    const MOBILITY: u8 = 135;
+    const HIP: u8 = 139;
+    const SHIM6: u8 = 140;
+    let mut next = first;
+    for _ in 0..MAX_EXTENSION_HEADERS {
+        let len = match next {
+            HOP_BY_HOP | ROUTING | DEST_OPTS | MOBILITY | HIP | SHIM6 => {
+                (usize::from(*rest.get(1)?) + 1) * 8
+            }
+            AUTH => (usize::from(*rest.get(1)?) + 2) * 4,
+            FRAGMENT => {
+                let h = rest.get(..8)?;
+                let field = u16::from_be_bytes([h[2], h[3]]);
+                let (offset, more) = (u32::from(field >> 3) * 8, field & 1 == 1);
+                // An atomic fragment (offset 0, no more) is a whole datagram.
+                return (offset != 0 || more).then(|| Fragment {
+                    id: u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
+                    offset,
+                    more,
+                });
+            }
+            _ => return None,
+        };
+        next = *rest.first()?;
+        rest = rest.get(len..)?;
+    }
+    None
 }

@@ -245,3 +245,45 @@ fn tunnel_without_ip_inside_is_the_outer_flow() {
     );
     assert!(matches!(d.transport, Transport::Udp { dst_port: 4789, .. }));
 }
+
+/// A destination-options header whose next header is hop-by-hop (legal only first): etherparse's
+/// extension iterator walked past the slice on this packet; the decoder must not.
+#[test]
+fn ipv6_broken_extension_chain() {
+    let mut ip = vec![0x60, 0, 0, 0, 0, 8, 60, 64];
+    ip.extend_from_slice(&[0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    ip.extend_from_slice(&[0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+    ip.extend_from_slice(&[0, 0, 1, 4, 0, 0, 0, 0]);
+    // Followed by zeros in the same buffer, as in a capture reader's chunk.
+    let mut buffer = ip.clone();
+    buffer.extend_from_slice(&[0; 4096]);
+    let d = decode(LinkType::RAW, &buffer[..ip.len()], 0);
+    if let Ok(d) = d {
+        assert_eq!(d.fragment, None);
+        assert_eq!(d.ip_len, 48);
+    }
+}
+
+#[test]
+fn ipv6_fragment_header_after_options() {
+    let mut ip = vec![0x60, 0, 0, 0, 0, 24, 60, 64];
+    ip.extend_from_slice(&[0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    ip.extend_from_slice(&[0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+    ip.extend_from_slice(&[44, 0, 1, 4, 0, 0, 0, 0]); // destination options, then fragment
+    ip.extend_from_slice(&[17, 0, 0x00, 0xb9, 0xde, 0xad, 0xbe, 0xef]); // offset 184, more
+    ip.extend_from_slice(&[0; 8]);
+    let d = decode(LinkType::RAW, &ip, 0).unwrap();
+    assert_eq!(d.fragment, Some(Fragment { id: 0xdeadbeef, offset: 184, more: true }));
+    assert_eq!((d.protocol, d.transport), (17, Transport::Other));
+}
+
+#[test]
+fn zero_length_field_falls_back_to_a_bounded_wire_length() {
+    let mut ip = v4_tcp(b"x", false);
+    ip[2] = 0;
+    ip[3] = 0;
+    let d = decode(LinkType::RAW, &ip, 0).unwrap();
+    assert_eq!(d.ip_len, ip.len() as u32);
+    let d = decode(LinkType::RAW, &ip, u32::MAX).unwrap();
+    assert_eq!(d.ip_len, ip::MAX_OFFLOAD_LEN);
+}
