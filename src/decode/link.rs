@@ -84,7 +84,8 @@ pub(super) fn ethernet(data: &[u8]) -> Result<Layer<'_>, Skip> {
 /// Dispatch on an ethertype, removing VLAN tags, PPPoE and MPLS on the way.
 pub(super) fn by_ethertype(ethertype: u16, data: &[u8]) -> Result<Layer<'_>, Skip> {
     let (mut ethertype, mut data) = (ethertype, data);
-    for _ in 0..MAX_VLAN_TAGS {
+    // One step per tag, and one more for the ethertype after the last tag.
+    for _ in 0..=MAX_VLAN_TAGS {
         match ethertype {
             ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD1 | ETHERTYPE_QINQ_OLD2 => {
                 let tag = data.get(..4).ok_or(Skip::Malformed("short VLAN tag"))?;

@@ -16,9 +16,11 @@ pub use transport::{TcpFlags, Transport};
 use crate::source::LinkType;
 use std::net::IpAddr;
 
-/// Encapsulation layers followed before giving up. Real mirror traffic has two or three
-/// (ERSPAN around VLAN around IP); the bound keeps a crafted packet of nested headers cheap.
+/// Tunnels followed before giving up. Real mirror traffic has two or three (ERSPAN around a
+/// VXLAN overlay around IP); the bound keeps a crafted packet of nested headers cheap.
 pub const MAX_ENCAPSULATION: usize = 8;
+/// Header steps (link, ethertype, PPP, IP) per tunnel level: each level takes at most four.
+const STEPS_PER_LEVEL: usize = 4;
 
 /// The innermost IP header of a packet and what it carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,18 +86,19 @@ pub fn decode(link: LinkType, data: &[u8], missing: u32) -> Result<Decoded<'_>, 
     // still went to the tunnel's endpoint.
     let mut carrier: Option<(ip::IpPacket<'_>, u8)> = None;
     let mut tunnels = 0u8;
-    for _ in 0..MAX_ENCAPSULATION {
+    for _ in 0..(MAX_ENCAPSULATION + 1) * STEPS_PER_LEVEL {
         let next = match layer {
             Layer::Ethernet(bytes) => link::ethernet(bytes),
             Layer::Ether(ethertype, bytes) => link::by_ethertype(ethertype, bytes),
             Layer::Ppp(bytes) => link::ppp(bytes),
             Layer::Ip(bytes) => match ip::parse(bytes, missing) {
                 Ok(packet) => match tunnel::inner(&packet) {
-                    Some(inner) => {
+                    Some(inner) if usize::from(tunnels) < MAX_ENCAPSULATION => {
                         carrier = Some((packet, tunnels));
-                        tunnels = tunnels.saturating_add(1);
+                        tunnels += 1;
                         Ok(inner)
                     }
+                    Some(_) => Err(Skip::Malformed("too many nested tunnels")),
                     None => return Ok(decoded(&packet, tunnels)),
                 },
                 Err(skip) => Err(skip),

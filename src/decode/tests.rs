@@ -273,7 +273,14 @@ fn ipv6_fragment_header_after_options() {
     ip.extend_from_slice(&[17, 0, 0x00, 0xb9, 0xde, 0xad, 0xbe, 0xef]); // offset 184, more
     ip.extend_from_slice(&[0; 8]);
     let d = decode(LinkType::RAW, &ip, 0).unwrap();
-    assert_eq!(d.fragment, Some(Fragment { id: 0xdeadbeef, offset: 184, more: true }));
+    assert_eq!(
+        d.fragment,
+        Some(Fragment {
+            id: 0xdeadbeef,
+            offset: 184,
+            more: true
+        })
+    );
     assert_eq!((d.protocol, d.transport), (17, Transport::Other));
 }
 
@@ -286,4 +293,45 @@ fn zero_length_field_falls_back_to_a_bounded_wire_length() {
     assert_eq!(d.ip_len, ip.len() as u32);
     let d = decode(LinkType::RAW, &ip, u32::MAX).unwrap();
     assert_eq!(d.ip_len, ip::MAX_OFFLOAD_LEN);
+}
+
+#[test]
+fn erspan_around_vxlan_reaches_the_overlay_flow() {
+    let inner = ethernet(0x0800, &v4_tcp(b"x", true));
+    let mut vxlan = Vec::new();
+    PacketBuilder::ipv4([172, 16, 0, 1], [172, 16, 0, 2], 64)
+        .udp(50000, 4789)
+        .write(
+            &mut vxlan,
+            &[&[0x08, 0, 0, 0, 0, 0, 42, 0][..], &inner].concat(),
+        )
+        .unwrap();
+    let mut erspan2 = vec![0x10, 0x00, 0x88, 0xbe, 0, 0, 0, 1];
+    erspan2.extend_from_slice(&[0x10, 0x64, 0, 1, 0, 0, 0, 0]);
+    erspan2.extend_from_slice(&[vec![0u8; 12], vec![0x81, 0, 0, 5, 0x08, 0x00], vxlan].concat());
+    let frame = ethernet(0x0800, &outer_v4(47, &erspan2));
+    let d = decode(LinkType::ETHERNET, &frame, 0).unwrap();
+    assert_eq!(
+        (d.src, d.tunnels),
+        (IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), 2)
+    );
+    assert!(matches!(d.transport, Transport::Tcp { dst_port: 443, .. }));
+}
+
+#[test]
+fn eight_vlan_tags_are_read_nine_are_not() {
+    let ip = v4_tcp(b"x", false);
+    for (tags, ok) in [(8, true), (9, false)] {
+        let mut body = Vec::new();
+        for _ in 1..tags {
+            body.extend_from_slice(&[0, 1, 0x81, 0x00]);
+        }
+        body.extend_from_slice(&[0, 1, 0x08, 0x00]);
+        body.extend_from_slice(&ip);
+        assert_eq!(
+            decode(LinkType::ETHERNET, &ethernet(0x8100, &body), 0).is_ok(),
+            ok,
+            "{tags} tags"
+        );
+    }
 }

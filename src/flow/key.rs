@@ -9,28 +9,24 @@ pub struct Endpoint {
     pub port: u16,
 }
 
-/// The canonical key of a bidirectional flow: `lo` ≤ `hi`.
+/// The canonical key of a bidirectional flow: `lo` ≤ `hi`. `has_ports` keeps port-less
+/// packets (fragments whose first fragment never came) apart from a real flow on port 0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FlowKey {
     pub protocol: u8,
+    pub has_ports: bool,
     pub lo: Endpoint,
     pub hi: Endpoint,
 }
 
 impl FlowKey {
-    pub fn new(protocol: u8, a: Endpoint, b: Endpoint) -> Self {
-        if a <= b {
-            FlowKey {
-                protocol,
-                lo: a,
-                hi: b,
-            }
-        } else {
-            FlowKey {
-                protocol,
-                lo: b,
-                hi: a,
-            }
+    pub fn new(protocol: u8, has_ports: bool, a: Endpoint, b: Endpoint) -> Self {
+        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+        FlowKey {
+            protocol,
+            has_ports,
+            lo,
+            hi,
         }
     }
 }
@@ -49,7 +45,8 @@ mod tests {
             ip: "192.0.2.1".parse().unwrap(),
             port: 443,
         };
-        assert_eq!(FlowKey::new(6, a, b), FlowKey::new(6, b, a));
-        assert_ne!(FlowKey::new(6, a, b), FlowKey::new(17, a, b));
+        assert_eq!(FlowKey::new(6, true, a, b), FlowKey::new(6, true, b, a));
+        assert_ne!(FlowKey::new(6, true, a, b), FlowKey::new(17, true, a, b));
+        assert_ne!(FlowKey::new(6, true, a, b), FlowKey::new(6, false, a, b));
     }
 }

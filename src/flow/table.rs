@@ -86,6 +86,8 @@ pub struct TableStats {
     pub evicted: u64,
     /// Most flows active at once.
     pub peak_active: usize,
+    /// Passes over the full table to make room (each frees at least a sixteenth of it).
+    pub sweeps: u64,
 }
 
 pub struct FlowTable {
@@ -94,7 +96,6 @@ pub struct FlowTable {
     max_flows: usize,
     timeouts: Timeouts,
     next_id: u64,
-    latest: Timestamp,
     stats: TableStats,
 }
 
@@ -107,15 +108,13 @@ impl FlowTable {
             max_flows: max_flows.max(1),
             timeouts,
             next_id: 1,
-            latest: Timestamp::default(),
             stats: TableStats::default(),
         }
     }
 
     /// Count one packet into its flow, opening a new flow when needed. Returns the flow's id.
     pub fn add(&mut self, p: &PacketMeta) -> u64 {
-        self.latest = self.latest.max(p.ts);
-        let key = FlowKey::new(p.protocol, p.src, p.dst);
+        let key = FlowKey::new(p.protocol, p.has_ports, p.src, p.dst);
         if let Some(flow) = self.active.get_mut(&key) {
             match expired(&self.timeouts, flow, p) {
                 None => {
@@ -152,50 +151,61 @@ impl FlowTable {
             .then_some(FlowEnd::IdleTimeout)
     }
 
-    /// Close flows that have timed out by `now`; if the table is still full, evict the
-    /// least recently seen sixteenth (so eviction costs O(1) per new flow, amortised).
+    /// Free room in a full table: close every flow that has timed out by `now`, and if that
+    /// is not enough to reach the low-water mark (a sixteenth below the bound), close flows
+    /// that already ended with FIN/RST, then evict the least recently seen. One O(n) pass thus
+    /// buys room for `max_flows / 16` new flows: O(1) per new flow, amortised.
     fn make_room(&mut self, now: Timestamp) {
-        let mut ended: Vec<(FlowKey, FlowEnd)> = self
+        let low_water = self.max_flows - (self.max_flows / 16).max(1);
+        self.stats.sweeps += 1;
+        // Rank 0: timed out; 1: closed by FIN/RST, within its close window; 2: open.
+        let mut candidates: Vec<(u8, Timestamp, u64, FlowKey)> = self
             .active
             .iter()
-            .filter_map(|(key, flow)| self.ended_by(flow, now).map(|end| (*key, end)))
+            .map(|(key, f)| {
+                let rank = if self.ended_by(f, now).is_some() {
+                    0
+                } else if f.closed_at.is_some() {
+                    1
+                } else {
+                    2
+                };
+                (rank, f.last_seen, f.id, *key)
+            })
             .collect();
-        if self.active.len() - ended.len() >= self.max_flows {
-            let mut by_age: Vec<(Timestamp, u64, FlowKey)> = self
-                .active
-                .iter()
-                .filter(|(_, f)| self.ended_by(f, now).is_none())
-                .map(|(key, f)| (f.last_seen, f.id, *key))
-                .collect();
-            let count = (self.max_flows / 16).max(1).min(by_age.len());
-            if count > 0 {
-                by_age.select_nth_unstable(count - 1);
-                ended.extend(
-                    by_age[..count]
-                        .iter()
-                        .map(|(_, _, key)| (*key, FlowEnd::Evicted)),
-                );
-                self.stats.evicted += count as u64;
-            }
+        let timed_out = candidates.iter().filter(|c| c.0 == 0).count();
+        let count = (self.active.len().saturating_sub(low_water))
+            .max(timed_out)
+            .min(candidates.len());
+        if count == 0 {
+            return;
         }
-        for (key, end) in ended {
-            if let Some(mut flow) = self.active.remove(&key) {
-                flow.end = Some(end);
-                self.finished.push(flow);
+        candidates.select_nth_unstable(count - 1);
+        for (rank, _, _, key) in candidates.into_iter().take(count) {
+            let Some(mut flow) = self.active.remove(&key) else {
+                continue;
+            };
+            let end = match rank {
+                0 => self.ended_by(&flow, now),
+                1 => flow.close_reason,
+                _ => None,
+            };
+            if end.is_none() {
+                self.stats.evicted += 1;
             }
+            flow.end = Some(end.unwrap_or(FlowEnd::Evicted));
+            self.finished.push(flow);
         }
     }
 
-    /// Close every flow and return them all, ordered by id, with the table's counters.
+    /// Close every flow and return them all, ordered by id, with the table's counters. A flow
+    /// still open ends `end-of-capture` (or how FIN/RST closed it): whether it would have timed
+    /// out is judged only by a later packet of its own, so one packet with a wild timestamp
+    /// cannot rewrite how every other flow ended.
     pub fn finish(mut self) -> (Vec<Flow>, TableStats) {
-        let latest = self.latest;
         let active = std::mem::take(&mut self.active);
         for (_, mut flow) in active {
-            flow.end = Some(
-                self.ended_by(&flow, latest)
-                    .or(flow.close_reason)
-                    .unwrap_or(FlowEnd::EndOfCapture),
-            );
+            flow.end = Some(flow.close_reason.unwrap_or(FlowEnd::EndOfCapture));
             self.finished.push(flow);
         }
         self.finished.sort_unstable_by_key(|f| f.id);

@@ -201,3 +201,57 @@ fn port_ranks() {
         (0, 0, 1, 2, 2)
     );
 }
+
+#[test]
+fn a_full_table_sweeps_rarely_even_when_flows_keep_timing_out() {
+    // Each new flow arrives just after one old flow timed out: the sweep must still free a
+    // sixteenth of the table, not only the one timed-out flow.
+    let max = 64;
+    let mut t = FlowTable::new(max, Timeouts::default());
+    for i in 0..2000u32 {
+        let port = 10_000 + (i % 60_000) as u16;
+        t.add(&udp(
+            i64::from(i) * 1_850_000_000,
+            ep("10.0.0.2", port),
+            ep("192.0.2.1", 53),
+            80,
+            u64::from(i),
+        ));
+    }
+    let (flows, stats) = t.finish();
+    assert_eq!(flows.len(), 2000);
+    assert!(
+        stats.sweeps <= 2000 / (max as u64 / 16) + 1,
+        "{} sweeps",
+        stats.sweeps
+    );
+}
+
+#[test]
+fn a_closed_flow_pushed_out_keeps_how_it_ended() {
+    let (c, s) = (ep("10.0.0.2", 50000), ep("192.0.2.1", 443));
+    let mut t = FlowTable::new(1, Timeouts::default());
+    t.add(&tcp(0, c, s, S, 60, 1));
+    t.add(&tcp(1, c, s, FA, 52, 2));
+    t.add(&tcp(2, s, c, FA, 52, 3));
+    t.add(&udp(3, c, ep("192.0.2.9", 53), 70, 4));
+    let (flows, stats) = t.finish();
+    assert_eq!(flows[0].end, Some(FlowEnd::Fin));
+    assert_eq!(stats.evicted, 0);
+}
+
+#[test]
+fn a_wild_timestamp_does_not_rewrite_other_flows_ends() {
+    let mut t = FlowTable::new(10, Timeouts::default());
+    t.add(&udp(0, ep("10.0.0.2", 40000), ep("192.0.2.1", 53), 80, 1));
+    t.add(&udp(SEC, ep("10.0.0.2", 40001), ep("192.0.2.1", 53), 80, 2));
+    t.add(&udp(
+        i64::MAX / 2,
+        ep("10.0.0.2", 40002),
+        ep("192.0.2.1", 53),
+        80,
+        3,
+    ));
+    let (flows, _) = t.finish();
+    assert!(flows.iter().all(|f| f.end == Some(FlowEnd::EndOfCapture)));
+}
