@@ -67,7 +67,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut analyzer = Analyzer::new(&options);
             let capture = Capture::new(&file[..]).unwrap();
-            analyzer.read(Path::new("bench"), capture).unwrap();
+            analyzer.read(Path::new("bench"), capture);
             black_box(analyzer.finish().flows.len())
         })
     });

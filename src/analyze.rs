@@ -8,7 +8,7 @@ use crate::flow::{
     Endpoint, Flow, FlowTable, FragmentStats, FragmentTracker, Inside, PacketMeta, PacketRef,
     TableStats, Timeouts,
 };
-use crate::source::{self, Capture, Damage, Format, LinkType, OpenError};
+use crate::source::{self, Capture, Damage, DamageKind, Format, LinkType, OpenError};
 use crate::timestamp::Timestamp;
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -60,7 +60,8 @@ impl Skipped {
 #[derive(Clone, Debug)]
 pub struct InputSummary {
     pub path: PathBuf,
-    pub sha256: String,
+    /// SHA-256 of the whole file; `None` when it could not be read to its end.
+    pub sha256: Option<String>,
     pub size: u64,
     pub format: Format,
     pub link_types: Vec<LinkType>,
@@ -99,16 +100,12 @@ pub fn analyze(paths: &[PathBuf], options: &Options) -> Result<Analysis, OpenErr
     }
     let mut analyzer = Analyzer::new(options);
     for path in paths {
-        let io = |source| OpenError::Io {
-            path: path.to_owned(),
-            source,
-        };
         if is_stdin(path) {
             let capture =
                 Capture::new(std::io::stdin().lock()).map_err(|e| source::header_error(path, e))?;
-            analyzer.read(path, capture).map_err(io)?;
+            analyzer.read(path, capture);
         } else {
-            analyzer.read(path, source::open(path)?).map_err(io)?;
+            analyzer.read(path, source::open(path)?);
         }
     }
     Ok(analyzer.finish())
@@ -130,15 +127,14 @@ impl Analyzer {
         }
     }
 
-    /// Read one capture to its end (or its damage). `path` names it in the report. Fails only
-    /// when the input cannot be read to compute its digest.
-    pub fn read<R: Read>(&mut self, path: &Path, mut capture: Capture<R>) -> std::io::Result<()> {
+    /// Read one capture to its end (or its damage). `path` names it in the report.
+    pub fn read<R: Read>(&mut self, path: &Path, mut capture: Capture<R>) {
         let input = u32::try_from(self.inputs.len()).unwrap_or(u32::MAX);
         let mut skipped = Skipped::default();
-        let (mut packets, mut first, mut last) = (0u64, None, None::<Timestamp>);
+        let (mut packets, mut first, mut last) = (0u64, None::<Timestamp>, None::<Timestamp>);
         while let Some(packet) = capture.next_packet() {
             packets += 1;
-            first.get_or_insert(packet.ts);
+            first = Some(first.map_or(packet.ts, |f| f.min(packet.ts)));
             last = Some(last.map_or(packet.ts, |l| l.max(packet.ts)));
             let at = PacketRef {
                 input,
@@ -153,12 +149,21 @@ impl Analyzer {
             }
         }
         skipped.invalid_record = capture.invalid_records();
-        let damage = capture.damage().cloned();
-        let (sha256, size) = capture.finish()?;
+        let mut damage = capture.damage().cloned();
+        let digest = capture.finish();
+        if let (None, Some(error)) = (&damage, &digest.error) {
+            // Every packet was read, but the rest of the file (for the digest) was not.
+            damage = Some(Damage {
+                kind: DamageKind::Io,
+                offset: digest.size,
+                packet: packets + 1,
+                message: error.to_string(),
+            });
+        }
         self.inputs.push(InputSummary {
             path: path.to_owned(),
-            sha256,
-            size,
+            sha256: digest.sha256,
+            size: digest.size,
             format: capture.format(),
             link_types: capture.link_types(),
             packets,
@@ -168,7 +173,6 @@ impl Analyzer {
             damage,
             skipped,
         });
-        Ok(())
     }
 
     /// Release waiting fragments, close every flow, and hand over the result.

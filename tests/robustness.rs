@@ -66,7 +66,7 @@ proptest! {
         let file = pcap(link, &frames);
         let options = Options { max_flows: 4, ..Options::default() };
         let mut analyzer = Analyzer::new(&options);
-        analyzer.read(Path::new("fuzz.pcap"), Capture::new(&file[..]).unwrap()).unwrap();
+        analyzer.read(Path::new("fuzz.pcap"), Capture::new(&file[..]).unwrap());
         let analysis = analyzer.finish();
         let r = report::build(&analysis, &options);
         let p = &r.summary.packets;
@@ -79,4 +79,46 @@ proptest! {
         let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
         prop_assert_eq!(&parsed["schema"], "residency.report/1");
     }
+}
+
+/// A reader that fails with an I/O error after `ok` bytes.
+struct FailingReader {
+    data: Vec<u8>,
+    at: usize,
+    ok: usize,
+}
+
+impl std::io::Read for FailingReader {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.at >= self.ok {
+            return Err(std::io::Error::other("device gone"));
+        }
+        let n = out
+            .len()
+            .min(self.ok - self.at)
+            .min(self.data.len() - self.at);
+        out[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn an_io_error_is_reported_as_damage_with_what_came_before() {
+    let frames: Vec<(u32, Vec<u8>)> = (0..10).map(|_| (0, vec![0u8; 60])).collect();
+    let data = pcap(1, &frames);
+    // Fail inside the 6th record: five packets are read, then the error.
+    let ok = 24 + 5 * 76 + 10;
+    let reader = FailingReader { data, at: 0, ok };
+    let options = Options::default();
+    let mut analyzer = Analyzer::new(&options);
+    analyzer.read(Path::new("failing.pcap"), Capture::new(reader).unwrap());
+    let analysis = analyzer.finish();
+    assert!(analysis.is_partial());
+    let input = &analysis.inputs[0];
+    assert_eq!(input.packets, 5);
+    assert_eq!(input.sha256, None);
+    let damage = input.damage.as_ref().unwrap();
+    assert_eq!((damage.kind.name(), damage.packet), ("io", 6));
+    assert!(damage.message.contains("device gone"));
 }

@@ -62,15 +62,27 @@ pub struct FragmentStats {
     pub evicted: u64,
 }
 
+/// A fragment waiting for its datagram's first fragment.
+#[derive(Clone, Copy, Debug)]
+struct Waiting {
+    key: DatagramKey,
+    packet: PacketMeta,
+}
+
 #[derive(Default)]
 pub struct FragmentTracker {
     datagrams: HashMap<DatagramKey, Ports>,
-    /// Datagram keys in order of first fragment, for expiry.
+    /// Datagram keys in order of first fragment, for expiry; an entry whose time differs from
+    /// the datagram's `seen` is stale and skipped.
     order: VecDeque<(Timestamp, DatagramKey)>,
-    pending: HashMap<DatagramKey, Vec<PacketMeta>>,
-    /// Pending fragments in arrival order, for expiry.
-    pending_order: VecDeque<(Timestamp, DatagramKey)>,
-    pending_len: usize,
+    /// Waiting fragments in arrival order. A slot is emptied when its first fragment comes;
+    /// empty slots still count against `MAX_PENDING_FRAGMENTS` until they reach the front,
+    /// which keeps the queue bounded whatever the order of arrival.
+    pending: VecDeque<Option<Waiting>>,
+    /// Sequence number of `pending[0]`.
+    pending_front: u64,
+    /// Sequence numbers of the waiting fragments of each datagram.
+    pending_by_key: HashMap<DatagramKey, VecDeque<u64>>,
     stats: FragmentStats,
 }
 
@@ -96,23 +108,36 @@ impl FragmentTracker {
         let key = DatagramKey::of(&p, id);
         if first {
             emit(&p);
-            if self.datagrams.len() >= MAX_TRACKED_DATAGRAMS {
-                self.forget_oldest_datagram();
-            }
             let ports = Ports {
                 src: p.src.port,
                 dst: p.dst.port,
                 has_ports: p.has_ports,
                 seen: p.ts,
             };
-            if self.datagrams.insert(key, ports).is_none() {
-                self.order.push_back((p.ts, key));
+            match self.datagrams.get_mut(&key) {
+                // A repeated first fragment (a mirror port that copies packets twice): keep the
+                // time of the first copy, so its expiry entry stays valid.
+                Some(known) => {
+                    *known = Ports {
+                        seen: known.seen,
+                        ..ports
+                    }
+                }
+                None => {
+                    if self.datagrams.len() >= MAX_TRACKED_DATAGRAMS {
+                        self.forget_oldest_datagram();
+                    }
+                    self.datagrams.insert(key, ports);
+                    self.order.push_back((p.ts, key));
+                }
             }
-            if let Some(waiting) = self.pending.remove(&key) {
-                self.pending_len -= waiting.len();
-                for w in waiting {
+            for seq in self.pending_by_key.remove(&key).unwrap_or_default() {
+                let slot = usize::try_from(seq - self.pending_front)
+                    .ok()
+                    .and_then(|i| self.pending.get_mut(i));
+                if let Some(waiting) = slot.and_then(Option::take) {
                     self.stats.attributed += 1;
-                    emit(&with_ports(w, ports));
+                    emit(&with_ports(waiting.packet, ports));
                 }
             }
             return;
@@ -122,18 +147,18 @@ impl FragmentTracker {
             emit(&with_ports(p, *ports));
             return;
         }
-        if self.pending_len >= MAX_PENDING_FRAGMENTS {
-            self.release_oldest_pending(&mut emit);
+        while self.pending.len() >= MAX_PENDING_FRAGMENTS {
+            self.release_front(&mut emit);
         }
-        self.pending.entry(key).or_default().push(p);
-        self.pending_order.push_back((p.ts, key));
-        self.pending_len += 1;
+        let seq = self.pending_front + self.pending.len() as u64;
+        self.pending.push_back(Some(Waiting { key, packet: p }));
+        self.pending_by_key.entry(key).or_default().push_back(seq);
     }
 
     /// Release every fragment still waiting (end of input).
     pub fn flush(&mut self, mut emit: impl FnMut(&PacketMeta)) {
-        while self.pending_len > 0 {
-            self.release_oldest_pending(&mut emit);
+        while !self.pending.is_empty() {
+            self.release_front(&mut emit);
         }
         self.datagrams.clear();
         self.order.clear();
@@ -149,11 +174,14 @@ impl FragmentTracker {
                 self.datagrams.remove(&key);
             }
         }
-        while let Some((ts, _)) = self.pending_order.front() {
-            if now.since(*ts) <= FRAGMENT_TIMEOUT_NANOS {
-                break;
+        loop {
+            match self.pending.front() {
+                Some(None) => self.release_front(emit),
+                Some(Some(w)) if now.since(w.packet.ts) > FRAGMENT_TIMEOUT_NANOS => {
+                    self.release_front(emit)
+                }
+                _ => break,
             }
-            self.release_oldest_pending(emit);
         }
     }
 
@@ -167,26 +195,31 @@ impl FragmentTracker {
         }
     }
 
-    /// Release the oldest waiting fragment as a port-less packet.
-    fn release_oldest_pending(&mut self, emit: &mut impl FnMut(&PacketMeta)) {
-        let Some((_, key)) = self.pending_order.pop_front() else {
-            self.pending_len = 0;
+    /// Drop the front slot of the waiting queue; a fragment still in it is released as a
+    /// port-less packet (its first fragment never came in time, or the queue is full).
+    fn release_front(&mut self, emit: &mut impl FnMut(&PacketMeta)) {
+        let Some(slot) = self.pending.pop_front() else {
             return;
         };
-        let Some(waiting) = self.pending.get_mut(&key) else {
+        let seq = self.pending_front;
+        self.pending_front += 1;
+        let Some(waiting) = slot else {
             return;
         };
-        if waiting.is_empty() {
-            self.pending.remove(&key);
-            return;
+        if let Some(seqs) = self.pending_by_key.get_mut(&waiting.key) {
+            // The front of the queue is the oldest waiting fragment of its datagram too.
+            if seqs.front() == Some(&seq) {
+                seqs.pop_front();
+            } else {
+                seqs.retain(|s| *s != seq);
+            }
+            if seqs.is_empty() {
+                self.pending_by_key.remove(&waiting.key);
+            }
         }
-        let p = waiting.remove(0);
-        if waiting.is_empty() {
-            self.pending.remove(&key);
-        }
-        self.pending_len -= 1;
         self.stats.unattributed += 1;
-        let portless = PacketMeta {
+        let p = waiting.packet;
+        emit(&PacketMeta {
             has_ports: false,
             src: Endpoint {
                 ip: p.src.ip,
@@ -197,8 +230,7 @@ impl FragmentTracker {
                 port: 0,
             },
             ..p
-        };
-        emit(&portless);
+        });
     }
 }
 
@@ -214,5 +246,82 @@ fn with_ports(p: PacketMeta, ports: Ports) -> PacketMeta {
         },
         has_ports: ports.has_ports,
         ..p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::PacketRef;
+
+    fn frag(ts: i64, n: u64) -> PacketMeta {
+        PacketMeta {
+            ts: Timestamp::from_nanos(ts),
+            protocol: 17,
+            src: Endpoint {
+                ip: "10.0.0.5".parse().unwrap(),
+                port: 40001,
+            },
+            dst: Endpoint {
+                ip: "198.51.100.20".parse().unwrap(),
+                port: 4500,
+            },
+            has_ports: true,
+            ip_len: 100,
+            tcp_flags: None,
+            fragment: true,
+            at: PacketRef {
+                input: 0,
+                number: n,
+            },
+        }
+    }
+
+    #[test]
+    fn waiting_queue_stays_bounded_when_first_fragments_resolve_it() {
+        let mut t = FragmentTracker::new();
+        let mut emitted = 0u64;
+        // Non-first then first, same time, many datagrams: every slot empties, none leaks.
+        for id in 0..50_000u32 {
+            t.fragment(frag(0, 1), id, false, |_| emitted += 1);
+            t.fragment(frag(0, 2), id, true, |_| emitted += 1);
+            assert!(t.pending.len() <= MAX_PENDING_FRAGMENTS);
+        }
+        assert_eq!(emitted, 100_000);
+        assert_eq!(t.stats().attributed, 50_000);
+        assert!(t.pending_by_key.is_empty());
+        // Unresolved fragments past the bound are released port-less, oldest first.
+        for id in 100_000..100_000 + MAX_PENDING_FRAGMENTS as u32 + 10 {
+            t.fragment(frag(0, 3), id, false, |p| {
+                assert!(!p.has_ports);
+                emitted += 1;
+            });
+        }
+        assert_eq!(t.pending.len(), MAX_PENDING_FRAGMENTS);
+        assert_eq!(t.stats().unattributed, 10);
+    }
+
+    #[test]
+    fn a_repeated_first_fragment_still_expires() {
+        let mut t = FragmentTracker::new();
+        t.fragment(frag(0, 1), 7, true, |_| {});
+        t.fragment(frag(5, 2), 7, true, |_| {});
+        // Long after the timeout, a lone fragment with the same id is not attributed.
+        let later = FRAGMENT_TIMEOUT_NANOS * 100;
+        t.fragment(frag(later, 3), 7, false, |_| {});
+        assert_eq!(t.stats().attributed, 0);
+        assert!(t.datagrams.is_empty());
+    }
+
+    #[test]
+    fn many_fragments_of_one_datagram_release_in_order() {
+        let mut t = FragmentTracker::new();
+        let mut numbers = Vec::new();
+        for n in 0..(MAX_PENDING_FRAGMENTS as u64 + 3) {
+            t.fragment(frag(0, n), 9, false, |p| numbers.push(p.at.number));
+        }
+        assert_eq!(numbers, vec![0, 1, 2]);
+        t.flush(|p| numbers.push(p.at.number));
+        assert_eq!(numbers.len(), MAX_PENDING_FRAGMENTS + 3);
     }
 }

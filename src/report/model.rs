@@ -35,7 +35,8 @@ pub struct Settings {
 #[derive(Clone, Debug, Serialize)]
 pub struct Input {
     pub path: String,
-    pub sha256: String,
+    /// Null when the file could not be read to its end (an I/O error, in `errors`).
+    pub sha256: Option<String>,
     pub size: u64,
     pub format: &'static str,
     pub link_types: Vec<String>,

@@ -33,7 +33,10 @@ pub fn write_terminal(report: &Report, top: usize, out: &mut impl Write) -> io::
         writeln!(
             out,
             "      sha256 {}{}",
-            input.sha256,
+            input
+                .sha256
+                .as_deref()
+                .unwrap_or("(not computed: read error)"),
             if input.complete { "" } else { "  PARTIAL" }
         )?;
     }

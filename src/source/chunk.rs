@@ -9,7 +9,7 @@
 //! need the whole file in memory, and they stop on the first bad record without telling us the
 //! file offset, which the evidence report needs.
 
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 use std::io::{self, Read};
 
 /// Bytes asked of the operating system per read. Large enough that a read costs little per
@@ -89,26 +89,43 @@ impl<R: Read> Chunked<R> {
         self.offset += n as u64;
     }
 
-    /// Read the rest of the input (so the digest covers the whole file) and return the SHA-256
-    /// as lower-case hex and the total size in bytes.
-    pub fn finish(&mut self) -> io::Result<(String, u64)> {
-        let mut total = self.offset + (self.end - self.start) as u64;
+    /// Read the rest of the input (so the digest covers the whole file) and say what was read.
+    pub fn finish(&mut self) -> Digest {
+        let mut size = self.offset + (self.end - self.start) as u64;
         self.start = 0;
         self.end = 0;
+        let mut error = None;
         loop {
-            let read = match self.inner.read(&mut self.buf) {
+            match self.inner.read(&mut self.buf) {
                 Ok(0) => break,
-                Ok(read) => read,
+                Ok(read) => {
+                    self.hasher.update(&self.buf[..read]);
+                    size += read as u64;
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            self.hasher.update(&self.buf[..read]);
-            total += read as u64;
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            }
         }
         self.eof = true;
         let digest = std::mem::take(&mut self.hasher).finalize();
-        Ok((to_hex(&digest), total))
+        Digest {
+            sha256: error.is_none().then(|| to_hex(&digest)),
+            size,
+            error,
+        }
     }
+}
+
+/// What `finish` found: the file's SHA-256 (lower-case hex; `None` when the file could not be
+/// read to its end), the bytes read, and the read error if there was one.
+#[derive(Debug)]
+pub struct Digest {
+    pub sha256: Option<String>,
+    pub size: u64,
+    pub error: Option<io::Error>,
 }
 
 /// Lower-case hex of a digest.
@@ -148,8 +165,8 @@ mod tests {
         assert_eq!(&c.available()[..5000], &data[10..5010]);
         c.consume(5000);
         assert_eq!(c.fill(20_000).unwrap(), 4990);
-        let (hex, total) = c.finish().unwrap();
-        assert_eq!(total, 10_000);
-        assert_eq!(hex, to_hex(&Sha256::digest(&data)));
+        let digest = c.finish();
+        assert_eq!(digest.size, 10_000);
+        assert_eq!(digest.sha256, Some(to_hex(&Sha256::digest(&data))));
     }
 }

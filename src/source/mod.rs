@@ -9,6 +9,7 @@ mod link_type;
 mod pcap;
 mod pcapng;
 
+pub use chunk::Digest;
 pub use link_type::LinkType;
 
 use crate::timestamp::Timestamp;
@@ -237,7 +238,7 @@ impl<R: Read> Capture<R> {
     }
 
     /// Read the rest of the file and return its SHA-256 (hex) and size.
-    pub fn finish(&mut self) -> std::io::Result<(String, u64)> {
+    pub fn finish(&mut self) -> Digest {
         match &mut self.inner {
             Inner::Pcap(r) => r.chunked_mut().finish(),
             Inner::PcapNg(r) => r.chunked_mut().finish(),

@@ -6,6 +6,7 @@
 use super::chunk::Chunked;
 use super::{Damage, DamageKind, HeaderError, LinkType, MAX_RECORD, Packet, read_u16, read_u32};
 use crate::timestamp::Timestamp;
+use std::collections::HashSet;
 use std::io::Read;
 
 pub const SHB_TYPE: u32 = 0x0A0D_0D0A;
@@ -74,6 +75,8 @@ pub struct PcapNgReader<R> {
     big_endian: bool,
     interfaces: Vec<Interface>,
     link_types: Vec<LinkType>,
+    /// The same link types as a set: a file may describe many interfaces.
+    seen_link_types: HashSet<LinkType>,
     digits: u8,
     pending: usize,
     number: u64,
@@ -87,6 +90,7 @@ impl<R: Read> PcapNgReader<R> {
             big_endian: false,
             interfaces: Vec::new(),
             link_types: Vec::new(),
+            seen_link_types: HashSet::new(),
             digits: 0,
             pending: 0,
             number: 0,
@@ -221,7 +225,7 @@ impl<R: Read> PcapNgReader<R> {
                         ));
                     }
                     let iface = parse_interface(body, self.big_endian);
-                    if !self.link_types.contains(&iface.link_type) {
+                    if self.seen_link_types.insert(iface.link_type) {
                         self.link_types.push(iface.link_type);
                     }
                     self.digits = self.digits.max(iface.resolution.digits());
@@ -328,7 +332,7 @@ fn packet_in(
         _ => return None,
     };
     let iface = *interfaces.get(iface_id)?;
-    if start + caplen > body.len() {
+    if caplen > body.len() - start {
         return None;
     }
     Some((start, caplen, iface, units, wire_len.max(caplen as u32)))

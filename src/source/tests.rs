@@ -77,8 +77,9 @@ fn pcap_truncated_keeps_what_came_before() {
         (d.kind, d.packet, d.offset),
         (DamageKind::Truncated, 5, 24 + 4 * 56)
     );
-    let (_, size) = cap.finish().unwrap();
-    assert_eq!(size, cut as u64);
+    let digest = cap.finish();
+    assert_eq!(digest.size, cut as u64);
+    assert!(digest.sha256.is_some());
 }
 
 #[test]
