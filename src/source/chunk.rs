@@ -9,6 +9,7 @@
 //! need the whole file in memory, and they stop on the first bad record without telling us the
 //! file offset, which the evidence report needs.
 
+use super::{Damage, DamageKind};
 use sha2::{Digest as _, Sha256};
 use std::io::{self, Read};
 
@@ -75,6 +76,29 @@ impl<R: Read> Chunked<R> {
             self.end += read;
         }
         Ok(self.end - self.start)
+    }
+
+    /// Make the `n` bytes of a record available, the record that would hold packet `packet`.
+    /// `Ok(false)` at a clean end of file (no byte of it present); damage when the file ends
+    /// inside it (`what` names the record in the message) or reading fails.
+    pub fn fill_record(&mut self, n: usize, packet: u64, what: &str) -> Result<bool, Damage> {
+        let have = self
+            .fill(n)
+            .map_err(|e| self.damage(DamageKind::Io, packet, e.to_string()))?;
+        match have {
+            0 => Ok(false),
+            have if have < n => Err(self.damage(
+                DamageKind::Truncated,
+                packet,
+                format!("the file ends inside {what}: {have} of {n} bytes present"),
+            )),
+            _ => Ok(true),
+        }
+    }
+
+    /// Damage found in the record that starts at the current offset.
+    pub fn damage(&self, kind: DamageKind, packet: u64, message: String) -> Damage {
+        Damage::new(kind, self.offset, packet, message)
     }
 
     /// The unconsumed bytes made available by the last `fill`.

@@ -84,6 +84,17 @@ impl DamageKind {
     }
 }
 
+impl Damage {
+    pub fn new(kind: DamageKind, offset: u64, packet: u64, message: String) -> Self {
+        Damage {
+            kind,
+            offset,
+            packet,
+            message,
+        }
+    }
+}
+
 impl fmt::Display for Damage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

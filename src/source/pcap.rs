@@ -95,24 +95,12 @@ impl<R: Read> PcapReader<R> {
     pub fn next_packet(&mut self) -> Result<Option<Packet<'_>>, Damage> {
         self.chunked.consume(self.pending);
         self.pending = 0;
-        let offset = self.chunked.offset();
         let number = self.number + 1;
-        let damage = |kind, message: String| Damage {
-            kind,
-            offset,
-            packet: number,
-            message,
-        };
-        let io = |e: std::io::Error| damage(DamageKind::Io, e.to_string());
-        let have = self.chunked.fill(RECORD_HEADER).map_err(io)?;
-        if have == 0 {
+        if !self
+            .chunked
+            .fill_record(RECORD_HEADER, number, "a record header")?
+        {
             return Ok(None);
-        }
-        if have < RECORD_HEADER {
-            return Err(damage(
-                DamageKind::Truncated,
-                format!("the file ends inside a record header ({have} of {RECORD_HEADER} bytes)"),
-            ));
         }
         let be = self.magic.big_endian;
         let head = self.chunked.available();
@@ -121,8 +109,9 @@ impl<R: Read> PcapReader<R> {
         let caplen = read_u32(head, 8, be) as usize;
         let wire_len = read_u32(head, 12, be);
         if caplen > MAX_RECORD {
-            return Err(damage(
+            return Err(self.chunked.damage(
                 DamageKind::Corrupt,
+                number,
                 format!(
                     "record claims {caplen} captured bytes (more than {MAX_RECORD}); \
                      the file is corrupt from here on"
@@ -130,16 +119,8 @@ impl<R: Read> PcapReader<R> {
             ));
         }
         let need = RECORD_HEADER + caplen;
-        let have = self.chunked.fill(need).map_err(io)?;
-        if have < need {
-            return Err(damage(
-                DamageKind::Truncated,
-                format!(
-                    "the file ends inside packet {number}: {} of {caplen} captured bytes present",
-                    have - RECORD_HEADER
-                ),
-            ));
-        }
+        self.chunked
+            .fill_record(need, number, &format!("packet {number}"))?;
         // A fraction of a second or more is out of range, but it still orders the packet; it is
         // carried into the seconds as libpcap does rather than treated as damage.
         let nanos_frac = if self.magic.nanos {

@@ -144,25 +144,15 @@ impl<R: Read> PcapNgReader<R> {
         self.chunked.consume(self.pending);
         self.pending = 0;
         loop {
-            let offset = self.chunked.offset();
             let number = self.number + 1;
-            let damage = |kind, message: String| Damage {
-                kind,
-                offset,
-                packet: number,
-                message,
-            };
-            let io = |e: std::io::Error| damage(DamageKind::Io, e.to_string());
-            let have = self.chunked.fill(BLOCK_OVERHEAD).map_err(io)?;
-            if have == 0 {
+            if !self
+                .chunked
+                .fill_record(BLOCK_OVERHEAD, number, "a block header")?
+            {
                 return Ok(None);
             }
-            if have < BLOCK_OVERHEAD {
-                return Err(damage(
-                    DamageKind::Truncated,
-                    format!("the file ends inside a block header ({have} bytes)"),
-                ));
-            }
+            let offset = self.chunked.offset();
+            let damage = |kind, message| Damage::new(kind, offset, number, message);
             let block_type = read_u32(self.chunked.available(), 0, self.big_endian);
             if read_u32(self.chunked.available(), 0, false) == SHB_TYPE {
                 match self.byte_order() {
@@ -182,15 +172,8 @@ impl<R: Read> PcapNgReader<R> {
                     format!("block of type {block_type:#x} has impossible length {total}"),
                 ));
             }
-            let have = self.chunked.fill(total).map_err(io)?;
-            if have < total {
-                return Err(damage(
-                    DamageKind::Truncated,
-                    format!(
-                        "the file ends inside a block of type {block_type:#x}: {have} of {total} bytes present"
-                    ),
-                ));
-            }
+            self.chunked
+                .fill_record(total, number, &format!("a block of type {block_type:#x}"))?;
             let block = &self.chunked.available()[..total];
             if read_u32(block, total - 4, self.big_endian) as usize != total {
                 return Err(damage(
