@@ -140,17 +140,6 @@ impl FlowTable {
         id
     }
 
-    /// How a flow that saw its last packet ends by `now`, if it has.
-    fn ended_by(&self, flow: &Flow, now: Timestamp) -> Option<FlowEnd> {
-        if let Some(closed) = flow.closed_at
-            && now.since(closed) > secs_to_nanos(self.timeouts.tcp_close)
-        {
-            return flow.close_reason;
-        }
-        (now.since(flow.last_seen) > self.timeouts.idle_nanos(flow.protocol))
-            .then_some(FlowEnd::IdleTimeout)
-    }
-
     /// Free room in a full table: close every flow that has timed out by `now`, and if that
     /// is not enough to reach the low-water mark (a sixteenth below the bound), close flows
     /// that already ended with FIN/RST, then evict the least recently seen. One O(n) pass thus
@@ -163,7 +152,7 @@ impl FlowTable {
             .active
             .iter()
             .map(|(key, f)| {
-                let rank = if self.ended_by(f, now).is_some() {
+                let rank = if ended_by(&self.timeouts, f, now).is_some() {
                     0
                 } else if f.closed_at.is_some() {
                     1
@@ -186,7 +175,7 @@ impl FlowTable {
                 continue;
             };
             let end = match rank {
-                0 => self.ended_by(&flow, now),
+                0 => ended_by(&self.timeouts, &flow, now),
                 1 => flow.close_reason,
                 _ => None,
             };
@@ -217,19 +206,27 @@ impl FlowTable {
     }
 }
 
-/// Whether `p` starts a new flow rather than continuing `flow`, and how `flow` ended.
+/// Whether `p` starts a new flow rather than continuing `flow`, and if so how `flow` ended: a
+/// new SYN after FIN/RST, or the flow timed out by the packet's time.
 fn expired(timeouts: &Timeouts, flow: &Flow, p: &PacketMeta) -> Option<FlowEnd> {
-    if let Some(closed) = flow.closed_at {
-        let reason = flow.close_reason.unwrap_or(FlowEnd::Fin);
-        let new_syn = p
-            .tcp_flags
-            .is_some_and(|f| f.has(TcpFlags::SYN) && !f.has(TcpFlags::ACK));
-        if new_syn || p.ts.since(closed) > secs_to_nanos(timeouts.tcp_close) {
-            return Some(reason);
-        }
+    let new_syn = p
+        .tcp_flags
+        .is_some_and(|f| f.has(TcpFlags::SYN) && !f.has(TcpFlags::ACK));
+    if new_syn && flow.closed_at.is_some() {
+        return flow.close_reason;
     }
-    (p.ts.since(flow.last_seen) > timeouts.idle_nanos(flow.protocol))
-        .then_some(FlowEnd::IdleTimeout)
+    ended_by(timeouts, flow, p.ts)
+}
+
+/// How a flow ends by `now` if no packet of it comes: past its close window after FIN/RST, or
+/// idle for longer than its protocol's timeout.
+fn ended_by(timeouts: &Timeouts, flow: &Flow, now: Timestamp) -> Option<FlowEnd> {
+    if let Some(closed) = flow.closed_at
+        && now.since(closed) > secs_to_nanos(timeouts.tcp_close)
+    {
+        return flow.close_reason;
+    }
+    (now.since(flow.last_seen) > timeouts.idle_nanos(flow.protocol)).then_some(FlowEnd::IdleTimeout)
 }
 
 /// A new flow from its first packet, deciding which side is the client.
