@@ -7,7 +7,8 @@
 //!
 //! Hand-written rather than `pcap-file`'s readers: those copy each packet into an owned buffer or
 //! need the whole file in memory, and they stop on the first bad record without telling us the
-//! file offset, which the evidence report needs.
+//! file offset, which the evidence report needs; and version 2.0 ignores pcapng's
+//! `if_tsresol`, reading a microsecond interface's times as nanoseconds.
 
 use super::{Damage, DamageKind};
 use sha2::{Digest as _, Sha256};
