@@ -181,10 +181,11 @@ fn summary(analysis: &Analysis, options: &Options, flows: &[FlowReport], digits:
         let flow_bytes = flow.bytes[0] + flow.bytes[1];
         bytes += flow_bytes;
         in_flows += flow.packets[0] + flow.packets[1];
-        let (remote, sent, received) = match options.inside.scope(flow) {
-            Scope::Outbound | Scope::External => (flow.server.ip, flow.bytes[0], flow.bytes[1]),
-            Scope::Inbound => (flow.client.ip, flow.bytes[1], flow.bytes[0]),
-            Scope::Internal => continue,
+        // The remote side was decided once, in the flow's report (`remote_side`).
+        let (remote, sent, received) = match report.remote {
+            Some("server") => (flow.server.ip, flow.bytes[0], flow.bytes[1]),
+            Some("client") => (flow.client.ip, flow.bytes[1], flow.bytes[0]),
+            _ => continue,
         };
         to_remote += sent;
         from_remote += received;
