@@ -9,6 +9,7 @@
 pub mod analyze;
 pub mod decode;
 pub mod flow;
+pub mod place;
 pub mod report;
 pub mod source;
 pub mod timestamp;

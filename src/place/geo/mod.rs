@@ -1,0 +1,242 @@
+//! Geo databases: the embedded defaults and the ones users bring (`--geo PATH`), all MaxMind DB
+//! files, read through the `maxminddb` crate. Every lookup keeps what each database said, the
+//! network it matched and the record's offset, so a verdict can be traced to the record.
+
+mod embedded;
+mod layout;
+
+pub use embedded::{EMBEDDED, EmbeddedDb};
+pub use layout::Layout;
+
+use ipnet::IpNet;
+use sha2::{Digest, Sha256};
+use std::cell::OnceCell;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A database's bytes: embedded in the binary, or read from a file. Kept beside the reader
+/// (which has no accessor for them) to hash the file for the report.
+#[derive(Clone)]
+enum Bytes {
+    Static(&'static [u8]),
+    Shared(Arc<[u8]>),
+}
+
+impl AsRef<[u8]> for Bytes {
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            Bytes::Static(b) => b,
+            Bytes::Shared(b) => b,
+        }
+    }
+}
+
+/// What a database's country answer means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Where the vendor believes the address is used (DB-IP, MaxMind, IPinfo).
+    Geolocation,
+    /// Where the address block is registered (RIR whois).
+    Registration,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Geolocation => "geolocation",
+            Role::Registration => "registration",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GeoError {
+    #[error("{path}: cannot read the geo database: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "{path}: not a MaxMind DB file ({source}); --geo takes .mmdb files from MaxMind (GeoLite2/GeoIP2 Country, City, ASN), IPinfo (Lite, Country, ASN) or DB-IP"
+    )]
+    NotMmdb {
+        path: String,
+        source: maxminddb::MaxMindDbError,
+    },
+    #[error("{path}: {detail}")]
+    Layout { path: String, detail: String },
+}
+
+/// One open database.
+pub struct GeoDb {
+    /// Short name used in reports: the embedded database's name, or the file's `database_type`.
+    pub name: String,
+    /// `embedded` or the path given with `--geo`.
+    pub origin: String,
+    pub database_type: String,
+    pub layout: Layout,
+    pub role: Role,
+    /// Build date (UTC) from the database's metadata, `YYYY-MM-DD`.
+    pub build: String,
+    pub build_epoch: u64,
+    pub license: Option<&'static str>,
+    pub attribution: Option<&'static str>,
+    reader: maxminddb::Reader<Bytes>,
+    bytes: Bytes,
+    sha256: OnceCell<String>,
+}
+
+/// What one database says about one address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer {
+    /// Index of the database in its [`GeoSet`].
+    pub db: usize,
+    /// The network of the record that matched.
+    pub network: IpNet,
+    /// Offset of the record in the database's data section: with the file's SHA-256, it names
+    /// the exact record that gave this answer.
+    pub record: u64,
+    pub country: Option<String>,
+    /// A MaxMind-layout database's `registered_country`, when it differs from `country`.
+    pub registered_country: Option<String>,
+    pub asn: Option<u32>,
+    pub as_org: Option<String>,
+}
+
+impl GeoDb {
+    pub fn embedded(db: &EmbeddedDb) -> Result<GeoDb, GeoError> {
+        let mut geo = GeoDb::from_bytes(Bytes::Static(db.bytes), db.file, "embedded")?;
+        geo.name = db.name.to_string();
+        geo.role = db.role;
+        geo.license = Some(db.license);
+        geo.attribution = Some(db.attribution);
+        Ok(geo)
+    }
+
+    pub fn open(path: &Path) -> Result<GeoDb, GeoError> {
+        let bytes = std::fs::read(path).map_err(|source| GeoError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let shown = path.display().to_string();
+        GeoDb::from_bytes(Bytes::Shared(bytes.into()), &shown, &shown)
+    }
+
+    fn from_bytes(bytes: Bytes, shown: &str, origin: &str) -> Result<GeoDb, GeoError> {
+        let reader =
+            maxminddb::Reader::from_source(bytes.clone()).map_err(|source| GeoError::NotMmdb {
+                path: shown.to_string(),
+                source,
+            })?;
+        let layout = Layout::detect(&reader).map_err(|detail| GeoError::Layout {
+            path: shown.to_string(),
+            detail,
+        })?;
+        let meta = reader.metadata();
+        Ok(GeoDb {
+            name: meta.database_type.clone(),
+            origin: origin.to_string(),
+            database_type: meta.database_type.clone(),
+            layout,
+            role: Role::Geolocation,
+            build: date_of(meta.build_epoch),
+            build_epoch: meta.build_epoch,
+            license: None,
+            attribution: None,
+            reader,
+            bytes,
+            sha256: OnceCell::new(),
+        })
+    }
+
+    /// SHA-256 of the database file, computed on first use (the report needs it; lookups don't).
+    pub fn sha256(&self) -> &str {
+        self.sha256.get_or_init(|| {
+            let digest = Sha256::digest(self.bytes.as_ref());
+            digest.iter().map(|b| format!("{b:02x}")).collect()
+        })
+    }
+
+    pub fn size(&self) -> u64 {
+        self.bytes.as_ref().len() as u64
+    }
+
+    pub fn provides_country(&self) -> bool {
+        self.layout.country
+    }
+
+    pub fn provides_asn(&self) -> bool {
+        self.layout.asn
+    }
+
+    /// What this database says about `ip`; `None` when it has no record for it.
+    pub fn lookup(&self, index: usize, ip: IpAddr) -> Option<Answer> {
+        if ip.is_ipv6() && self.reader.metadata().ip_version == 4 {
+            return None;
+        }
+        let result = self.reader.lookup(ip).ok()?;
+        let record = result.offset()?;
+        let value: serde_json::Value = result.decode().ok()??;
+        let network = result.network().ok()?;
+        let network = IpNet::new(network.network(), network.prefix()).ok()?;
+        let fields = layout::fields(&value);
+        if fields.is_empty() {
+            return None;
+        }
+        Some(Answer {
+            db: index,
+            network,
+            record: record as u64,
+            country: fields.country,
+            registered_country: fields.registered_country,
+            asn: fields.asn,
+            as_org: fields.as_org,
+        })
+    }
+}
+
+/// `YYYY-MM-DD` (UTC) of a Unix time; out-of-range values print as the epoch.
+fn date_of(epoch: u64) -> String {
+    let at = i64::try_from(epoch)
+        .ok()
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let date = at.date();
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
+}
+
+/// The databases consulted, in priority order: `--geo` files as given, then the embedded ones.
+pub struct GeoSet {
+    pub dbs: Vec<GeoDb>,
+}
+
+impl GeoSet {
+    /// Opens the user's databases, then (unless `embedded` is false) the embedded ones.
+    pub fn open(paths: &[PathBuf], embedded: bool) -> Result<GeoSet, GeoError> {
+        let mut dbs = Vec::new();
+        for path in paths {
+            dbs.push(GeoDb::open(path)?);
+        }
+        if embedded {
+            for db in &EMBEDDED {
+                dbs.push(GeoDb::embedded(db)?);
+            }
+        }
+        Ok(GeoSet { dbs })
+    }
+
+    /// Every database's answer for `ip`, in priority order.
+    pub fn lookup(&self, ip: IpAddr) -> Vec<Answer> {
+        self.dbs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, db)| db.lookup(i, ip))
+            .collect()
+    }
+}

@@ -1,0 +1,300 @@
+//! Placement: where a destination is (country, ASN, network), who operates it (provider), whose
+//! law controls that provider, and the zone that follows for a transfer from the EU.
+//!
+//! Runs once per remote address (cached), never per packet. Every answer keeps its source:
+//! which database (name, build, record) gave the country and ASN, which table entry gave the
+//! provider, which legal act gave the zone.
+//!
+//! Rules (documented in docs/placement.md):
+//! - country: the first geolocation database that answers, in priority order (`--geo` files as
+//!   given, then the embedded DB-IP Lite); the registration database only when no geolocation
+//!   database answers. `agree` says whether every database that gave a country gave the same.
+//! - ASN and organisation: the first database that gives an ASN. `prefix` is that record's
+//!   network (else the country record's).
+//! - provider: the ASN in geo/providers.toml, then organisation-name patterns; otherwise a
+//!   fallback to the registration country of the address block, marked as such.
+//! - zone: `private` for non-routable addresses, `unknown` without a country, `home` for the
+//!   `--home` country, else the legal table (`eu`, `eea`, `adequate`, `us-dpf`), else `third`.
+
+pub mod countries;
+pub mod geo;
+pub mod legal;
+pub mod providers;
+pub mod special;
+
+use countries::Countries;
+use geo::{Answer, GeoError, GeoSet, Role};
+use ipnet::IpNet;
+use legal::{LegalTable, Zone};
+use providers::ProviderTable;
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlaceError {
+    #[error(transparent)]
+    Geo(#[from] GeoError),
+    #[error("--home {0:?} is not an ISO 3166-1 alpha-2 country code (e.g. SE, DE, IE)")]
+    Home(String),
+    #[error("a built-in table is invalid (this is a bug in residency): {0}")]
+    Table(String),
+}
+
+/// The tables residency ships (geo/*.toml, geo/countries.tsv).
+pub struct Tables {
+    pub legal: LegalTable,
+    pub providers: ProviderTable,
+    pub countries: Countries,
+}
+
+impl Tables {
+    pub fn embedded() -> Result<Tables, PlaceError> {
+        Ok(Tables {
+            legal: LegalTable::embedded().map_err(PlaceError::Table)?,
+            providers: ProviderTable::embedded().map_err(PlaceError::Table)?,
+            countries: Countries::embedded(),
+        })
+    }
+}
+
+/// Who operates a destination and whose law controls it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderMatch {
+    /// Provider name; for a fallback, the ASN's organisation name (if any).
+    pub name: Option<String>,
+    pub parent: Option<String>,
+    /// ISO code of the controlling parent's legal seat (fallback: the registration country).
+    pub jurisdiction: Option<String>,
+    pub category: Option<String>,
+    /// `asn`, `org-pattern` or `registration-fallback`.
+    pub matched_by: &'static str,
+    pub source: String,
+}
+
+impl ProviderMatch {
+    pub fn fallback(&self) -> bool {
+        self.matched_by == "registration-fallback"
+    }
+
+    /// The US CLOUD Act (18 U.S.C. § 2713) reaches data held by providers under US jurisdiction,
+    /// wherever it is stored.
+    pub fn cloud_act(&self) -> bool {
+        self.jurisdiction.as_deref() == Some("US")
+    }
+}
+
+/// Everything known about one remote address.
+#[derive(Clone, Debug)]
+pub struct Placement {
+    pub ip: IpAddr,
+    /// The address actually looked up when it differs (IPv4-mapped, NAT64), and why.
+    pub looked_up: Option<(IpAddr, &'static str)>,
+    /// Why the address is not routable (`private`, `multicast`, ...).
+    pub special: Option<&'static str>,
+    /// Every database's answer, in priority order.
+    pub answers: Vec<Answer>,
+    pub country: Option<String>,
+    /// The database (index into the geo set) whose answer is `country`.
+    pub country_from: Option<usize>,
+    /// `geolocation` or `registration`: what `country` is.
+    pub country_basis: Option<&'static str>,
+    /// Every database that gave a country gave the same one.
+    pub agree: bool,
+    pub asn: Option<u32>,
+    pub as_org: Option<String>,
+    pub prefix: Option<IpNet>,
+    pub provider: Option<ProviderMatch>,
+    pub zone: Zone,
+    /// The legal act behind the zone (for `eu`, `eea`, `adequate`, `us-dpf`).
+    pub legal_basis: Option<String>,
+    /// Null without `--home`, or when the country is unknown.
+    pub leaves_home: Option<bool>,
+    /// Null when the country is unknown.
+    pub leaves_eu_eea: Option<bool>,
+    /// The provider's controlling parent is outside the EU/EEA; null when unknown.
+    pub foreign_control: Option<bool>,
+    /// The zone of the provider's jurisdiction.
+    pub control_zone: Option<Zone>,
+}
+
+/// Places addresses, once each.
+pub struct Placer {
+    pub geo: GeoSet,
+    pub tables: Tables,
+    pub home: Option<String>,
+    /// One entry per distinct remote address: the report lists each of them anyway, so this
+    /// holds no more than the report itself.
+    cache: HashMap<IpAddr, Placement>,
+}
+
+impl Placer {
+    pub fn new(geo: GeoSet, home: Option<&str>) -> Result<Placer, PlaceError> {
+        let tables = Tables::embedded()?;
+        let home = match home {
+            None => None,
+            Some(h) => {
+                let code = h.trim().to_ascii_uppercase();
+                if !tables.countries.is_code(&code) {
+                    return Err(PlaceError::Home(h.to_string()));
+                }
+                Some(code)
+            }
+        };
+        Ok(Placer {
+            geo,
+            tables,
+            home,
+            cache: HashMap::new(),
+        })
+    }
+
+    pub fn place(&mut self, ip: IpAddr) -> &Placement {
+        if !self.cache.contains_key(&ip) {
+            let placement = self.compute(ip);
+            self.cache.insert(ip, placement);
+        }
+        &self.cache[&ip]
+    }
+
+    /// The zone of a country, with `--home` applied, and the act behind it.
+    pub fn zone_of(&self, country: &str) -> (Zone, Option<String>) {
+        if self.home.as_deref() == Some(country) {
+            return (Zone::Home, None);
+        }
+        match self.tables.legal.standing(country) {
+            Some(s) => (s.zone, Some(s.basis.clone())),
+            None => (Zone::Third, None),
+        }
+    }
+
+    /// Whether a country is in the EU/EEA (the home country by its own standing).
+    fn in_eu_eea(&self, country: &str) -> bool {
+        self.tables
+            .legal
+            .standing(country)
+            .is_some_and(|s| matches!(s.zone, Zone::Eu | Zone::Eea))
+    }
+
+    fn compute(&self, ip: IpAddr) -> Placement {
+        let looked_up = special::embedded_v4(ip).map(|(v4, why)| (IpAddr::V4(v4), why));
+        let target = looked_up.map_or(ip, |(v4, _)| v4);
+        let special = special::special(target);
+        let answers = if special.is_some() {
+            Vec::new()
+        } else {
+            self.geo.lookup(target)
+        };
+        let dbs = &self.geo.dbs;
+        let pick = |role: Role| {
+            answers
+                .iter()
+                .find(|a| dbs[a.db].role == role && a.country.is_some())
+        };
+        let chosen = pick(Role::Geolocation).or_else(|| pick(Role::Registration));
+        let country = chosen.and_then(|a| a.country.clone());
+        let mut countries: Vec<&str> = answers
+            .iter()
+            .filter_map(|a| a.country.as_deref())
+            .collect();
+        countries.sort_unstable();
+        countries.dedup();
+        let asn_answer = answers.iter().find(|a| a.asn.is_some());
+        let asn = asn_answer.and_then(|a| a.asn);
+        let as_org = asn_answer.and_then(|a| a.as_org.clone());
+        let prefix = asn_answer.or(chosen).map(|a| a.network);
+        let provider = self.provider(asn, as_org.as_deref(), &answers);
+
+        let (zone, legal_basis) = match (special, country.as_deref()) {
+            (Some(_), _) => (Zone::Private, None),
+            (None, None) => (Zone::Unknown, None),
+            (None, Some(c)) => self.zone_of(c),
+        };
+        let leaves_home = match (&self.home, special, country.as_deref()) {
+            (None, ..) => None,
+            (Some(_), Some(_), _) => Some(false),
+            (Some(home), None, Some(c)) => Some(c != home),
+            (Some(_), None, None) => None,
+        };
+        let leaves_eu_eea = match (special, country.as_deref()) {
+            (Some(_), _) => Some(false),
+            (None, Some(c)) => Some(!self.in_eu_eea(c)),
+            (None, None) => None,
+        };
+        let jurisdiction = provider.as_ref().and_then(|p| p.jurisdiction.as_deref());
+        Placement {
+            ip,
+            looked_up,
+            special,
+            country_from: chosen.map(|a| a.db),
+            country_basis: chosen.map(|a| dbs[a.db].role.name()),
+            country,
+            agree: countries.len() <= 1,
+            asn,
+            as_org,
+            prefix,
+            zone,
+            legal_basis,
+            leaves_home,
+            leaves_eu_eea,
+            foreign_control: jurisdiction.map(|j| !self.in_eu_eea(j)),
+            control_zone: jurisdiction.map(|j| self.zone_of(j).0),
+            provider,
+            answers,
+        }
+    }
+
+    fn provider(
+        &self,
+        asn: Option<u32>,
+        org: Option<&str>,
+        answers: &[Answer],
+    ) -> Option<ProviderMatch> {
+        if let Some((p, by)) = asn.and_then(|asn| self.tables.providers.find(asn, org)) {
+            return Some(ProviderMatch {
+                name: Some(p.name.clone()),
+                parent: Some(p.parent.clone()),
+                jurisdiction: Some(p.jurisdiction.clone()),
+                category: Some(p.category.clone()),
+                matched_by: by.name(),
+                source: format!("geo/providers.toml {:?}: {} ({})", p.name, p.source, p.date),
+            });
+        }
+        // Fallback: where the address block is registered — a MaxMind-layout database's
+        // `registered_country`, else the registration database's country.
+        let dbs = &self.geo.dbs;
+        let registered = answers
+            .iter()
+            .find_map(|a| a.registered_country.as_ref().map(|c| (a, c)))
+            .or_else(|| {
+                answers
+                    .iter()
+                    .filter(|a| dbs[a.db].role == Role::Registration)
+                    .find_map(|a| a.country.as_ref().map(|c| (a, c)))
+            });
+        if asn.is_none() && registered.is_none() {
+            return None;
+        }
+        let listed = match asn {
+            Some(asn) => format!("AS{asn} is not in geo/providers.toml"),
+            None => "no database gave an ASN".to_string(),
+        };
+        let source = match registered {
+            Some((a, c)) => format!(
+                "fallback: {listed}; jurisdiction = registration country {c} of {} in {} (build {})",
+                a.network, dbs[a.db].name, dbs[a.db].build
+            ),
+            None => format!("fallback: {listed}; no registration country known"),
+        };
+        Some(ProviderMatch {
+            name: org.map(str::to_string),
+            parent: None,
+            jurisdiction: registered.map(|(_, c)| c.clone()),
+            category: None,
+            matched_by: "registration-fallback",
+            source,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;
