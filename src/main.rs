@@ -5,6 +5,8 @@ use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 use residency::analyze::{self, DEFAULT_MAX_FLOWS, Options};
 use residency::flow::{Inside, Timeouts};
+use residency::place::Placer;
+use residency::place::geo::GeoSet;
 use residency::report;
 use std::io::Write;
 use std::path::PathBuf;
@@ -17,6 +19,8 @@ const EXIT_ERROR: u8 = 1;
 /// Exit status: a report was written, but at least one input was truncated or corrupt; it
 /// covers each such file up to the damage (see `inputs[].errors`).
 const EXIT_PARTIAL: u8 = 3;
+/// Exit status: the command line is wrong (clap uses it too).
+const EXIT_USAGE: u8 = 2;
 
 #[derive(Parser)]
 #[command(
@@ -36,6 +40,46 @@ enum Command {
     /// Exit status: 0 complete; 3 partial (an input is truncated or corrupt; the report covers
     /// it up to the damage); 1 error (nothing analysed); 2 usage error.
     Analyze(AnalyzeArgs),
+    /// Place IP addresses: country, ASN, provider, the law that controls it, and the zone.
+    ///
+    /// Uses the same databases and tables as `analyze`. Exit status: 0 ok; 1 error; 2 usage
+    /// error (e.g. a word that is not an IP address).
+    Lookup(LookupArgs),
+}
+
+#[derive(Args)]
+struct GeoArgs {
+    /// A MaxMind DB file to consult before the embedded ones (repeatable; earlier wins):
+    /// MaxMind GeoLite2/GeoIP2 Country, City, ASN; IPinfo Lite, Country, ASN; DB-IP.
+    /// The layout is recognised from the file.
+    #[arg(long, value_name = "PATH")]
+    geo: Vec<PathBuf>,
+    /// Consult only the `--geo` files, not the databases embedded in residency.
+    #[arg(long)]
+    no_embedded_geo: bool,
+    /// The home country (ISO 3166-1 alpha-2, e.g. SE): destinations there get zone `home`,
+    /// and the report counts what left it.
+    #[arg(long, value_name = "CC")]
+    home: Option<String>,
+}
+
+impl GeoArgs {
+    fn placer(&self) -> Result<Placer> {
+        let geo = GeoSet::open(&self.geo, !self.no_embedded_geo)?;
+        Ok(Placer::new(geo, self.home.as_deref())?)
+    }
+}
+
+#[derive(Args)]
+struct LookupArgs {
+    /// IP addresses (`-` = one per line on standard input; blank lines and `#` comments skipped).
+    #[arg(required = true, value_name = "IP")]
+    ips: Vec<String>,
+    /// Write a JSON array to PATH (`-` = stdout) instead of the table.
+    #[arg(long, value_name = "PATH")]
+    json: Option<PathBuf>,
+    #[command(flatten)]
+    geo: GeoArgs,
 }
 
 #[derive(Args)]
@@ -69,6 +113,8 @@ struct AnalyzeArgs {
     /// Remote destinations listed in the terminal summary.
     #[arg(long, value_name = "N", default_value_t = 10)]
     top: usize,
+    #[command(flatten)]
+    geo: GeoArgs,
 }
 
 fn main() -> ExitCode {
@@ -95,10 +141,13 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Analyze(args) => analyze_cmd(args),
+        Command::Lookup(args) => lookup_cmd(args),
     }
 }
 
 fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
+    // Geo data first: a bad --geo file or --home fails before a long capture is read.
+    let mut placer = args.geo.placer()?;
     let options = Options {
         inside: if args.inside.is_empty() {
             Inside::default_nets()
@@ -114,7 +163,7 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
         max_flows: args.max_flows,
     };
     let analysis = analyze::analyze(&args.captures, &options)?;
-    let report = report::build(&analysis, &options);
+    let report = report::build(&analysis, &options, &mut placer);
     match args.json.as_deref() {
         Some(path) if path.as_os_str() == "-" => {
             let stdout = std::io::stdout();
@@ -146,6 +195,63 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
     } else {
         EXIT_OK
     })
+}
+
+fn lookup_cmd(args: LookupArgs) -> Result<u8> {
+    let mut ips = Vec::new();
+    for word in &args.ips {
+        if word == "-" {
+            for (n, line) in std::io::stdin().lines().enumerate() {
+                let line = line.context("reading addresses from standard input")?;
+                let text = line.split('#').next().unwrap_or("").trim();
+                if text.is_empty() {
+                    continue;
+                }
+                match text.parse() {
+                    Ok(ip) => ips.push(ip),
+                    Err(_) => {
+                        eprintln!(
+                            "residency: error: standard input line {}: {text:?} is not an IP address",
+                            n + 1
+                        );
+                        return Ok(EXIT_USAGE);
+                    }
+                }
+            }
+        } else {
+            match word.trim().parse() {
+                Ok(ip) => ips.push(ip),
+                Err(_) => {
+                    eprintln!("residency: error: {word:?} is not an IP address (IPv4 or IPv6)");
+                    return Ok(EXIT_USAGE);
+                }
+            }
+        }
+    }
+    let mut placer = args.geo.placer()?;
+    let entries = report::lookup(&mut placer, &ips);
+    match args.json.as_deref() {
+        Some(path) if path.as_os_str() != "-" => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            report::write_lookup_json(&entries, &mut out)
+                .and_then(|()| out.flush())
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        json => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            if json.is_some() {
+                report::write_lookup_json(&entries, &mut out)
+            } else {
+                report::write_lookup_table(&entries, &mut out)
+            }
+            .and_then(|()| out.flush())
+            .context("writing to stdout")?;
+        }
+    }
+    Ok(EXIT_OK)
 }
 
 fn print_terminal(report: &report::Report, top: usize) -> Result<()> {

@@ -56,6 +56,16 @@ fn frame() -> impl Strategy<Value = Vec<u8>> {
         .prop_map(|(p, tail)| [p, tail].concat())
 }
 
+thread_local! {
+    static PLACER: std::cell::RefCell<residency::place::Placer> = std::cell::RefCell::new(
+        residency::place::Placer::new(
+            residency::place::geo::GeoSet::open(&[], true).expect("embedded geo data"),
+            Some("SE"),
+        )
+        .expect("embedded tables"),
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
     #[test]
@@ -68,7 +78,9 @@ proptest! {
         let mut analyzer = Analyzer::new(&options);
         analyzer.read(Path::new("fuzz.pcap"), Capture::new(&file[..]).unwrap());
         let analysis = analyzer.finish();
-        let r = report::build(&analysis, &options);
+        // Random addresses go through the embedded geo data too; one placer per thread, so
+        // the databases are hashed once.
+        let r = PLACER.with(|p| report::build(&analysis, &options, &mut p.borrow_mut()));
         let p = &r.summary.packets;
         prop_assert_eq!(p.read, frames.len() as u64);
         prop_assert_eq!(

@@ -15,7 +15,9 @@ use mmdb_writer::{Ipv4Aliasing, Value, Writer};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [v4, v6, build, out] = args.as_slice() else {
-        return Err("usage: build_geo_asn <asn-ipv4.csv> <asn-ipv6.csv> <YYYYMMDDHH> <out.mmdb>".into());
+        return Err(
+            "usage: build_geo_asn <asn-ipv4.csv> <asn-ipv6.csv> <YYYYMMDDHH> <out.mmdb>".into(),
+        );
     };
     let epoch = build_epoch(build)?;
     let mut writer = Writer::builder("residency-ASN (GeoLite2-ASN layout)")
@@ -30,7 +32,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build();
     let mut rows = 0usize;
     for path in [v4, v6] {
-        let mut reader = csv::ReaderBuilder::new().has_headers(false).from_path(path)?;
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_path(path)?;
         for record in reader.records() {
             let record = record?;
             let (Some(start), Some(end), Some(asn), Some(org)) =

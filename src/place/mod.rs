@@ -156,6 +156,15 @@ impl Placer {
         &self.cache[&ip]
     }
 
+    /// An address placed before, without placing it again. Panics never: an address not yet
+    /// placed gets a placement computed on the spot (and not cached, as `self` is shared).
+    pub fn placed(&self, ip: IpAddr) -> std::borrow::Cow<'_, Placement> {
+        match self.cache.get(&ip) {
+            Some(p) => std::borrow::Cow::Borrowed(p),
+            None => std::borrow::Cow::Owned(self.compute(ip)),
+        }
+    }
+
     /// The zone of a country, with `--home` applied, and the act behind it.
     pub fn zone_of(&self, country: &str) -> (Zone, Option<String>) {
         if self.home.as_deref() == Some(country) {

@@ -1,14 +1,18 @@
 //! From the analysis to the report model: once per flow, never per packet.
 
 use super::model::*;
+use super::place::{PlacementTotals, flow_placement, geo_report};
 use crate::analyze::{Analysis, InputSummary, Options, Skipped};
 use crate::decode::TcpFlags;
 use crate::flow::{Endpoint, Flow, FlowEnd, Scope};
+use crate::place::Placer;
 use crate::timestamp::Timestamp;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-pub fn build(analysis: &Analysis, options: &Options) -> Report {
+/// Builds the report; `placer` places each remote address once (its cache persists, so a
+/// `lookup` after a report costs nothing).
+pub fn build(analysis: &Analysis, options: &Options, placer: &mut Placer) -> Report {
     // One precision for the whole report: the finest of its inputs.
     let digits = analysis
         .inputs
@@ -19,9 +23,9 @@ pub fn build(analysis: &Analysis, options: &Options) -> Report {
     let flows: Vec<FlowReport> = analysis
         .flows
         .iter()
-        .map(|f| flow_report(f, options, digits))
+        .map(|f| flow_report(f, options, digits, placer))
         .collect();
-    let summary = summary(analysis, options, &flows, digits);
+    let summary = summary(analysis, options, &flows, digits, placer);
     Report {
         schema: SCHEMA,
         tool: Tool {
@@ -41,6 +45,7 @@ pub fn build(analysis: &Analysis, options: &Options) -> Report {
             other_idle_timeout_s: options.timeouts.other_idle,
             max_flows: options.max_flows,
         },
+        geo: geo_report(placer),
         inputs: analysis.inputs.iter().map(input_report).collect(),
         flows,
         summary,
@@ -123,8 +128,25 @@ pub fn remote_side(scope: Scope) -> Option<&'static str> {
     }
 }
 
-fn flow_report(f: &Flow, options: &Options, digits: u8) -> FlowReport {
+/// The remote address of a flow, by the side `remote_side` chose.
+fn remote_ip(f: &Flow, remote: Option<&'static str>) -> Option<IpAddr> {
+    match remote {
+        Some("server") => Some(f.server.ip),
+        Some("client") => Some(f.client.ip),
+        _ => None,
+    }
+}
+
+fn flow_report(f: &Flow, options: &Options, digits: u8, placer: &mut Placer) -> FlowReport {
     let scope = options.inside.scope(f);
+    let placement = remote_ip(f, remote_side(scope)).map(|ip| {
+        placer.place(ip);
+        flow_placement(placer, &placer.placed(ip))
+    });
+    let (server_geo, provider, jurisdiction) = match placement {
+        Some(p) => (Some(p.server_geo), p.provider, Some(p.jurisdiction)),
+        None => (None, None, None),
+    };
     FlowReport {
         id: f.id,
         transport: transport_name(f.protocol),
@@ -158,6 +180,9 @@ fn flow_report(f: &Flow, options: &Options, digits: u8) -> FlowReport {
             number: f.last_packet.number,
         },
         end: f.end.unwrap_or(FlowEnd::EndOfCapture).name(),
+        server_geo,
+        provider,
+        jurisdiction,
     }
 }
 
@@ -169,7 +194,14 @@ struct DestinationTotals {
     bytes_from: u64,
 }
 
-fn summary(analysis: &Analysis, options: &Options, flows: &[FlowReport], digits: u8) -> Summary {
+fn summary(
+    analysis: &Analysis,
+    options: &Options,
+    flows: &[FlowReport],
+    digits: u8,
+    placer: &mut Placer,
+) -> Summary {
+    let mut placement = PlacementTotals::new(placer.home.clone());
     let mut totals = FlowTotals::default();
     let mut destinations: BTreeMap<IpAddr, DestinationTotals> = BTreeMap::new();
     let (mut bytes, mut to_remote, mut from_remote, mut in_flows) = (0u64, 0u64, 0u64, 0u64);
@@ -182,11 +214,15 @@ fn summary(analysis: &Analysis, options: &Options, flows: &[FlowReport], digits:
         bytes += flow_bytes;
         in_flows += flow.packets[0] + flow.packets[1];
         // The remote side was decided once, in the flow's report (`remote_side`).
-        let (remote, sent, received) = match report.remote {
-            Some("server") => (flow.server.ip, flow.bytes[0], flow.bytes[1]),
-            Some("client") => (flow.client.ip, flow.bytes[1], flow.bytes[0]),
-            _ => continue,
+        let Some(remote) = remote_ip(flow, report.remote) else {
+            continue;
         };
+        let (sent, received) = if report.remote == Some("server") {
+            (flow.bytes[0], flow.bytes[1])
+        } else {
+            (flow.bytes[1], flow.bytes[0])
+        };
+        placement.add(placer.place(remote), sent, received);
         to_remote += sent;
         from_remote += received;
         let d = destinations.entry(remote).or_default();
@@ -235,14 +271,26 @@ fn summary(analysis: &Analysis, options: &Options, flows: &[FlowReport], digits:
             unattributed: analysis.fragments.unattributed,
             tracker_evicted: analysis.fragments.evicted,
         },
+        placement: placement.finish(),
         destinations: destinations
             .into_iter()
-            .map(|(ip, d)| Destination {
-                ip: ip.to_string(),
-                flows: d.flows,
-                packets: d.packets,
-                bytes_to: d.bytes_to,
-                bytes_from: d.bytes_from,
+            .map(|(ip, d)| {
+                let pl = placer.place(ip);
+                let provider = pl.provider.as_ref();
+                Destination {
+                    ip: ip.to_string(),
+                    flows: d.flows,
+                    packets: d.packets,
+                    bytes_to: d.bytes_to,
+                    bytes_from: d.bytes_from,
+                    country: pl.country.clone(),
+                    asn: pl.asn,
+                    as_org: pl.as_org.clone(),
+                    provider: provider.and_then(|p| p.name.clone()),
+                    jurisdiction: provider.and_then(|p| p.jurisdiction.clone()),
+                    zone: pl.zone.name(),
+                    disputed: !pl.agree,
+                }
             })
             .collect(),
     }

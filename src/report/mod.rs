@@ -2,11 +2,16 @@
 //! analysis (`build`), and writers that only format it (`terminal`, JSON via serde_json).
 
 mod build;
+mod lookup;
 mod model;
+mod place;
+mod place_model;
 mod terminal;
+mod terminal_place;
 mod units;
 
 pub use build::build;
+pub use lookup::{LookupEntry, lookup, write_lookup_json, write_lookup_table};
 pub use model::*;
 pub use terminal::write_terminal;
 

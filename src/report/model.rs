@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+pub use super::place_model::*;
+
 pub const SCHEMA: &str = "residency.report/1";
 
 #[derive(Clone, Debug, Serialize)]
@@ -10,6 +12,8 @@ pub struct Report {
     pub schema: &'static str,
     pub tool: Tool,
     pub settings: Settings,
+    /// The geo databases and tables behind every placement.
+    pub geo: GeoReport,
     pub inputs: Vec<Input>,
     pub flows: Vec<FlowReport>,
     pub summary: Summary,
@@ -97,6 +101,12 @@ pub struct FlowReport {
     pub last_packet: PacketRefReport,
     /// `fin`, `rst`, `idle-timeout`, `evicted`, `end-of-capture`.
     pub end: &'static str,
+    /// Where the remote side is (null for internal flows).
+    pub server_geo: Option<ServerGeo>,
+    /// Who operates the remote side and whose law controls it (null: unknown or internal).
+    pub provider: Option<ProviderReport>,
+    /// The verdict for the remote side (null for internal flows).
+    pub jurisdiction: Option<JurisdictionReport>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -139,6 +149,8 @@ pub struct Summary {
     pub bytes_from_remote: u64,
     pub flow_table: FlowTableReport,
     pub fragments: FragmentReport,
+    /// Where the data went: per zone, per provider jurisdiction, and the headline totals.
+    pub placement: PlacementSummary,
     /// Every remote address, most bytes first.
     pub destinations: Vec<Destination>,
 }
@@ -187,4 +199,13 @@ pub struct Destination {
     pub bytes_to: u64,
     /// Bytes received from it.
     pub bytes_from: u64,
+    pub country: Option<String>,
+    pub asn: Option<u32>,
+    pub as_org: Option<String>,
+    pub provider: Option<String>,
+    /// The provider's jurisdiction.
+    pub jurisdiction: Option<String>,
+    pub zone: &'static str,
+    /// Databases disagree on the country.
+    pub disputed: bool,
 }

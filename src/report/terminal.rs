@@ -72,6 +72,7 @@ pub fn write_terminal(report: &Report, top: usize, out: &mut impl Write) -> io::
             s.flow_table.evicted, s.flow_table.max_flows, s.fragments.unattributed
         )?;
     }
+    super::terminal_place::write_placement(report, out)?;
     if !s.destinations.is_empty() {
         writeln!(
             out,
@@ -81,19 +82,33 @@ pub fn write_terminal(report: &Report, top: usize, out: &mut impl Write) -> io::
         )?;
         writeln!(
             out,
-            "  {:>3}  {:<39}  {:>5}  {:>8}  {:>9}  {:>9}",
-            "#", "remote", "flows", "packets", "sent", "received"
+            "  {:>3}  {:<39}  {:>5}  {:>8}  {:>9}  {:>9}  {:<7}  {:<8}  {:<20}  control",
+            "#", "remote", "flows", "packets", "sent", "received", "country", "zone", "provider",
         )?;
         for (i, d) in s.destinations.iter().take(top).enumerate() {
             writeln!(
                 out,
-                "  {:>3}  {:<39}  {:>5}  {:>8}  {:>9}  {:>9}",
+                "  {:>3}  {:<39}  {:>5}  {:>8}  {:>9}  {:>9}  {:<7}  {:<8}  {:<20}  {}",
                 i + 1,
                 d.ip,
                 d.flows,
                 d.packets,
                 bytes(d.bytes_to),
-                bytes(d.bytes_from)
+                bytes(d.bytes_from),
+                format!(
+                    "{}{}",
+                    d.country.as_deref().unwrap_or("?"),
+                    if d.disputed { "!" } else { "" }
+                ),
+                d.zone,
+                super::terminal_place::short(d.provider.as_deref().unwrap_or("-"), 20),
+                d.jurisdiction.as_deref().unwrap_or("-"),
+            )?;
+        }
+        if s.destinations.iter().take(top).any(|d| d.disputed) {
+            writeln!(
+                out,
+                "  ! the geo databases disagree on this country (every answer is in the JSON report)"
             )?;
         }
     }

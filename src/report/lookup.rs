@@ -1,0 +1,111 @@
+//! `residency lookup`: the placement of addresses given by hand, as JSON or a table.
+
+use super::place::flow_placement;
+use super::place_model::{GeoSource, JurisdictionReport, ProviderReport};
+use crate::place::Placer;
+use serde::Serialize;
+use std::io::{self, Write};
+use std::net::IpAddr;
+
+/// One address; the same facts a flow's `server_geo`, `provider` and `jurisdiction` carry.
+#[derive(Clone, Debug, Serialize)]
+pub struct LookupEntry {
+    pub ip: String,
+    pub country: Option<String>,
+    pub country_name: Option<&'static str>,
+    pub asn: Option<u32>,
+    pub as_org: Option<String>,
+    pub prefix: Option<String>,
+    pub zone: &'static str,
+    pub provider: Option<ProviderReport>,
+    pub jurisdiction: JurisdictionReport,
+    pub agree: bool,
+    pub special: Option<&'static str>,
+    pub sources: Vec<GeoSource>,
+}
+
+pub fn lookup(placer: &mut Placer, ips: &[IpAddr]) -> Vec<LookupEntry> {
+    ips.iter()
+        .map(|&ip| {
+            placer.place(ip);
+            let p = flow_placement(placer, &placer.placed(ip));
+            LookupEntry {
+                ip: ip.to_string(),
+                country: p.server_geo.country,
+                country_name: p.server_geo.country_name,
+                asn: p.server_geo.asn,
+                as_org: p.server_geo.as_org,
+                prefix: p.server_geo.prefix,
+                zone: p.jurisdiction.zone,
+                provider: p.provider,
+                jurisdiction: p.jurisdiction,
+                agree: p.server_geo.agree,
+                special: p.server_geo.special,
+                sources: p.server_geo.sources,
+            }
+        })
+        .collect()
+}
+
+pub fn write_lookup_json(entries: &[LookupEntry], out: &mut impl Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, entries)?;
+    out.write_all(b"\n")
+}
+
+pub fn write_lookup_table(entries: &[LookupEntry], out: &mut impl Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "{:<39}  {:<7}  {:<8}  {:<9}  {:<24}  {:<7}  sources",
+        "ip", "country", "zone", "asn", "provider", "control"
+    )?;
+    for e in entries {
+        let provider = e.provider.as_ref();
+        let name = provider.and_then(|p| p.name.as_deref()).unwrap_or("-");
+        let control = match provider {
+            Some(p) => format!(
+                "{}{}",
+                p.jurisdiction.as_deref().unwrap_or("?"),
+                if p.fallback { "*" } else { "" }
+            ),
+            None => "-".to_string(),
+        };
+        let sources: Vec<String> = e
+            .sources
+            .iter()
+            .map(|s| {
+                let said = match (&s.country, s.asn) {
+                    (Some(c), _) => c.clone(),
+                    (None, Some(a)) => format!("AS{a}"),
+                    (None, None) => "-".to_string(),
+                };
+                format!("{}={said}", s.db)
+            })
+            .collect();
+        writeln!(
+            out,
+            "{:<39}  {:<7}  {:<8}  {:<9}  {:<24}  {:<7}  {}{}",
+            e.ip,
+            e.country.as_deref().or(e.special).unwrap_or("?"),
+            e.zone,
+            e.asn.map_or("-".to_string(), |a| format!("AS{a}")),
+            super::terminal_place::short(name, 24),
+            control,
+            sources.join(" "),
+            if e.agree {
+                ""
+            } else {
+                "  (databases disagree)"
+            }
+        )?;
+    }
+    if entries
+        .iter()
+        .any(|e| e.provider.as_ref().is_some_and(|p| p.fallback))
+    {
+        writeln!(
+            out,
+            "\n* no provider entry for this ASN: control is the address block's registration country"
+        )?;
+    }
+    Ok(())
+}
