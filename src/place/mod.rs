@@ -7,12 +7,12 @@
 //!
 //! Rules (documented in docs/placement.md):
 //! - country: the first geolocation database that answers, in priority order (`--geo` files as
-//!   given, then the embedded DB-IP Lite); the registration database only when no geolocation
-//!   database answers. `agree` says whether every database that gave a country gave the same.
+//!   given, then the embedded DB-IP Lite); the declared database (geofeed/whois) only when no
+//!   geolocation database answers. `agree` says whether every database that gave a country gave the same.
 //! - ASN and organisation: the first database that gives an ASN. `prefix` is that record's
 //!   network (else the country record's).
 //! - provider: the ASN in geo/providers.toml, then organisation-name patterns; otherwise a
-//!   fallback to the registration country of the address block, marked as such.
+//!   fallback to the registration country of the ASN, marked as such.
 //! - zone: `private` for non-routable addresses, `unknown` without a country, `home` for the
 //!   `--home` country, else the legal table (`eu`, `eea`, `adequate`, `us-dpf`), else `third`.
 
@@ -63,7 +63,7 @@ pub struct ProviderMatch {
     /// Provider name; for a fallback, the ASN's organisation name (if any).
     pub name: Option<String>,
     pub parent: Option<String>,
-    /// ISO code of the controlling parent's legal seat (fallback: the registration country).
+    /// ISO code of the controlling parent's legal seat (fallback: the ASN's registration country).
     pub jurisdiction: Option<String>,
     pub category: Option<String>,
     /// `asn`, `org-pattern` or `registration-fallback`.
@@ -96,7 +96,7 @@ pub struct Placement {
     pub country: Option<String>,
     /// The database (index into the geo set) whose answer is `country`.
     pub country_from: Option<usize>,
-    /// `geolocation` or `registration`: what `country` is.
+    /// `geolocation` or `declared`: what `country` is.
     pub country_basis: Option<&'static str>,
     /// Every database that gave a country gave the same one.
     pub agree: bool,
@@ -199,7 +199,7 @@ impl Placer {
                 .iter()
                 .find(|a| dbs[a.db].role == role && a.country.is_some())
         };
-        let chosen = pick(Role::Geolocation).or_else(|| pick(Role::Registration));
+        let chosen = pick(Role::Geolocation).or_else(|| pick(Role::Declared));
         let country = chosen.and_then(|a| a.country.clone());
         let mut countries: Vec<&str> = answers
             .iter()
@@ -211,7 +211,7 @@ impl Placer {
         let asn = asn_answer.and_then(|a| a.asn);
         let as_org = asn_answer.and_then(|a| a.as_org.clone());
         let prefix = asn_answer.or(chosen).map(|a| a.network);
-        let provider = self.provider(asn, as_org.as_deref(), &answers);
+        let provider = self.provider(asn_answer, &answers);
 
         let (zone, legal_basis) = match (special, country.as_deref()) {
             (Some(_), _) => (Zone::Private, None),
@@ -252,12 +252,9 @@ impl Placer {
         }
     }
 
-    fn provider(
-        &self,
-        asn: Option<u32>,
-        org: Option<&str>,
-        answers: &[Answer],
-    ) -> Option<ProviderMatch> {
+    fn provider(&self, asn_answer: Option<&Answer>, answers: &[Answer]) -> Option<ProviderMatch> {
+        let asn = asn_answer.and_then(|a| a.asn);
+        let org = asn_answer.and_then(|a| a.as_org.as_deref());
         if let Some((p, by)) = asn.and_then(|asn| self.tables.providers.find(asn, org)) {
             return Some(ProviderMatch {
                 name: Some(p.name.clone()),
@@ -268,16 +265,18 @@ impl Placer {
                 source: format!("geo/providers.toml {:?}: {} ({})", p.name, p.source, p.date),
             });
         }
-        // Fallback: where the address block is registered — a MaxMind-layout database's
-        // `registered_country`, else the registration database's country.
+        // Fallback: the registration country of the ASN (the embedded ASN database's
+        // `registered_country`), else any database's `registered_country` (MaxMind: where the
+        // network is registered), else the declared database's country.
         let dbs = &self.geo.dbs;
-        let registered = answers
-            .iter()
+        let registered = asn_answer
+            .into_iter()
+            .chain(answers)
             .find_map(|a| a.registered_country.as_ref().map(|c| (a, c)))
             .or_else(|| {
                 answers
                     .iter()
-                    .filter(|a| dbs[a.db].role == Role::Registration)
+                    .filter(|a| dbs[a.db].role == Role::Declared)
                     .find_map(|a| a.country.as_ref().map(|c| (a, c)))
             });
         if asn.is_none() && registered.is_none() {
@@ -289,8 +288,8 @@ impl Placer {
         };
         let source = match registered {
             Some((a, c)) => format!(
-                "fallback: {listed}; jurisdiction = registration country {c} of {} in {} (build {})",
-                a.network, dbs[a.db].name, dbs[a.db].build
+                "fallback: {listed}; jurisdiction = registration country {c} from {} record {} ({}, build {})",
+                dbs[a.db].name, a.record, a.network, dbs[a.db].build
             ),
             None => format!("fallback: {listed}; no registration country known"),
         };

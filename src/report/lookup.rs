@@ -104,7 +104,7 @@ pub fn write_lookup_table(entries: &[LookupEntry], out: &mut impl Write) -> io::
     {
         writeln!(
             out,
-            "\n* no provider entry for this ASN: control is the address block's registration country"
+            "\n* no provider entry for this ASN: control is the ASN's registration country"
         )?;
     }
     Ok(())

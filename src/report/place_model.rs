@@ -12,7 +12,7 @@ pub struct ServerGeo {
     /// The chosen country (ISO 3166-1 alpha-2), null when no database knows the address.
     pub country: Option<String>,
     pub country_name: Option<&'static str>,
-    /// `geolocation` or `registration`: what kind of database gave `country`.
+    /// `geolocation` or `declared`: what kind of database gave `country`.
     pub country_basis: Option<&'static str>,
     pub asn: Option<u32>,
     pub as_org: Option<String>,
@@ -60,7 +60,7 @@ pub struct ProviderReport {
     pub name: Option<String>,
     /// The controlling parent company (null for a fallback).
     pub parent: Option<String>,
-    /// ISO code of the parent's legal seat; for a fallback, the registration country.
+    /// ISO code of the parent's legal seat; for a fallback, the ASN's registration country.
     pub jurisdiction: Option<String>,
     /// The provider is under US jurisdiction, which the US CLOUD Act reaches.
     pub cloud_act: bool,
@@ -109,7 +109,7 @@ pub struct DatabaseReport {
     pub database_type: String,
     /// `maxmind`, `ipinfo` or `country-code`.
     pub layout: &'static str,
-    /// `geolocation` or `registration`: what its country answers mean.
+    /// `geolocation` or `declared`: what its country answers mean.
     pub role: &'static str,
     pub provides: Vec<&'static str>,
     pub build: String,

@@ -78,7 +78,7 @@ pub fn write_placement(report: &Report, out: &mut impl Write) -> io::Result<()> 
         if p.by_provider.iter().any(|pv| pv.fallback) {
             writeln!(
                 out,
-                "  * not in the provider table: the address block's registration country stands in"
+                "  * not in the provider table: the ASN's registration country stands in"
             )?;
         }
     }

@@ -18,7 +18,7 @@ pub struct EmbeddedDb {
     pub bytes: &'static [u8],
 }
 
-/// In priority order: the geolocation database first, then the registration one, then ASNs.
+/// In priority order: the geolocation database first, then the declared one, then ASNs.
 pub static EMBEDDED: [EmbeddedDb; 3] = [
     EmbeddedDb {
         name: "dbip-country-lite",
@@ -33,16 +33,18 @@ pub static EMBEDDED: [EmbeddedDb; 3] = [
         name: "geo-whois-asn-country",
         file: "geo/geo-whois-asn-country.mmdb",
         package: "@ip-location-db/geo-whois-asn-country-mmdb@2.3.2026061719",
-        role: Role::Registration,
-        license: "CC0 1.0",
-        attribution: "RIR registration data via the NRO (https://www.nro.net), compiled by ip-location-db",
+        role: Role::Declared,
+        // package.json says CC0-1.0; its README credits the NRO's RIR data under CC BY 4.0,
+        // so the stricter licence and its attribution are kept.
+        license: "CC BY 4.0",
+        attribution: "RFC 8805 geofeeds (OpenGeoFeed), RIR whois and ASN data via the NRO (https://www.nro.net), compiled by ip-location-db",
         bytes: include_bytes!("../../../geo/geo-whois-asn-country.mmdb"),
     },
     EmbeddedDb {
         name: "routeviews-rir-dbip-asn",
         file: "geo/asn.mmdb",
-        package: "@ip-location-db/asn@2.3.2026061719",
-        role: Role::Registration,
+        package: "@ip-location-db/asn@2.3.2026061719 + @ip-location-db/asn-country@2.3.2026061719",
+        role: Role::Declared,
         license: "CC BY 4.0",
         attribution: "RouteViews (https://www.routeviews.org), DB-IP (https://db-ip.com), NRO (https://www.nro.net)",
         bytes: include_bytes!("../../../geo/asn.mmdb"),

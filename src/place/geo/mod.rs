@@ -37,15 +37,16 @@ impl AsRef<[u8]> for Bytes {
 pub enum Role {
     /// Where the vendor believes the address is used (DB-IP, MaxMind, IPinfo).
     Geolocation,
-    /// Where the address block is registered (RIR whois).
-    Registration,
+    /// What the address holder declared: its own RFC 8805 geofeed, else its RIR registration
+    /// (whois, ASN). Not where the server is, but where its holder says or is registered.
+    Declared,
 }
 
 impl Role {
     pub fn name(self) -> &'static str {
         match self {
             Role::Geolocation => "geolocation",
-            Role::Registration => "registration",
+            Role::Declared => "declared",
         }
     }
 }
