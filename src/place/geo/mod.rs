@@ -53,17 +53,17 @@ impl Role {
 
 #[derive(Debug, thiserror::Error)]
 pub enum GeoError {
-    #[error("{path}: cannot read the geo database: {source}")]
+    #[error("{}: cannot read the geo database: {error}", path.display())]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error(
-        "{path}: not a MaxMind DB file ({source}); --geo takes .mmdb files from MaxMind (GeoLite2/GeoIP2 Country, City, ASN), IPinfo (Lite, Country, ASN) or DB-IP"
+        "{path}: not a MaxMind DB file ({error}); --geo takes .mmdb files from MaxMind (GeoLite2/GeoIP2 Country, City, ASN), IPinfo (Lite, Country, ASN) or DB-IP"
     )]
     NotMmdb {
         path: String,
-        source: maxminddb::MaxMindDbError,
+        error: maxminddb::MaxMindDbError,
     },
     #[error("{path}: {detail}")]
     Layout { path: String, detail: String },
@@ -116,9 +116,9 @@ impl GeoDb {
     }
 
     pub fn open(path: &Path) -> Result<GeoDb, GeoError> {
-        let bytes = std::fs::read(path).map_err(|source| GeoError::Read {
+        let bytes = std::fs::read(path).map_err(|error| GeoError::Read {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         let shown = path.display().to_string();
         GeoDb::from_bytes(Bytes::Shared(bytes.into()), &shown, &shown)
@@ -126,9 +126,9 @@ impl GeoDb {
 
     fn from_bytes(bytes: Bytes, shown: &str, origin: &str) -> Result<GeoDb, GeoError> {
         let reader =
-            maxminddb::Reader::from_source(bytes.clone()).map_err(|source| GeoError::NotMmdb {
+            maxminddb::Reader::from_source(bytes.clone()).map_err(|error| GeoError::NotMmdb {
                 path: shown.to_string(),
-                source,
+                error,
             })?;
         let layout = Layout::detect(&reader).map_err(|detail| GeoError::Layout {
             path: shown.to_string(),
