@@ -34,7 +34,11 @@ pub fn flow_placement(placer: &Placer, pl: &Placement) -> FlowPlacement {
                 db: dbs[a.db].name.clone(),
                 build: dbs[a.db].build.clone(),
                 country: a.country.clone(),
-                registered_country: a.registered_country.clone(),
+                // Shown only when it differs from `country` (the contract).
+                registered_country: a
+                    .registered_country
+                    .clone()
+                    .filter(|r| a.country.as_ref() != Some(r)),
                 asn: a.asn,
                 as_org: a.as_org.clone(),
                 prefix: a.network.to_string(),

@@ -37,8 +37,9 @@ pub struct Fields {
 }
 
 impl Fields {
+    /// Nothing residency reads: no country, no registered country, no ASN.
     pub fn is_empty(&self) -> bool {
-        self.country.is_none() && self.asn.is_none()
+        self.country.is_none() && self.registered_country.is_none() && self.asn.is_none()
     }
 }
 
@@ -68,7 +69,9 @@ impl Layout {
             }
             let name = layout_name(&value);
             let f = fields(&value);
-            if f.is_empty() {
+            // A registered country alone does not make a layout: the file must locate
+            // addresses or name their AS.
+            if f.country.is_none() && f.asn.is_none() {
                 continue;
             }
             if seen.name.is_empty() {
@@ -112,10 +115,7 @@ pub fn fields(value: &Value) -> Fields {
         .and_then(code)
         .or_else(|| value.get("country").and_then(code))
         .or_else(|| value.get("country_code").and_then(code));
-    let registered = value
-        .pointer("/registered_country/iso_code")
-        .and_then(code)
-        .filter(|r| Some(r) != country.as_ref());
+    let registered = value.pointer("/registered_country/iso_code").and_then(code);
     let asn = value
         .get("autonomous_system_number")
         .or_else(|| value.get("asn"))
@@ -165,7 +165,7 @@ mod tests {
         assert_eq!(fields(&mm).country.as_deref(), Some("IE"));
         assert_eq!(fields(&mm).registered_country.as_deref(), Some("US"));
         let same = json!({"country": {"iso_code": "SE"}, "registered_country": {"iso_code": "SE"}});
-        assert_eq!(fields(&same).registered_country, None);
+        assert_eq!(fields(&same).registered_country.as_deref(), Some("SE"));
         let asn = json!({"autonomous_system_number": 8075, "autonomous_system_organization": "MICROSOFT-CORP"});
         assert_eq!(fields(&asn).asn, Some(8075));
         assert_eq!(fields(&asn).as_org.as_deref(), Some("MICROSOFT-CORP"));

@@ -99,7 +99,8 @@ pub struct Answer {
     /// the exact record that gave this answer.
     pub record: u64,
     pub country: Option<String>,
-    /// A MaxMind-layout database's `registered_country`, when it differs from `country`.
+    /// A MaxMind-layout database's `registered_country` (also when it equals `country`: the
+    /// provider fallback needs it; reports show it only when it differs).
     pub registered_country: Option<String>,
     pub asn: Option<u32>,
     pub as_org: Option<String>,
@@ -220,9 +221,17 @@ pub struct GeoSet {
 impl GeoSet {
     /// Opens the user's databases, then (unless `embedded` is false) the embedded ones.
     pub fn open(paths: &[PathBuf], embedded: bool) -> Result<GeoSet, GeoError> {
-        let mut dbs = Vec::new();
-        for path in paths {
-            dbs.push(GeoDb::open(path)?);
+        let mut dbs = paths
+            .iter()
+            .map(|p| GeoDb::open(p))
+            .collect::<Result<Vec<GeoDb>, GeoError>>()?;
+        // Two builds of one product share a `database_type`: name those by their file too, so
+        // `sources[].db` says which one answered.
+        let names: Vec<String> = dbs.iter().map(|d| d.name.clone()).collect();
+        for db in &mut dbs {
+            if names.iter().filter(|n| **n == db.name).count() > 1 {
+                db.name = format!("{} ({})", db.name, db.origin);
+            }
         }
         if embedded {
             for db in &EMBEDDED {
