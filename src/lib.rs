@@ -8,6 +8,7 @@
 
 pub mod analyze;
 pub mod decode;
+pub mod digest;
 pub mod flow;
 pub mod place;
 pub mod report;

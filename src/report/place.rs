@@ -1,10 +1,10 @@
 //! From placements to the report: per flow, the `geo` section, and the placement summary.
 
 use super::place_model::*;
+use crate::digest::sha256_hex;
 use crate::place::legal::Zone;
 use crate::place::providers::PROVIDERS_TOML;
 use crate::place::{Placement, Placer, legal::LEGAL_TOML};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// The three placement fields of one flow.
@@ -75,13 +75,6 @@ pub fn flow_placement(placer: &Placer, pl: &Placement) -> FlowPlacement {
         provider,
         jurisdiction,
     }
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 pub fn geo_report(placer: &Placer) -> GeoReport {

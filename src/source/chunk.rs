@@ -11,6 +11,7 @@
 //! `if_tsresol`, reading a microsecond interface's times as nanoseconds.
 
 use super::{Damage, DamageKind};
+use crate::digest::to_hex;
 use sha2::{Digest as _, Sha256};
 use std::io::{self, Read};
 
@@ -151,16 +152,6 @@ pub struct Digest {
     pub sha256: Option<String>,
     pub size: u64,
     pub error: Option<io::Error>,
-}
-
-/// Lower-case hex of a digest.
-fn to_hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut hex = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        let _ = write!(hex, "{byte:02x}");
-    }
-    hex
 }
 
 #[cfg(test)]

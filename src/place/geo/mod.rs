@@ -9,7 +9,6 @@ pub use embedded::{EMBEDDED, EmbeddedDb};
 pub use layout::Layout;
 
 use ipnet::IpNet;
-use sha2::{Digest, Sha256};
 use std::cell::OnceCell;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -154,10 +153,8 @@ impl GeoDb {
 
     /// SHA-256 of the database file, computed on first use (the report needs it; lookups don't).
     pub fn sha256(&self) -> &str {
-        self.sha256.get_or_init(|| {
-            let digest = Sha256::digest(self.bytes.as_ref());
-            digest.iter().map(|b| format!("{b:02x}")).collect()
-        })
+        self.sha256
+            .get_or_init(|| crate::digest::sha256_hex(self.bytes.as_ref()))
     }
 
     pub fn size(&self) -> u64 {
