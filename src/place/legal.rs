@@ -50,15 +50,6 @@ impl Zone {
             Zone::Unknown => "unknown",
         }
     }
-
-    /// Inside the EU/EEA (the home country is one when it is in the table as such).
-    pub fn in_eu_eea(self) -> Option<bool> {
-        match self {
-            Zone::Eu | Zone::Eea => Some(true),
-            Zone::Adequate | Zone::UsDpf | Zone::Third => Some(false),
-            Zone::Home | Zone::Private | Zone::Unknown => None,
-        }
-    }
 }
 
 #[derive(Debug, Deserialize)]

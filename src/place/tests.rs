@@ -219,6 +219,7 @@ fn every_zone_of_the_legal_table() {
         .map(|(c, _)| c)
         .collect();
     assert_eq!(eu.len(), 27);
+    assert_eq!(p.tables.countries.len(), 249);
     // Every code in the table is a real ISO code.
     for (c, _) in p.tables.legal.countries() {
         assert!(p.tables.countries.is_code(c), "{c}");
