@@ -4,6 +4,7 @@
 
 mod embedded;
 mod layout;
+mod record;
 
 pub use embedded::{EMBEDDED, EmbeddedDb};
 pub use layout::Layout;
@@ -176,10 +177,9 @@ impl GeoDb {
         }
         let result = self.reader.lookup(ip).ok()?;
         let record = result.offset()?;
-        let value: serde_json::Value = result.decode().ok()??;
+        let fields = result.decode::<record::Record>().ok()??.fields;
         let network = result.network().ok()?;
         let network = IpNet::new(network.network(), network.prefix()).ok()?;
-        let fields = layout::fields(&value);
         if fields.is_empty() {
             return None;
         }
