@@ -59,8 +59,18 @@ struct GeoArgs {
     no_embedded_geo: bool,
     /// The home country (ISO 3166-1 alpha-2, e.g. SE): destinations there get zone `home`,
     /// and the report counts what left it.
-    #[arg(long, value_name = "CC")]
+    #[arg(long, value_name = "CC", value_parser = country_code)]
     home: Option<String>,
+}
+
+/// `--home`: an ISO 3166-1 alpha-2 code, any case; a wrong one is a usage error (exit 2).
+fn country_code(s: &str) -> Result<String, String> {
+    let code = s.trim().to_ascii_uppercase();
+    if residency::place::countries::Countries::embedded().is_code(&code) {
+        Ok(code)
+    } else {
+        Err("not an ISO 3166-1 alpha-2 country code (e.g. SE, DE, IE)".to_string())
+    }
 }
 
 impl GeoArgs {

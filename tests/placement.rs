@@ -46,7 +46,7 @@ fn teams_flows_are_placed_with_their_sources() {
     assert_eq!(quic["provider"]["cloud_act"], true);
     assert_eq!(
         quic["jurisdiction"],
-        json!({"zone": "eu", "legal_basis": quic["jurisdiction"]["legal_basis"],
+        json!({"zone": "eu", "legal_basis": quic["jurisdiction"]["legal_basis"], "legal_scope": null,
                "leaves_home": true, "leaves_eu_eea": false, "foreign_control": true,
                "control_zone": "us-dpf"})
     );
@@ -63,6 +63,10 @@ fn teams_flows_are_placed_with_their_sources() {
         .collect();
     assert_eq!(said, [&json!("CA"), &json!("US"), &Value::Null]);
     assert_eq!(tls["jurisdiction"]["zone"], "adequate");
+    assert_eq!(
+        tls["jurisdiction"]["legal_scope"],
+        "commercial organisations subject to PIPEDA"
+    );
     assert_eq!(tls["jurisdiction"]["leaves_eu_eea"], true);
 
     // The internal DNS flow has no remote side, so no placement.
@@ -180,7 +184,7 @@ fn the_terminal_summary_answers_the_question() {
 #[test]
 fn bad_geo_options_fail_before_reading_captures() {
     let (_, _, code) = analyze(&["--home", "Sweden", "captures/teams-like.pcap"]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 2, "a wrong --home is a usage error");
     let out = Command::new(env!("CARGO_BIN_EXE_residency"))
         .args([
             "analyze",
@@ -198,4 +202,15 @@ fn bad_geo_options_fail_before_reading_captures() {
         "{err}"
     );
     assert!(out.stdout.is_empty());
+    // A device or a directory is refused before anything is read from it.
+    for path in ["/dev/zero", "captures"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_residency"))
+            .args(["lookup", "--geo", path, "1.1.1.1"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{path}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("not a regular file"), "{path}: {err}");
+    }
 }

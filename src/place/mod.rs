@@ -26,9 +26,10 @@ use countries::Countries;
 use geo::{Answer, GeoError, GeoSet, Role};
 use ipnet::IpNet;
 use legal::{LegalTable, Zone};
-use providers::ProviderTable;
+use providers::{MatchedBy, ProviderTable};
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::rc::Rc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlaceError {
@@ -66,14 +67,13 @@ pub struct ProviderMatch {
     /// ISO code of the controlling parent's legal seat (fallback: the ASN's registration country).
     pub jurisdiction: Option<String>,
     pub category: Option<String>,
-    /// `asn`, `org-pattern` or `registration-fallback`.
-    pub matched_by: &'static str,
+    pub matched_by: MatchedBy,
     pub source: String,
 }
 
 impl ProviderMatch {
     pub fn fallback(&self) -> bool {
-        self.matched_by == "registration-fallback"
+        self.matched_by == MatchedBy::RegistrationFallback
     }
 
     /// The US CLOUD Act (18 U.S.C. § 2713) reaches data held by providers under US jurisdiction,
@@ -107,6 +107,8 @@ pub struct Placement {
     pub zone: Zone,
     /// The legal act behind the zone (for `eu`, `eea`, `adequate`, `us-dpf`).
     pub legal_basis: Option<String>,
+    /// The limits of that act (Canada: PIPEDA organisations; US: DPF-certified ones only).
+    pub legal_scope: Option<String>,
     /// Null without `--home`, or when the country is unknown.
     pub leaves_home: Option<bool>,
     /// Null when the country is unknown.
@@ -123,8 +125,9 @@ pub struct Placer {
     pub tables: Tables,
     pub home: Option<String>,
     /// One entry per distinct remote address: the report lists each of them anyway, so this
-    /// holds no more than the report itself.
-    cache: HashMap<IpAddr, Placement>,
+    /// holds no more than the report itself. `Rc` so callers keep a placement while they read
+    /// the placer's tables.
+    cache: HashMap<IpAddr, Rc<Placement>>,
 }
 
 impl Placer {
@@ -148,30 +151,23 @@ impl Placer {
         })
     }
 
-    pub fn place(&mut self, ip: IpAddr) -> &Placement {
-        if !self.cache.contains_key(&ip) {
-            let placement = self.compute(ip);
-            self.cache.insert(ip, placement);
+    pub fn place(&mut self, ip: IpAddr) -> Rc<Placement> {
+        if let Some(p) = self.cache.get(&ip) {
+            return Rc::clone(p);
         }
-        &self.cache[&ip]
+        let placement = Rc::new(self.compute(ip));
+        self.cache.insert(ip, Rc::clone(&placement));
+        placement
     }
 
-    /// An address placed before, without placing it again. Panics never: an address not yet
-    /// placed gets a placement computed on the spot (and not cached, as `self` is shared).
-    pub fn placed(&self, ip: IpAddr) -> std::borrow::Cow<'_, Placement> {
-        match self.cache.get(&ip) {
-            Some(p) => std::borrow::Cow::Borrowed(p),
-            None => std::borrow::Cow::Owned(self.compute(ip)),
-        }
-    }
-
-    /// The zone of a country, with `--home` applied, and the act behind it.
-    pub fn zone_of(&self, country: &str) -> (Zone, Option<String>) {
+    /// The zone of a country, with `--home` applied, and the legal fact behind it (none for
+    /// `home` and `third`).
+    pub fn zone_of(&self, country: &str) -> (Zone, Option<&legal::Standing>) {
         if self.home.as_deref() == Some(country) {
             return (Zone::Home, None);
         }
         match self.tables.legal.standing(country) {
-            Some(s) => (s.zone, Some(s.basis.clone())),
+            Some(s) => (s.zone, Some(s)),
             None => (Zone::Third, None),
         }
     }
@@ -213,7 +209,7 @@ impl Placer {
         let prefix = asn_answer.or(chosen).map(|a| a.network);
         let provider = self.provider(asn_answer, &answers);
 
-        let (zone, legal_basis) = match (special, country.as_deref()) {
+        let (zone, standing) = match (special, country.as_deref()) {
             (Some(_), _) => (Zone::Private, None),
             (None, None) => (Zone::Unknown, None),
             (None, Some(c)) => self.zone_of(c),
@@ -242,7 +238,8 @@ impl Placer {
             as_org,
             prefix,
             zone,
-            legal_basis,
+            legal_basis: standing.map(|s| s.basis.clone()),
+            legal_scope: standing.and_then(|s| s.scope.clone()),
             leaves_home,
             leaves_eu_eea,
             foreign_control: jurisdiction.map(|j| !self.in_eu_eea(j)),
@@ -253,52 +250,51 @@ impl Placer {
     }
 
     fn provider(&self, asn_answer: Option<&Answer>, answers: &[Answer]) -> Option<ProviderMatch> {
-        let asn = asn_answer.and_then(|a| a.asn);
+        // No ASN, no provider: a location claim says nothing about who controls the network.
+        let asn = asn_answer?.asn?;
         let org = asn_answer.and_then(|a| a.as_org.as_deref());
-        if let Some((p, by)) = asn.and_then(|asn| self.tables.providers.find(asn, org)) {
+        if let Some((p, by)) = self.tables.providers.find(asn, org) {
             return Some(ProviderMatch {
                 name: Some(p.name.clone()),
                 parent: Some(p.parent.clone()),
                 jurisdiction: Some(p.jurisdiction.clone()),
                 category: Some(p.category.clone()),
-                matched_by: by.name(),
+                matched_by: by,
                 source: format!("geo/providers.toml {:?}: {} ({})", p.name, p.source, p.date),
             });
         }
-        // Fallback: the registration country of the ASN (the embedded ASN database's
-        // `registered_country`), else any database's `registered_country` (MaxMind: where the
-        // network is registered), else the declared database's country.
+        // Fallback: the registration country of this ASN — from a record that names the same
+        // ASN (the embedded ASN database carries it as `registered_country`) — else, said as
+        // such, the registration country of the network from another database (MaxMind
+        // Country/City `registered_country`).
         let dbs = &self.geo.dbs;
-        let registered = asn_answer
-            .into_iter()
-            .chain(answers)
-            .find_map(|a| a.registered_country.as_ref().map(|c| (a, c)))
-            .or_else(|| {
-                answers
-                    .iter()
-                    .filter(|a| dbs[a.db].role == Role::Declared)
-                    .find_map(|a| a.country.as_ref().map(|c| (a, c)))
-            });
-        if asn.is_none() && registered.is_none() {
-            return None;
-        }
-        let listed = match asn {
-            Some(asn) => format!("AS{asn} is not in geo/providers.toml"),
-            None => "no database gave an ASN".to_string(),
-        };
+        let of_asn = answers
+            .iter()
+            .filter(|a| a.asn == Some(asn))
+            .find_map(|a| a.registered_country.as_ref().map(|c| (a, c, "ASN")));
+        // A record that names an ASN carries that ASN's registration: only records without
+        // one speak for the network.
+        let registered = of_asn.or_else(|| {
+            answers
+                .iter()
+                .filter(|a| a.asn.is_none())
+                .find_map(|a| a.registered_country.as_ref().map(|c| (a, c, "network")))
+        });
         let source = match registered {
-            Some((a, c)) => format!(
-                "fallback: {listed}; jurisdiction = registration country {c} from {} record {} ({}, build {})",
+            Some((a, c, what)) => format!(
+                "fallback: AS{asn} is not in geo/providers.toml; jurisdiction = registration country {c} of the {what}, from {} record {} ({}, build {})",
                 dbs[a.db].name, a.record, a.network, dbs[a.db].build
             ),
-            None => format!("fallback: {listed}; no registration country known"),
+            None => format!(
+                "fallback: AS{asn} is not in geo/providers.toml, and no database gives a registration country"
+            ),
         };
         Some(ProviderMatch {
             name: org.map(str::to_string),
             parent: None,
-            jurisdiction: registered.map(|(_, c)| c.clone()),
+            jurisdiction: registered.map(|(_, c, _)| c.clone()),
             category: None,
-            matched_by: "registration-fallback",
+            matched_by: MatchedBy::RegistrationFallback,
             source,
         })
     }

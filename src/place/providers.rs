@@ -39,6 +39,8 @@ pub enum MatchedBy {
     Asn,
     /// The ASN's organisation name matched one of the provider's patterns.
     OrgPattern,
+    /// The ASN is in no entry: its registration country stands in for the jurisdiction.
+    RegistrationFallback,
 }
 
 impl MatchedBy {
@@ -46,6 +48,7 @@ impl MatchedBy {
         match self {
             MatchedBy::Asn => "asn",
             MatchedBy::OrgPattern => "org-pattern",
+            MatchedBy::RegistrationFallback => "registration-fallback",
         }
     }
 }

@@ -39,25 +39,33 @@ fn special_v6(ip: Ipv6Addr) -> Option<&'static str> {
         [0xfec0..=0xfeff, ..] => "site-local",
         [0xff00..=0xffff, ..] => "multicast",
         [0x2001, 0x0db8, ..] => "documentation",
+        // RFC 8215 local-use NAT64: where the IPv4 address sits depends on the local prefix.
+        [0x0064, 0xff9b, 0x0001, ..] => "nat64-local",
         [0x0100, 0, 0, 0, ..] => "discard-only",
         _ => return None,
     })
 }
 
-/// The IPv4 address to look up for an IPv6 address that carries one: IPv4-mapped
-/// (`::ffff:a.b.c.d`) and the NAT64 well-known prefix (`64:ff9b::/96`, RFC 6052), whose real
-/// destination is the embedded IPv4 server.
+/// The IPv4 address to look up for an IPv6 address that carries one, whose real destination
+/// is that IPv4 host: IPv4-mapped (`::ffff:a.b.c.d`), the NAT64 well-known prefix
+/// (`64:ff9b::/96`, RFC 6052), 6to4 (`2002:aabb:ccdd::/48`, RFC 3056) and the deprecated
+/// IPv4-compatible form (`::a.b.c.d`, not `::` or `::1`).
 pub fn embedded_v4(ip: IpAddr) -> Option<(Ipv4Addr, &'static str)> {
     let IpAddr::V6(v6) = ip else { return None };
-    if let Some(v4) = v6.to_ipv4_mapped() {
-        return Some((v4, "ipv4-mapped"));
-    }
     let s = v6.segments();
-    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        let o = v6.octets();
-        return Some((Ipv4Addr::new(o[12], o[13], o[14], o[15]), "nat64"));
+    let o = v6.octets();
+    let low = Ipv4Addr::new(o[12], o[13], o[14], o[15]);
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        Some((v4, "ipv4-mapped"))
+    } else if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        Some((low, "nat64"))
+    } else if s[0] == 0x2002 {
+        Some((Ipv4Addr::new(o[2], o[3], o[4], o[5]), "6to4"))
+    } else if s[..6] == [0; 6] && u32::from(low) > 1 {
+        Some((low, "ipv4-compatible"))
+    } else {
+        None
     }
-    None
 }
 
 #[cfg(test)]
@@ -87,6 +95,17 @@ mod tests {
             e("::ffff:62.115.0.1"),
             Some(("62.115.0.1".parse().unwrap(), "ipv4-mapped"))
         );
+        assert_eq!(
+            e("2002:3472:4d21::1"),
+            Some(("52.114.77.33".parse().unwrap(), "6to4"))
+        );
+        assert_eq!(
+            e("::3472:4d21"),
+            Some(("52.114.77.33".parse().unwrap(), "ipv4-compatible"))
+        );
+        assert_eq!(e("::1"), None);
+        assert_eq!(e("::"), None);
         assert_eq!(e("2603:1063::1"), None);
+        assert_eq!(s("64:ff9b:1::3472:4d21"), Some("nat64-local"));
     }
 }

@@ -68,7 +68,7 @@ fn microsoft_teams_relay_is_in_ireland_under_us_control() {
     let provider = pl.provider.as_ref().unwrap();
     assert_eq!(provider.name.as_deref(), Some("Microsoft"));
     assert_eq!(provider.jurisdiction.as_deref(), Some("US"));
-    assert_eq!(provider.matched_by, "asn");
+    assert_eq!(provider.matched_by, providers::MatchedBy::Asn);
     assert!(provider.cloud_act());
     assert_eq!(pl.zone, Zone::Eu);
     assert_eq!(pl.leaves_home, Some(true));
@@ -173,7 +173,7 @@ fn unknown_asns_fall_back_to_the_registration_country_of_the_asn() {
     let pl = p.place(ip(addr)).clone();
     assert_eq!(pl.asn, Some(asn));
     let provider = pl.provider.as_ref().unwrap();
-    if provider.matched_by == "org-pattern" {
+    if provider.matched_by == providers::MatchedBy::OrgPattern {
         return; // an organisation-name pattern claims it: not a fallback case
     }
     assert!(provider.fallback());
@@ -224,8 +224,21 @@ fn every_zone_of_the_legal_table() {
     for (c, _) in p.tables.legal.countries() {
         assert!(p.tables.countries.is_code(c), "{c}");
     }
-    assert!(p.zone_of("GB").1.unwrap().contains("2021/1772"));
-    assert!(p.zone_of("BR").1.unwrap().contains("2026/179"));
+    assert!(p.zone_of("GB").1.unwrap().basis.contains("2021/1772"));
+    assert!(p.zone_of("BR").1.unwrap().basis.contains("2026/179"));
+    let us = p.zone_of("US").1.unwrap();
+    assert!(us.basis.contains("2023/1795"));
+    assert!(us.scope.as_deref().unwrap().contains("certified"));
+    assert!(
+        p.zone_of("CA")
+            .1
+            .unwrap()
+            .scope
+            .as_deref()
+            .unwrap()
+            .contains("PIPEDA")
+    );
+    assert_eq!(p.zone_of("DE").1.unwrap().scope, None);
 }
 
 #[test]

@@ -140,8 +140,8 @@ fn remote_ip(f: &Flow, remote: Option<&'static str>) -> Option<IpAddr> {
 fn flow_report(f: &Flow, options: &Options, digits: u8, placer: &mut Placer) -> FlowReport {
     let scope = options.inside.scope(f);
     let placement = remote_ip(f, remote_side(scope)).map(|ip| {
-        placer.place(ip);
-        flow_placement(placer, &placer.placed(ip))
+        let pl = placer.place(ip);
+        flow_placement(placer, &pl)
     });
     let (server_geo, provider, jurisdiction) = match placement {
         Some(p) => (Some(p.server_geo), p.provider, Some(p.jurisdiction)),
@@ -222,7 +222,7 @@ fn summary(
         } else {
             (flow.bytes[1], flow.bytes[0])
         };
-        placement.add(placer.place(remote), sent, received);
+        placement.add(&placer.place(remote), sent, received);
         to_remote += sent;
         from_remote += received;
         let d = destinations.entry(remote).or_default();

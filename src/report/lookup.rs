@@ -1,47 +1,33 @@
 //! `residency lookup`: the placement of addresses given by hand, as JSON or a table.
 
 use super::place::flow_placement;
-use super::place_model::{GeoSource, JurisdictionReport, ProviderReport};
+use super::place_model::{JurisdictionReport, ProviderReport, ServerGeo};
 use crate::place::Placer;
 use serde::Serialize;
 use std::io::{self, Write};
 use std::net::IpAddr;
 
-/// One address; the same facts a flow's `server_geo`, `provider` and `jurisdiction` carry.
+/// One address: the same facts a flow's `server_geo` (flattened), `provider` and
+/// `jurisdiction` carry, plus the zone at the top level.
 #[derive(Clone, Debug, Serialize)]
 pub struct LookupEntry {
-    pub ip: String,
-    pub country: Option<String>,
-    pub country_name: Option<&'static str>,
-    pub asn: Option<u32>,
-    pub as_org: Option<String>,
-    pub prefix: Option<String>,
+    #[serde(flatten)]
+    pub geo: ServerGeo,
     pub zone: &'static str,
     pub provider: Option<ProviderReport>,
     pub jurisdiction: JurisdictionReport,
-    pub agree: bool,
-    pub special: Option<&'static str>,
-    pub sources: Vec<GeoSource>,
 }
 
 pub fn lookup(placer: &mut Placer, ips: &[IpAddr]) -> Vec<LookupEntry> {
     ips.iter()
         .map(|&ip| {
-            placer.place(ip);
-            let p = flow_placement(placer, &placer.placed(ip));
+            let pl = placer.place(ip);
+            let p = flow_placement(placer, &pl);
             LookupEntry {
-                ip: ip.to_string(),
-                country: p.server_geo.country,
-                country_name: p.server_geo.country_name,
-                asn: p.server_geo.asn,
-                as_org: p.server_geo.as_org,
-                prefix: p.server_geo.prefix,
+                geo: p.server_geo,
                 zone: p.jurisdiction.zone,
                 provider: p.provider,
                 jurisdiction: p.jurisdiction,
-                agree: p.server_geo.agree,
-                special: p.server_geo.special,
-                sources: p.server_geo.sources,
             }
         })
         .collect()
@@ -55,7 +41,7 @@ pub fn write_lookup_json(entries: &[LookupEntry], out: &mut impl Write) -> io::R
 pub fn write_lookup_table(entries: &[LookupEntry], out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
-        "{:<39}  {:<7}  {:<8}  {:<9}  {:<24}  {:<7}  sources",
+        "{:<39}  {:<12}  {:<8}  {:<9}  {:<24}  {:<7}  sources",
         "ip", "country", "zone", "asn", "provider", "control"
     )?;
     for e in entries {
@@ -70,6 +56,7 @@ pub fn write_lookup_table(entries: &[LookupEntry], out: &mut impl Write) -> io::
             None => "-".to_string(),
         };
         let sources: Vec<String> = e
+            .geo
             .sources
             .iter()
             .map(|s| {
@@ -83,15 +70,15 @@ pub fn write_lookup_table(entries: &[LookupEntry], out: &mut impl Write) -> io::
             .collect();
         writeln!(
             out,
-            "{:<39}  {:<7}  {:<8}  {:<9}  {:<24}  {:<7}  {}{}",
-            e.ip,
-            e.country.as_deref().or(e.special).unwrap_or("?"),
+            "{:<39}  {:<12}  {:<8}  {:<9}  {:<24}  {:<7}  {}{}",
+            e.geo.ip,
+            e.geo.country.as_deref().or(e.geo.special).unwrap_or("?"),
             e.zone,
-            e.asn.map_or("-".to_string(), |a| format!("AS{a}")),
+            e.geo.asn.map_or("-".to_string(), |a| format!("AS{a}")),
             super::terminal_place::short(name, 24),
             control,
             sources.join(" "),
-            if e.agree {
+            if e.geo.agree {
                 ""
             } else {
                 "  (databases disagree)"

@@ -58,13 +58,14 @@ pub fn flow_placement(placer: &Placer, pl: &Placement) -> FlowPlacement {
         jurisdiction: p.jurisdiction.clone(),
         cloud_act: p.cloud_act(),
         category: p.category.clone(),
-        matched_by: p.matched_by,
+        matched_by: p.matched_by.name(),
         fallback: p.fallback(),
         source: p.source.clone(),
     });
     let jurisdiction = JurisdictionReport {
         zone: pl.zone.name(),
         legal_basis: pl.legal_basis.clone(),
+        legal_scope: pl.legal_scope.clone(),
         leaves_home: pl.leaves_home,
         leaves_eu_eea: pl.leaves_eu_eea,
         foreign_control: pl.foreign_control,
@@ -91,6 +92,7 @@ pub fn geo_report(placer: &Placer) -> GeoReport {
             .map(|d| DatabaseReport {
                 name: d.name.clone(),
                 origin: d.origin.clone(),
+                source: d.source,
                 database_type: d.database_type.clone(),
                 layout: d.layout.name,
                 role: d.role.name(),

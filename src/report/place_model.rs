@@ -78,6 +78,9 @@ pub struct JurisdictionReport {
     pub zone: &'static str,
     /// The act that puts the country in its zone (null for home, third, private, unknown).
     pub legal_basis: Option<String>,
+    /// The limits of that act, when it covers only some recipients (e.g. `us-dpf`: only
+    /// organisations certified under the Data Privacy Framework).
+    pub legal_scope: Option<String>,
     /// Null without `--home` or when the country is unknown.
     pub leaves_home: Option<bool>,
     /// Null when the country is unknown.
@@ -106,6 +109,8 @@ pub struct DatabaseReport {
     pub name: String,
     /// `embedded` or the `--geo` path.
     pub origin: String,
+    /// The npm package(s) an embedded database was built from; null for `--geo` files.
+    pub source: Option<&'static str>,
     pub database_type: String,
     /// `maxmind`, `ipinfo` or `country-code`.
     pub layout: &'static str,

@@ -310,10 +310,13 @@ fn geo_files_residency_cannot_read_exit_1_naming_the_file() {
     ] {
         assert!(stderr.contains(field), "{field} not listed: {stderr}");
     }
-    // A bad --home fails the same way.
+    // A bad --home is a usage error.
     let (code, stderr) = failure(&["lookup", "--home", "XX", "1.1.1.1"], None);
-    assert_eq!(code, Some(1), "{stderr}");
-    assert!(stderr.contains("\"XX\""), "{stderr}");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("'XX'") && stderr.contains("ISO 3166-1"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -17,7 +17,7 @@ fn placer(files: &[Fixture], home: Option<&str>) -> Placer {
 }
 
 fn place(p: &mut Placer, addr: &str) -> Placement {
-    p.place(ip(addr)).clone()
+    (*p.place(ip(addr))).clone()
 }
 
 /// One answer: (database type, country, registered country if elsewhere, ASN, network).
@@ -43,7 +43,11 @@ fn said(db: &str, cc: Option<&str>, reg: Option<&str>, asn: Option<u32>, net: &s
 /// (provider name, jurisdiction, matched_by).
 fn provider(pl: &Placement) -> Option<(Option<&str>, Option<&str>, &str)> {
     let p = pl.provider.as_ref()?;
-    Some((p.name.as_deref(), p.jurisdiction.as_deref(), p.matched_by))
+    Some((
+        p.name.as_deref(),
+        p.jurisdiction.as_deref(),
+        p.matched_by.name(),
+    ))
 }
 
 #[test]
@@ -160,13 +164,9 @@ fn the_first_file_gives_the_country_and_disagreement_is_kept_in_order() {
     assert_eq!(pl.prefix, Some("2.16.0.0/24".parse().unwrap()));
     assert_eq!(pl.asn, None);
     assert_eq!(pl.leaves_eu_eea, Some(true));
-    // No ASN file: no provider from the table, only the registration fallback (the city
-    // record's registered_country).
-    assert_eq!(
-        provider(&pl),
-        Some((None, Some("NL"), "registration-fallback"))
-    );
-    assert_eq!(pl.foreign_control, Some(false));
+    // No ASN file: no provider at all (a location claim says nothing about control).
+    assert_eq!(provider(&pl), None);
+    assert_eq!(pl.foreign_control, None);
 
     // The same files the other way round: the city database wins.
     let mut reversed = order;
@@ -325,4 +325,34 @@ fn an_unlisted_asn_registered_where_it_is_used_falls_back_to_that_country() {
     ));
     assert_eq!(provider(&pl), fallback);
     assert_eq!(pl.foreign_control, Some(false));
+}
+
+#[test]
+fn the_fallback_never_borrows_another_asns_registration() {
+    // The user's ASN file says AS4200000001 (not in the table); the embedded ASN database has
+    // another ASN with its own registration country for the same address. That country is
+    // not AS4200000001's, so the jurisdiction stays unknown.
+    let paths = vec![Fixture::MaxMindAsn.path()];
+    let mut p = Placer::new(GeoSet::open(&paths, true).unwrap(), None).unwrap();
+    let pl = place(&mut p, "45.90.29.1");
+    assert_eq!(pl.asn, Some(4_200_000_001));
+    let embedded_asn = pl.answers.iter().find(|a| a.db == 3).and_then(|a| a.asn);
+    assert!(
+        embedded_asn.is_some_and(|a| a != 4_200_000_001),
+        "{embedded_asn:?}"
+    );
+    assert_eq!(
+        provider(&pl),
+        Some((Some("Testnet Hosting AB"), None, "registration-fallback"))
+    );
+    assert!(
+        pl.provider
+            .as_ref()
+            .unwrap()
+            .source
+            .contains("no database gives a registration country"),
+        "{}",
+        pl.provider.as_ref().unwrap().source
+    );
+    assert_eq!(pl.foreign_control, None);
 }

@@ -32,6 +32,11 @@ impl AsRef<[u8]> for Bytes {
     }
 }
 
+/// Largest `--geo` file loaded (into memory, whole). The largest commercial MaxMind databases
+/// (GeoIP2 Enterprise, ISP) are a few hundred MB; this leaves room and stops `/dev/zero`-style
+/// mistakes from taking the machine's memory.
+pub const MAX_GEO_FILE: u64 = 4 << 30;
+
 /// What a database's country answer means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -58,6 +63,8 @@ pub enum GeoError {
         path: PathBuf,
         error: std::io::Error,
     },
+    #[error("{}: {what}; --geo takes a MaxMind DB file (.mmdb)", path.display())]
+    NotAFile { path: PathBuf, what: String },
     #[error(
         "{path}: not a MaxMind DB file ({error}); --geo takes .mmdb files from MaxMind (GeoLite2/GeoIP2 Country, City, ASN), IPinfo (Lite, Country, ASN) or DB-IP"
     )]
@@ -83,6 +90,8 @@ pub struct GeoDb {
     pub build_epoch: u64,
     pub license: Option<&'static str>,
     pub attribution: Option<&'static str>,
+    /// What an embedded database was built from (npm packages and versions).
+    pub source: Option<&'static str>,
     reader: maxminddb::Reader<Bytes>,
     bytes: Bytes,
     sha256: OnceCell<String>,
@@ -113,14 +122,41 @@ impl GeoDb {
         geo.role = db.role;
         geo.license = Some(db.license);
         geo.attribution = Some(db.attribution);
+        geo.source = Some(db.package);
         Ok(geo)
     }
 
     pub fn open(path: &Path) -> Result<GeoDb, GeoError> {
-        let bytes = std::fs::read(path).map_err(|error| GeoError::Read {
+        use std::io::Read;
+        let read_error = |error| GeoError::Read {
             path: path.to_path_buf(),
             error,
-        })?;
+        };
+        let not_a_file = |what: String| GeoError::NotAFile {
+            path: path.to_path_buf(),
+            what,
+        };
+        let file = std::fs::File::open(path).map_err(read_error)?;
+        let meta = file.metadata().map_err(read_error)?;
+        if !meta.is_file() {
+            return Err(not_a_file("not a regular file".to_string()));
+        }
+        if meta.len() > MAX_GEO_FILE {
+            return Err(not_a_file(format!(
+                "{} bytes, more than the {MAX_GEO_FILE} bytes residency loads",
+                meta.len()
+            )));
+        }
+        // `take`: a file that grows while it is read still stops at the bound.
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        file.take(MAX_GEO_FILE + 1)
+            .read_to_end(&mut bytes)
+            .map_err(read_error)?;
+        if bytes.len() as u64 > MAX_GEO_FILE {
+            return Err(not_a_file(format!(
+                "grew past the {MAX_GEO_FILE} bytes residency loads while being read"
+            )));
+        }
         let shown = path.display().to_string();
         GeoDb::from_bytes(Bytes::Shared(bytes.into()), &shown, &shown)
     }
@@ -146,6 +182,7 @@ impl GeoDb {
             build_epoch: meta.build_epoch,
             license: None,
             attribution: None,
+            source: None,
             reader,
             bytes,
             sha256: OnceCell::new(),
