@@ -1,0 +1,1 @@
+//! DNS messages on the wire, and the answers they bind to addresses.

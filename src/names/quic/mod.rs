@@ -1,0 +1,1 @@
+//! QUIC: decrypt client Initial packets and read the ClientHello they carry.

@@ -1,0 +1,1 @@
+//! The first bytes of one TCP direction, in order.

@@ -1,0 +1,1 @@
+//! TLS: the ClientHello's server name (and ECH), and TLS 1.2 certificate names.
