@@ -4,7 +4,7 @@
 //! its timestamps shifted (so flows end and new ones open as in a long capture):
 //! `../shared/captures/teams.pcap` where present, else the shipped `captures/teams-like.pcap`.
 //! Criterion reports packets/s; an HdrHistogram then gives the per-packet latency
-//! distribution of decode + count.
+//! distribution of decode + count (flow table and names inspection).
 
 use criterion::{Criterion, Throughput, criterion_group};
 use hdrhistogram::Histogram;
@@ -90,6 +90,7 @@ fn latency_histogram(file: &[u8], packets: u64) {
     let mut hist = Histogram::<u64>::new_with_bounds(1, 10_000_000, 3).unwrap();
     let mut table = FlowTable::new(analyze::DEFAULT_MAX_FLOWS, Default::default());
     let mut frags = FragmentTracker::new();
+    let mut namer = residency::names::Namer::new();
     let mut capture = Capture::new(file).unwrap();
     while let Some(p) = capture.next_packet() {
         let start = Instant::now();
@@ -99,7 +100,7 @@ fn latency_histogram(file: &[u8], packets: u64) {
                 input: 0,
                 number: p.number,
             };
-            analyze::count(&d, p.ts, at, &mut table, &mut frags);
+            analyze::count(&d, p.ts, at, &mut table, &mut frags, &mut namer);
         }
         let ns = start.elapsed().as_nanos() as u64;
         hist.record(ns.max(1)).unwrap();

@@ -8,6 +8,7 @@ use crate::flow::{
     Endpoint, Flow, FlowTable, FragmentStats, FragmentTracker, Inside, PacketMeta, PacketRef,
     TableStats, Timeouts,
 };
+use crate::names::{Namer, Names, Seen};
 use crate::source::{self, Capture, Damage, DamageKind, Format, LinkType, OpenError};
 use crate::timestamp::Timestamp;
 use std::collections::BTreeMap;
@@ -81,6 +82,8 @@ pub struct Analysis {
     pub flows: Vec<Flow>,
     pub table: TableStats,
     pub fragments: FragmentStats,
+    /// Names read from the packets: per-flow facts and the DNS answers.
+    pub names: Names,
 }
 
 impl Analysis {
@@ -115,6 +118,7 @@ pub fn analyze(paths: &[PathBuf], options: &Options) -> Result<Analysis, OpenErr
 pub struct Analyzer {
     table: FlowTable,
     fragments: FragmentTracker,
+    namer: Namer,
     inputs: Vec<InputSummary>,
 }
 
@@ -123,6 +127,7 @@ impl Analyzer {
         Analyzer {
             table: FlowTable::new(options.max_flows, options.timeouts),
             fragments: FragmentTracker::new(),
+            namer: Namer::new(),
             inputs: Vec::new(),
         }
     }
@@ -142,7 +147,14 @@ impl Analyzer {
             };
             let missing = packet.wire_len.saturating_sub(packet.data.len() as u32);
             match decode::decode(packet.link_type, packet.data, missing) {
-                Ok(d) => count(&d, packet.ts, at, &mut self.table, &mut self.fragments),
+                Ok(d) => count(
+                    &d,
+                    packet.ts,
+                    at,
+                    &mut self.table,
+                    &mut self.fragments,
+                    &mut self.namer,
+                ),
                 Err(Skip::NotIp) => skipped.non_ip += 1,
                 Err(Skip::UnsupportedLink) => skipped.unsupported_link += 1,
                 Err(Skip::Malformed(why)) => *skipped.malformed.entry(why).or_default() += 1,
@@ -188,18 +200,21 @@ impl Analyzer {
             flows,
             table: table_stats,
             fragments,
+            names: self.namer.finish(),
         }
     }
 }
 
 /// Count one decoded packet into its flow (through the fragment tracker when it is a
-/// fragment). Public for benchmarks that time single packets.
+/// fragment), and let the names stage look at it (fragments aside: their payload is partial).
+/// Public for benchmarks that time single packets.
 pub fn count(
     d: &decode::Decoded<'_>,
     ts: Timestamp,
     at: PacketRef,
     table: &mut FlowTable,
     fragments: &mut FragmentTracker,
+    namer: &mut Namer,
 ) {
     let (src_port, dst_port, tcp_flags, has_ports) = match d.transport {
         Transport::Tcp {
@@ -232,7 +247,15 @@ pub fn count(
     };
     match d.fragment {
         None => {
-            table.add(&meta);
+            let flow = table.add(&meta);
+            namer.packet(&Seen {
+                flow,
+                src: meta.src,
+                dst: meta.dst,
+                transport: &d.transport,
+                ts,
+                at,
+            });
         }
         Some(f) => fragments.fragment(meta, f.id, f.is_first(), |p| {
             table.add(p);

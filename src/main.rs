@@ -5,12 +5,15 @@ use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 use residency::analyze::{self, DEFAULT_MAX_FLOWS, Options};
 use residency::flow::{Inside, Timeouts};
+use residency::names::resolve::{self, PtrConfig};
 use residency::place::Placer;
 use residency::place::geo::GeoSet;
 use residency::report;
+use residency::services::Catalog;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 /// Exit status: the report covers every input completely.
 const EXIT_OK: u8 = 0;
@@ -123,8 +126,29 @@ struct AnalyzeArgs {
     /// Remote destinations listed in the terminal summary.
     #[arg(long, value_name = "N", default_value_t = 10)]
     top: usize,
+    /// Look up reverse DNS (PTR) names for remote destinations the capture does not name.
+    /// Off by default: the answers come from outside the capture (the report labels them with
+    /// the resolver and the time), so a report made with it is not reproducible.
+    #[arg(long)]
+    resolve: bool,
+    /// The resolver `--resolve` asks (IP or IP:PORT); default: the system's (/etc/resolv.conf).
+    #[arg(long, value_name = "ADDR", value_parser = resolver_addr, requires = "resolve")]
+    resolver: Option<std::net::SocketAddr>,
+    /// Seconds to wait for each reverse lookup.
+    #[arg(long, value_name = "SECS", default_value_t = 2, requires = "resolve")]
+    resolve_timeout: u64,
     #[command(flatten)]
     geo: GeoArgs,
+}
+
+/// `--resolver`: an IP address, with an optional port (default 53).
+fn resolver_addr(s: &str) -> Result<std::net::SocketAddr, String> {
+    if let Ok(ip) = s.parse::<std::net::IpAddr>() {
+        return Ok(std::net::SocketAddr::new(ip, 53));
+    }
+    s.parse().map_err(|_| {
+        "not an IP address or IP:PORT (e.g. 192.0.2.53, [2001:db8::53]:5353)".to_string()
+    })
 }
 
 fn main() -> ExitCode {
@@ -172,8 +196,23 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
         },
         max_flows: args.max_flows,
     };
+    let catalog = Catalog::embedded().context("the embedded service catalog")?;
     let analysis = analyze::analyze(&args.captures, &options)?;
-    let report = report::build(&analysis, &options, &mut placer);
+    let ptr = if args.resolve {
+        let unnamed = report::unnamed_destinations(&analysis, &options);
+        let config = PtrConfig {
+            server: args.resolver,
+            timeout: Duration::from_secs(args.resolve_timeout.max(1)),
+        };
+        Some(resolve::lookup(&unnamed, &config).context("--resolve")?)
+    } else {
+        None
+    };
+    let naming = report::Naming {
+        catalog: &catalog,
+        ptr: ptr.as_ref(),
+    };
+    let report = report::build(&analysis, &options, &mut placer, &naming);
     match args.json.as_deref() {
         Some(path) if path.as_os_str() == "-" => {
             let stdout = std::io::stdout();

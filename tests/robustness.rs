@@ -80,7 +80,9 @@ proptest! {
         let analysis = analyzer.finish();
         // Random addresses go through the embedded geo data too; one placer per thread, so
         // the databases are hashed once.
-        let r = PLACER.with(|p| report::build(&analysis, &options, &mut p.borrow_mut()));
+        let catalog = residency::services::Catalog::embedded().unwrap();
+        let naming = report::Naming { catalog: &catalog, ptr: None };
+        let r = PLACER.with(|p| report::build(&analysis, &options, &mut p.borrow_mut(), &naming));
         let p = &r.summary.packets;
         prop_assert_eq!(p.read, frames.len() as u64);
         prop_assert_eq!(

@@ -35,4 +35,48 @@ impl NameSource {
     }
 }
 
+mod choose;
+pub mod facts;
+mod inspect;
 pub mod resolve;
+
+pub use choose::Hostname;
+pub use facts::FlowNames;
+pub use inspect::{MAX_HELD_BYTES, MAX_INSPECTED_PACKETS, MAX_INSPECTING_FLOWS, Namer, Seen};
+
+use dns::AnswerCache;
+use std::collections::HashMap;
+
+/// Counters of the names stage, for the report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NameStats {
+    /// Flows whose first packets were inspected.
+    pub inspected: u64,
+    /// Flows not inspected because `MAX_INSPECTING_FLOWS` were in progress.
+    pub not_inspected: u64,
+    /// Flows given up because their stream buffers would pass `MAX_HELD_BYTES`.
+    pub abandoned: u64,
+    /// DNS responses read.
+    pub dns_responses: u64,
+    /// DNS payloads (port 53) that were not a readable DNS message.
+    pub dns_malformed: u64,
+}
+
+/// What the names stage learned over a run.
+#[derive(Default)]
+pub struct Names {
+    /// Facts per flow id (flows without any fact are absent).
+    pub flows: HashMap<u64, FlowNames>,
+    /// Every address DNS answers bound to a name, per client.
+    pub answers: AnswerCache,
+    pub stats: NameStats,
+}
+
+impl std::fmt::Debug for Names {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Names")
+            .field("flows", &self.flows.len())
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}

@@ -135,9 +135,14 @@ impl StreamPrefix {
         // Keep every piece within the limit.
         let limit = self.limit;
         self.pending.retain_mut(|p| {
-            p.bytes.truncate(limit.saturating_sub(p.offset));
+            let keep = limit.saturating_sub(p.offset);
+            if p.bytes.len() > keep {
+                p.bytes.truncate(keep);
+                p.bytes.shrink_to_fit();
+            }
             !p.bytes.is_empty()
         });
+        self.pending.truncate(MAX_PENDING_PIECES);
     }
 
     /// Place `payload` (whose first byte has sequence number `seq`) into the prefix.
@@ -267,7 +272,7 @@ mod tests {
         assert_eq!(s.contiguous(), b"abcdefghij");
         // A retransmission with different bytes does not rewrite what was first received.
         assert!(!s.segment(44, false, b"XXXX"));
-        assert!(s.segment(50, false, b"XXjk"));
+        assert!(s.segment(50, false, b"XXk"));
         assert_eq!(s.contiguous(), b"abcdefghijk");
     }
 
@@ -383,6 +388,9 @@ mod tests {
                 prop_assert!(s.contiguous().len() <= limit);
                 let pending: usize = s.pending.iter().map(|p| p.bytes.len()).sum();
                 prop_assert!(pending <= limit);
+                prop_assert!(s.pending.len() <= MAX_PENDING_PIECES);
+                let pieces = 2 * MAX_PENDING_PIECES * std::mem::size_of::<Piece>();
+                prop_assert!(s.held_bytes() <= 2 * limit + pieces);
             }
         }
     }

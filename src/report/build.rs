@@ -1,6 +1,7 @@
 //! From the analysis to the report model: once per flow, never per packet.
 
 use super::model::*;
+use super::names::{FlowNaming, Naming, ServiceTotals, flow_naming};
 use super::place::{PlacementTotals, flow_placement, geo_report};
 use crate::analyze::{Analysis, InputSummary, Options, Skipped};
 use crate::decode::TcpFlags;
@@ -12,7 +13,12 @@ use std::net::IpAddr;
 
 /// Builds the report; `placer` places each remote address once (its cache persists, so a
 /// `lookup` after a report costs nothing).
-pub fn build(analysis: &Analysis, options: &Options, placer: &mut Placer) -> Report {
+pub fn build(
+    analysis: &Analysis,
+    options: &Options,
+    placer: &mut Placer,
+    naming: &Naming<'_>,
+) -> Report {
     // One precision for the whole report: the finest of its inputs.
     let digits = analysis
         .inputs
@@ -20,12 +26,21 @@ pub fn build(analysis: &Analysis, options: &Options, placer: &mut Placer) -> Rep
         .map(|i| i.precision)
         .max()
         .unwrap_or(6);
+    let namings: Vec<FlowNaming> = analysis
+        .flows
+        .iter()
+        .map(|f| {
+            let remote = remote_ip(f, remote_side(options.inside.scope(f)));
+            flow_naming(f, remote, &analysis.names, naming)
+        })
+        .collect();
     let flows: Vec<FlowReport> = analysis
         .flows
         .iter()
-        .map(|f| flow_report(f, options, digits, placer))
+        .zip(&namings)
+        .map(|(f, n)| flow_report(f, n, options, digits, placer))
         .collect();
-    let summary = summary(analysis, options, &flows, digits, placer);
+    let summary = summary(analysis, options, &flows, &namings, digits, placer);
     Report {
         schema: SCHEMA,
         tool: Tool {
@@ -45,7 +60,18 @@ pub fn build(analysis: &Analysis, options: &Options, placer: &mut Placer) -> Rep
             other_idle_timeout_s: options.timeouts.other_idle,
             max_flows: options.max_flows,
         },
-        geo: geo_report(placer),
+        geo: geo_report(placer, naming.catalog),
+        resolve: naming.ptr.map(|p| ResolveReport {
+            resolver: p.resolver.clone(),
+            started: p.started.clone(),
+            looked_up: p.answers.len(),
+            found: p
+                .answers
+                .values()
+                .filter(|a| matches!(a, crate::names::resolve::PtrAnswer::Name(_)))
+                .count(),
+            skipped: p.skipped,
+        }),
         inputs: analysis.inputs.iter().map(input_report).collect(),
         flows,
         summary,
@@ -119,6 +145,18 @@ fn flags(bits: u8) -> Vec<&'static str> {
         .collect()
 }
 
+/// Remote addresses of flows the capture gives no name, in address order: what `--resolve`
+/// looks up.
+pub fn unnamed_destinations(analysis: &Analysis, options: &Options) -> Vec<IpAddr> {
+    let set: std::collections::BTreeSet<IpAddr> = analysis
+        .flows
+        .iter()
+        .filter(|f| analysis.names.hostname(f).is_none())
+        .filter_map(|f| remote_ip(f, remote_side(options.inside.scope(f))))
+        .collect();
+    set.into_iter().collect()
+}
+
 /// Which side of a flow is the remote destination.
 pub fn remote_side(scope: Scope) -> Option<&'static str> {
     match scope {
@@ -137,7 +175,13 @@ fn remote_ip(f: &Flow, remote: Option<&'static str>) -> Option<IpAddr> {
     }
 }
 
-fn flow_report(f: &Flow, options: &Options, digits: u8, placer: &mut Placer) -> FlowReport {
+fn flow_report(
+    f: &Flow,
+    naming: &FlowNaming,
+    options: &Options,
+    digits: u8,
+    placer: &mut Placer,
+) -> FlowReport {
     let scope = options.inside.scope(f);
     let placement = remote_ip(f, remote_side(scope)).map(|ip| {
         let pl = placer.place(ip);
@@ -183,8 +227,14 @@ fn flow_report(f: &Flow, options: &Options, digits: u8, placer: &mut Placer) -> 
         server_geo,
         provider,
         jurisdiction,
+        hostname: naming.hostname.clone(),
+        service: naming.service.clone(),
+        names: naming.names.clone(),
     }
 }
+
+/// Names listed per destination: a CDN address may serve hundreds of names.
+const MAX_HOSTNAMES_PER_DESTINATION: usize = 8;
 
 #[derive(Default)]
 struct DestinationTotals {
@@ -192,20 +242,31 @@ struct DestinationTotals {
     packets: u64,
     bytes_to: u64,
     bytes_from: u64,
+    hostnames: BTreeMap<String, u64>,
+    services: BTreeMap<String, u64>,
+}
+
+/// Keys by count, most first (ties by key), at most `max`.
+fn most_common(counts: BTreeMap<String, u64>, max: usize) -> Vec<String> {
+    let mut v: Vec<(String, u64)> = counts.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v.into_iter().take(max).map(|(k, _)| k).collect()
 }
 
 fn summary(
     analysis: &Analysis,
     options: &Options,
     flows: &[FlowReport],
+    namings: &[FlowNaming],
     digits: u8,
     placer: &mut Placer,
 ) -> Summary {
     let mut placement = PlacementTotals::new(placer.home.clone());
+    let mut services = ServiceTotals::new(placer.home.is_some());
     let mut totals = FlowTotals::default();
     let mut destinations: BTreeMap<IpAddr, DestinationTotals> = BTreeMap::new();
     let (mut bytes, mut to_remote, mut from_remote, mut in_flows) = (0u64, 0u64, 0u64, 0u64);
-    for (flow, report) in analysis.flows.iter().zip(flows) {
+    for ((flow, report), naming) in analysis.flows.iter().zip(flows).zip(namings) {
         totals.total += 1;
         *totals.by_transport.entry(report.transport).or_default() += 1;
         *totals.by_scope.entry(report.scope).or_default() += 1;
@@ -222,7 +283,9 @@ fn summary(
         } else {
             (flow.bytes[1], flow.bytes[0])
         };
-        placement.add(&placer.place(remote), sent, received);
+        let pl = placer.place(remote);
+        placement.add(&pl, sent, received);
+        services.add(naming, &pl, sent, received);
         to_remote += sent;
         from_remote += received;
         let d = destinations.entry(remote).or_default();
@@ -230,6 +293,12 @@ fn summary(
         d.packets += flow.packets[0] + flow.packets[1];
         d.bytes_to += sent;
         d.bytes_from += received;
+        if let Some(h) = &report.hostname {
+            *d.hostnames.entry(h.name.clone()).or_default() += 1;
+        }
+        if let Some(s) = &report.service {
+            *d.services.entry(s.name.clone()).or_default() += 1;
+        }
     }
     let mut destinations: Vec<(IpAddr, DestinationTotals)> = destinations.into_iter().collect();
     destinations.sort_by(|(a_ip, a), (b_ip, b)| {
@@ -272,6 +341,7 @@ fn summary(
             tracker_evicted: analysis.fragments.evicted,
         },
         placement: placement.finish(),
+        services: services.finish(&analysis.names),
         destinations: destinations
             .into_iter()
             .map(|(ip, d)| {
@@ -279,6 +349,8 @@ fn summary(
                 let provider = pl.provider.as_ref();
                 Destination {
                     ip: ip.to_string(),
+                    hostnames: most_common(d.hostnames, MAX_HOSTNAMES_PER_DESTINATION),
+                    services: most_common(d.services, usize::MAX),
                     flows: d.flows,
                     packets: d.packets,
                     bytes_to: d.bytes_to,

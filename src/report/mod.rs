@@ -4,15 +4,19 @@
 mod build;
 mod lookup;
 mod model;
+mod names;
+mod names_model;
 mod place;
 mod place_model;
 mod terminal;
+mod terminal_names;
 mod terminal_place;
 mod units;
 
-pub use build::build;
+pub use build::{build, unnamed_destinations};
 pub use lookup::{LookupEntry, lookup, write_lookup_json, write_lookup_table};
 pub use model::*;
+pub use names::{MS_TURN_SERVICE, Naming};
 pub use terminal::write_terminal;
 
 use std::io::Write;

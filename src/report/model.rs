@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+pub use super::names_model::*;
 pub use super::place_model::*;
 
 pub const SCHEMA: &str = "residency.report/1";
@@ -14,6 +15,8 @@ pub struct Report {
     pub settings: Settings,
     /// The geo databases and tables behind every placement.
     pub geo: GeoReport,
+    /// Reverse lookups made for `--resolve` (null without it): not from the capture.
+    pub resolve: Option<ResolveReport>,
     pub inputs: Vec<Input>,
     pub flows: Vec<FlowReport>,
     pub summary: Summary,
@@ -107,6 +110,12 @@ pub struct FlowReport {
     pub provider: Option<ProviderReport>,
     /// The verdict for the remote side (null for internal flows).
     pub jurisdiction: Option<JurisdictionReport>,
+    /// The name the client used for the server, and where it came from (null: none known).
+    pub hostname: Option<HostnameReport>,
+    /// The service by the catalog, and the rule that matched (null: none matched).
+    pub service: Option<ServiceReport>,
+    /// Every name fact behind `hostname` (null: nothing was read).
+    pub names: Option<NamesReport>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -151,6 +160,8 @@ pub struct Summary {
     pub fragments: FragmentReport,
     /// Where the data went: per zone, per provider jurisdiction, and the headline totals.
     pub placement: PlacementSummary,
+    /// Per service and category, with how much left; how flows were named.
+    pub services: ServicesSummary,
     /// Every remote address, most bytes first.
     pub destinations: Vec<Destination>,
 }
@@ -193,6 +204,10 @@ pub struct FragmentReport {
 #[derive(Clone, Debug, Serialize)]
 pub struct Destination {
     pub ip: String,
+    /// The names its flows were given, most flows first (at most 8).
+    pub hostnames: Vec<String>,
+    /// The services its flows were matched to, most flows first.
+    pub services: Vec<String>,
     pub flows: u64,
     pub packets: u64,
     /// Bytes sent to this address.

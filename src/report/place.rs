@@ -78,7 +78,7 @@ pub fn flow_placement(placer: &Placer, pl: &Placement) -> FlowPlacement {
     }
 }
 
-pub fn geo_report(placer: &Placer) -> GeoReport {
+pub fn geo_report(placer: &Placer, catalog: &crate::services::Catalog) -> GeoReport {
     let dbs = &placer.geo.dbs;
     let mut attribution: Vec<String> = dbs
         .iter()
@@ -126,6 +126,15 @@ pub fn geo_report(placer: &Placer) -> GeoReport {
                 .to_string(),
             entries: placer.tables.providers.providers.len(),
             sha256: sha256_hex(PROVIDERS_TOML.as_bytes()),
+        },
+        services_table: {
+            let info = catalog.info();
+            TableReport {
+                file: info.path,
+                date: info.date.clone(),
+                entries: info.services,
+                sha256: info.sha256.clone(),
+            }
         },
         attribution,
     }

@@ -100,6 +100,8 @@ pub struct GeoReport {
     pub databases: Vec<DatabaseReport>,
     pub legal_table: TableReport,
     pub providers_table: TableReport,
+    /// The service catalog (geo/services.toml) behind `flows[].service`.
+    pub services_table: TableReport,
     /// Attribution the data's licences ask for.
     pub attribution: Vec<String>,
 }

@@ -73,6 +73,7 @@ pub fn write_terminal(report: &Report, top: usize, out: &mut impl Write) -> io::
         )?;
     }
     super::terminal_place::write_placement(report, out)?;
+    super::terminal_names::write_services(report, out)?;
     if !s.destinations.is_empty() {
         writeln!(
             out,
@@ -82,17 +83,24 @@ pub fn write_terminal(report: &Report, top: usize, out: &mut impl Write) -> io::
         )?;
         writeln!(
             out,
-            "  {:>3}  {:<39}  {:>5}  {:>8}  {:>9}  {:>9}  {:<7}  {:<8}  {:<20}  control",
-            "#", "remote", "flows", "packets", "sent", "received", "country", "zone", "provider",
+            "  {:>3}  {:<39}  {:<32}  {:>5}  {:>9}  {:>9}  {:<7}  {:<8}  {:<20}  control",
+            "#", "remote", "name", "flows", "sent", "received", "country", "zone", "provider",
         )?;
         for (i, d) in s.destinations.iter().take(top).enumerate() {
             writeln!(
                 out,
-                "  {:>3}  {:<39}  {:>5}  {:>8}  {:>9}  {:>9}  {:<7}  {:<8}  {:<20}  {}",
+                "  {:>3}  {:<39}  {:<32}  {:>5}  {:>9}  {:>9}  {:<7}  {:<8}  {:<20}  {}",
                 i + 1,
                 d.ip,
+                super::terminal_place::short(
+                    &match d.hostnames.len() {
+                        0 => "-".to_string(),
+                        1 => d.hostnames[0].clone(),
+                        n => format!("{} +{}", d.hostnames[0], n - 1),
+                    },
+                    32
+                ),
                 d.flows,
-                d.packets,
                 bytes(d.bytes_to),
                 bytes(d.bytes_from),
                 format!(

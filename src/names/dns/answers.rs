@@ -4,7 +4,7 @@
 
 use super::wire::{self, Record};
 use super::{Binding, MAX_BINDINGS_PER_MESSAGE, RecordKind};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
 /// CNAME hops followed from the question name. Resolvers give up well before this (BIND stops
 /// at 16 restarts); real chains have one to four.
@@ -45,16 +45,18 @@ impl Collector {
             return;
         }
         match record.rtype {
-            wire::TYPE_A => {
-                if let Ok(octets) = <[u8; 4]>::try_from(record.rdata) {
-                    let address = IpAddr::V4(Ipv4Addr::from(octets));
-                    self.push(record.owner, None, address, record.ttl, RecordKind::A);
-                }
-            }
-            wire::TYPE_AAAA => {
-                if let Ok(octets) = <[u8; 16]>::try_from(record.rdata) {
-                    let address = IpAddr::V6(Ipv6Addr::from(octets));
-                    self.push(record.owner, None, address, record.ttl, RecordKind::Aaaa);
+            wire::TYPE_A | wire::TYPE_AAAA => {
+                let kind = if record.rtype == wire::TYPE_A {
+                    RecordKind::A
+                } else {
+                    RecordKind::Aaaa
+                };
+                // A takes exactly 4 bytes and AAAA 16; anything else is ignored.
+                let width = if kind == RecordKind::A { 4 } else { 16 };
+                if record.rdata.len() == width
+                    && let Some(address) = address(record.rdata)
+                {
+                    self.push(record.owner, None, address, record.ttl, kind);
                 }
             }
             wire::TYPE_CNAME => {
@@ -110,13 +112,13 @@ impl Collector {
         };
         let target = (target != ".").then_some(target);
         // Each parameter takes at least four bytes, so this walk is bounded by the data length.
-        while let (Some(key), Some(len)) = (wire::be16(msg, pos), wire::be16(msg, pos + 2)) {
+        while pos < end {
+            let (Some(key), Some(len)) = (wire::be16(msg, pos), wire::be16(msg, pos + 2)) else {
+                return;
+            };
             let value_at = pos + 4;
             let value_end = value_at + usize::from(len);
-            if value_end > end {
-                return;
-            }
-            let Some(value) = msg.get(value_at..value_end) else {
+            let Some(value) = msg.get(value_at..value_end).filter(|_| value_end <= end) else {
                 return;
             };
             let width = match key {
@@ -125,22 +127,12 @@ impl Collector {
                 _ => 0,
             };
             if width > 0 && value.len() % width == 0 {
-                for chunk in value.chunks_exact(width) {
-                    let address = match <[u8; 16]>::try_from(chunk) {
-                        Ok(v6) => IpAddr::V6(Ipv6Addr::from(v6)),
-                        Err(_) => match <[u8; 4]>::try_from(chunk) {
-                            Ok(v4) => IpAddr::V4(Ipv4Addr::from(v4)),
-                            Err(_) => continue,
-                        },
-                    };
+                for address in value.chunks_exact(width).filter_map(address) {
                     let owner = record.owner.clone();
                     self.push(owner, target.clone(), address, record.ttl, kind);
                 }
             }
             pos = value_end;
-            if pos >= end {
-                return;
-            }
         }
     }
 
@@ -169,6 +161,14 @@ impl Collector {
             })
             .collect()
     }
+}
+
+/// An IPv4 (4 bytes) or IPv6 (16 bytes) address.
+fn address(bytes: &[u8]) -> Option<IpAddr> {
+    if let Ok(v4) = <[u8; 4]>::try_from(bytes) {
+        return Some(IpAddr::from(v4));
+    }
+    <[u8; 16]>::try_from(bytes).ok().map(IpAddr::from)
 }
 
 /// The CNAME targets from `question` on, in order; stops at a loop or after `MAX_CNAME_CHAIN`.

@@ -97,7 +97,11 @@ pub fn read_name(msg: &[u8], start: usize, limit: usize) -> Result<(String, usiz
     let mut wire_len = 0usize;
     let mut jumps = 0usize;
     loop {
-        let bound = if end_in_place.is_none() { limit } else { msg.len() };
+        let bound = if end_in_place.is_none() {
+            limit
+        } else {
+            msg.len()
+        };
         let len_byte = *msg
             .get(pos)
             .filter(|_| pos < bound)
@@ -219,7 +223,9 @@ pub fn read_record(msg: &[u8], start: usize) -> Result<Record<'_>, DnsError> {
     let rtype = be16(fixed, 0).unwrap_or(0);
     let class = be16(fixed, 2).unwrap_or(0);
     // RFC 2181 §8: a TTL with the top bit set is treated as zero.
-    let ttl = be32(fixed, 4).filter(|t| *t <= i32::MAX as u32).unwrap_or(0);
+    let ttl = be32(fixed, 4)
+        .filter(|t| *t <= i32::MAX as u32)
+        .unwrap_or(0);
     let rdlen = usize::from(be16(fixed, 8).unwrap_or(0));
     let rdata_at = after + 10;
     let rdata = msg

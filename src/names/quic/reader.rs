@@ -55,7 +55,11 @@ impl<'a> Reader<'a> {
         if n > 8 {
             return None;
         }
-        Some(self.bytes(n)?.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
+        Some(
+            self.bytes(n)?
+                .iter()
+                .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)),
+        )
     }
 
     /// An unsigned little-endian integer of 1 to 8 bytes (Google QUIC before Q039).
@@ -64,7 +68,17 @@ impl<'a> Reader<'a> {
             return None;
         }
         let bytes = self.bytes(n)?;
-        Some(bytes.iter().rev().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
+        Some(
+            bytes
+                .iter()
+                .rev()
+                .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)),
+        )
+    }
+
+    /// A little-endian length or offset of 1 to 8 bytes, as a `usize`.
+    pub(super) fn le_usize(&mut self, n: usize) -> Option<usize> {
+        self.le(n).and_then(|v| usize::try_from(v).ok())
     }
 
     pub(super) fn u32_be(&mut self) -> Option<u32> {
@@ -77,8 +91,8 @@ impl<'a> Reader<'a> {
         let first = self.peek_u8()?;
         let len = 1usize << (first >> 6);
         let raw = self.be(len)?;
-        let value_bits = 8 * len as u32 - 2;
-        Some(raw & ((1u64 << value_bits) - 1))
+        // Clear the two length bits at the top of the `len`-byte value.
+        Some(raw & (u64::MAX >> (66 - 8 * len)))
     }
 
     /// A variable-length integer used as a length within this packet.
@@ -95,7 +109,10 @@ mod tests {
     fn varints_from_rfc_9000_appendix_a1() {
         // RFC 9000 §A.1 sample encodings.
         let cases: [(&[u8], u64); 4] = [
-            (&[0xc2, 0x19, 0x7c, 0x5e, 0xff, 0x14, 0xe8, 0x8c], 151_288_809_941_952_652),
+            (
+                &[0xc2, 0x19, 0x7c, 0x5e, 0xff, 0x14, 0xe8, 0x8c],
+                151_288_809_941_952_652,
+            ),
             (&[0x9d, 0x7f, 0x3e, 0x7d], 494_878_333),
             (&[0x7b, 0xbd], 15_293),
             (&[0x25], 37),
@@ -105,7 +122,11 @@ mod tests {
             assert_eq!(r.varint(), Some(value));
             assert!(r.is_empty());
         }
-        assert_eq!(Reader::new(&[0x40]).varint(), None, "two-byte varint cut short");
+        assert_eq!(
+            Reader::new(&[0x40]).varint(),
+            None,
+            "two-byte varint cut short"
+        );
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub enum End {
     NotTls,
     /// ChangeCipherSpec or application data: what follows is encrypted.
     Encrypted,
-    /// An alert: the handshake is over or failing.
+    /// A fatal (or unreadable) alert: the handshake is over or failing.
     Alert,
     /// A later record header that cannot be TLS.
     Malformed,
@@ -106,12 +106,23 @@ pub fn collect(stream: &[u8]) -> Records {
             break if first { End::NotTls } else { End::Malformed };
         }
         first = false;
+        let body = rest.get(RECORD_HEADER_LEN..).unwrap_or(&[]);
         match header.content_type {
             HANDSHAKE => {}
+            // A warning alert (level 1) leaves the handshake going: some servers send
+            // unrecognized_name before their ServerHello. Anything else ends it.
+            ALERT if header.length == 2 => match body.first() {
+                None => break End::NeedMore,
+                Some(1) if body.len() >= 2 => {
+                    rest = body.get(2..).unwrap_or(&[]);
+                    continue;
+                }
+                Some(1) => break End::NeedMore,
+                Some(_) => break End::Alert,
+            },
             ALERT => break End::Alert,
             _ => break End::Encrypted,
         }
-        let body = rest.get(RECORD_HEADER_LEN..).unwrap_or(&[]);
         let available = body.len().min(header.length);
         let room = MAX_HANDSHAKE_BYTES - handshake.len();
         let take = available.min(room);

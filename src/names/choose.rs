@@ -1,0 +1,56 @@
+//! Which of a flow's names is *the* name: what the client itself asked for on this flow first
+//! (TLS/QUIC server name, HTTP Host), then what DNS told that client the address was, then what
+//! the server's certificate claims, then reverse DNS.
+
+use super::dns::Resolution;
+use super::{NameSource, Names};
+use crate::flow::{Flow, PacketRef};
+
+/// The name chosen for a flow and where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hostname {
+    pub name: String,
+    pub source: NameSource,
+    /// The packet that carried it (None for reverse DNS, which is not from the capture).
+    pub at: Option<PacketRef>,
+}
+
+impl Names {
+    /// The DNS answers that bear on a flow's server address.
+    pub fn dns_for(&self, flow: &Flow) -> Resolution<'_> {
+        self.answers
+            .resolve(flow.client.ip, flow.server.ip, flow.first_seen)
+    }
+
+    /// The flow's name from the capture, by the order above (reverse DNS is added by the
+    /// report, which alone may look outside the capture).
+    pub fn hostname(&self, flow: &Flow) -> Option<Hostname> {
+        let facts = self.flows.get(&flow.id);
+        let named = |name: &str, source, at| Hostname {
+            name: name.to_string(),
+            source,
+            at: Some(at),
+        };
+        if let Some(facts) = facts {
+            if let Some(h) = &facts.tls
+                && let Some(sni) = &h.sni
+            {
+                return Some(named(sni, NameSource::TlsSni, h.at));
+            }
+            if let Some(q) = &facts.quic
+                && let Some(h) = &q.hello
+                && let Some(sni) = &h.sni
+            {
+                return Some(named(sni, NameSource::QuicSni, h.at));
+            }
+            if let Some(h) = &facts.http_host {
+                return Some(named(&h.name, NameSource::HttpHost, h.at));
+            }
+        }
+        if let Some(answer) = self.dns_for(flow).chosen {
+            return Some(named(&answer.name, NameSource::Dns, answer.at));
+        }
+        let cert = facts.and_then(|f| f.cert.as_ref())?;
+        Some(named(cert.best_name()?, NameSource::TlsCert, cert.at))
+    }
+}

@@ -1,1 +1,0 @@
-//! STUN/TURN messages (RFC 5389 / 8656) and Microsoft MS-TURN.

@@ -1,0 +1,182 @@
+//! The names and services part of the JSON contract (see docs/report-schema.md).
+
+use super::model::PacketRefReport;
+use super::place_model::Volume;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The name chosen for a flow (`flows[].hostname`).
+#[derive(Clone, Debug, Serialize)]
+pub struct HostnameReport {
+    pub name: String,
+    /// `tls-sni`, `quic-sni`, `http-host`, `dns`, `tls-cert` or `ptr`.
+    pub source: &'static str,
+    /// Number of the packet that carried the name, in input `input` (null for `ptr`).
+    pub packet: Option<u64>,
+    pub input: Option<u32>,
+}
+
+/// The service a flow belongs to (`flows[].service`).
+#[derive(Clone, Debug, Serialize)]
+pub struct ServiceReport {
+    pub name: String,
+    pub provider: Option<String>,
+    /// `media`, `signalling`, `telemetry`, `auth`, `web`, `storage`, `cdn` or `other`.
+    pub category: &'static str,
+    /// The catalog rule that matched, e.g. `name:*.teams.microsoft.com`.
+    pub rule: String,
+    /// The catalog entry's id.
+    pub id: String,
+}
+
+/// Every name-related fact read for a flow (`flows[].names`), each with its packet.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct NamesReport {
+    pub tls: Option<HelloReport>,
+    pub quic: Option<QuicReport>,
+    pub http_host: Option<NamedReport>,
+    pub tls_cert: Option<CertReport>,
+    pub dns: Option<DnsReport>,
+    /// Question names this flow carried (a flow to a DNS server), first seen first, at most 8.
+    pub dns_queries: Vec<String>,
+    pub stun: Option<StunReport>,
+    pub ptr: Option<PtrReport>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct HelloReport {
+    pub sni: Option<String>,
+    /// The ClientHello carried Encrypted Client Hello: `sni` is then the outer (public) name.
+    pub ech: bool,
+    pub alpn: Vec<String>,
+    pub packet: PacketRefReport,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct QuicReport {
+    /// e.g. `v1`, `v2`, `draft-29`, `Q046`.
+    pub version: Option<String>,
+    pub hello: Option<HelloReport>,
+    /// Why the ClientHello could not be read.
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct NamedReport {
+    pub name: String,
+    pub packet: PacketRefReport,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CertReport {
+    pub subject_cn: Option<String>,
+    pub san_dns: Vec<String>,
+    pub packet: PacketRefReport,
+}
+
+/// The DNS answer that named the server address.
+#[derive(Clone, Debug, Serialize)]
+pub struct DnsReport {
+    /// The name the client asked for.
+    pub name: String,
+    /// CNAMEs from `name` to the address record, in order.
+    pub chain: Vec<String>,
+    pub ttl: u32,
+    /// `a`, `aaaa`, `svcb-hint` or `https-hint`.
+    pub record: &'static str,
+    /// The packet carrying the answer.
+    pub packet: PacketRefReport,
+    /// The answer went to this flow's client (false: to another client in the capture).
+    pub same_client: bool,
+    /// The answer arrived after the flow started.
+    pub after_start: bool,
+    /// Other names DNS gave this address in the capture.
+    pub other_names: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StunReport {
+    pub requests: u64,
+    pub indications: u64,
+    pub success_responses: u64,
+    pub error_responses: u64,
+    pub channel_data: u64,
+    /// Microsoft MS-TURN attributes seen (Teams/Skype for Business media relays).
+    pub ms_turn: bool,
+    pub ms_version: Option<u32>,
+    pub software: Option<String>,
+    pub methods: Vec<&'static str>,
+    pub first_packet: Option<PacketRefReport>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PtrReport {
+    /// Null when the resolver had no PTR record or the lookup failed.
+    pub name: Option<String>,
+    /// `found`, `no-name` or `failed: <why>`.
+    pub status: String,
+}
+
+/// The opt-in reverse lookups of a run (`resolve`): not from the capture.
+#[derive(Clone, Debug, Serialize)]
+pub struct ResolveReport {
+    pub resolver: String,
+    /// Wall-clock time the lookups started (UTC).
+    pub started: String,
+    pub looked_up: usize,
+    pub found: usize,
+    /// Addresses over the lookup limit.
+    pub skipped: usize,
+}
+
+/// Volume per service or category, with how much of it left.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ServiceVolume {
+    #[serde(flatten)]
+    pub volume: Volume,
+    /// To destinations outside the home country (null without `--home`).
+    pub left_home: Option<Volume>,
+    pub left_eu_eea: Volume,
+    pub non_eu_control: Volume,
+    pub cloud_act: Volume,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ServiceTotal {
+    pub name: String,
+    pub provider: Option<String>,
+    pub category: &'static str,
+    #[serde(flatten)]
+    pub volume: ServiceVolume,
+}
+
+/// `summary.services`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ServicesSummary {
+    /// Remote flows per service, most bytes first; flows without a service are in `unclassified`.
+    pub by_service: Vec<ServiceTotal>,
+    /// Remote flows per category (every category listed, zero or not).
+    pub by_category: BTreeMap<&'static str, ServiceVolume>,
+    pub unclassified: ServiceVolume,
+    /// Remote flows by where their hostname came from (`none`: no name).
+    pub by_hostname_source: BTreeMap<&'static str, u64>,
+    /// Remote flows by the kind of catalog rule that classified them (`name`, `range`, `port`,
+    /// `stun`).
+    pub by_rule_kind: BTreeMap<&'static str, u64>,
+    pub inspection: InspectionReport,
+}
+
+/// Counters of the names stage.
+#[derive(Clone, Debug, Serialize)]
+pub struct InspectionReport {
+    pub flows_inspected: u64,
+    /// Not inspected: too many flows in their handshakes at once.
+    pub flows_not_inspected: u64,
+    /// Given up: stream buffers at their global bound.
+    pub flows_abandoned: u64,
+    pub dns_responses: u64,
+    pub dns_malformed: u64,
+    /// (client, address) pairs the DNS answer cache holds, and pairs it pushed out.
+    pub dns_bindings: u64,
+    pub dns_bindings_evicted: u64,
+}
