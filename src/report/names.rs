@@ -64,7 +64,15 @@ fn stun(s: &StunFact) -> StunReport {
     }
 }
 
-fn facts_report(f: &FlowNames) -> NamesReport {
+fn facts_report(f: &FlowNames, catalog: &Catalog) -> NamesReport {
+    let mut dns_query_services: Vec<String> = Vec::new();
+    for q in &f.dns_queries {
+        if let Some(m) = catalog.classify_name(q)
+            && !dns_query_services.contains(&m.service.name)
+        {
+            dns_query_services.push(m.service.name.clone());
+        }
+    }
     NamesReport {
         tls: f.tls.as_ref().map(hello),
         quic: f.quic.as_ref().map(|q| QuicReport {
@@ -83,6 +91,7 @@ fn facts_report(f: &FlowNames) -> NamesReport {
         }),
         dns: None,
         dns_queries: f.dns_queries.clone(),
+        dns_query_services,
         stun: f.stun.as_ref().map(stun),
         ptr: None,
     }
@@ -97,7 +106,9 @@ pub fn flow_naming(
     naming: &Naming<'_>,
 ) -> FlowNaming {
     let facts = names.flows.get(&flow.id);
-    let mut report = facts.map(facts_report).unwrap_or_default();
+    let mut report = facts
+        .map(|f| facts_report(f, naming.catalog))
+        .unwrap_or_default();
     let resolution = names.dns_for(flow);
     if let Some(answer) = resolution.chosen {
         report.dns = Some(DnsReport {

@@ -39,6 +39,10 @@ pub struct NamesReport {
     pub dns: Option<DnsReport>,
     /// Question names this flow carried (a flow to a DNS server), first seen first, at most 8.
     pub dns_queries: Vec<String>,
+    /// The services the `dns_queries` names belong to (by name rules), in query order, each
+    /// once. The flow's own `service` stays that of its destination (the resolver): a lookup of
+    /// a Teams name sends the name to the resolver, not to Microsoft.
+    pub dns_query_services: Vec<String>,
     pub stun: Option<StunReport>,
     pub ptr: Option<PtrReport>,
 }

@@ -56,7 +56,7 @@ pub fn write_services(report: &Report, out: &mut impl Write) -> io::Result<()> {
     }
     writeln!(out, "  by category")?;
     for (category, v) in s.by_category.iter().filter(|(_, v)| v.volume.flows > 0) {
-        row(out, &format!("    {category}"), category, v)?;
+        row(out, &format!("    {category}"), "", v)?;
     }
     writeln!(
         out,

@@ -227,6 +227,16 @@ impl Catalog {
         &self.services
     }
 
+    /// The service a name belongs to by the name rules alone (e.g. what a DNS query was about).
+    pub fn classify_name(&self, name: &str) -> Option<ServiceMatch<'_>> {
+        let found = self.names.find(name)?;
+        Some(ServiceMatch {
+            service: self.services.get(found.service)?,
+            kind: RuleKind::Name,
+            rule: found.label.to_owned(),
+        })
+    }
+
     /// The service of a flow: by name, else by server address, else by server port.
     pub fn classify(&self, q: &Query<'_>) -> Option<ServiceMatch<'_>> {
         let (kind, found) = if let Some(found) = q.name.and_then(|n| self.names.find(n)) {
