@@ -23,7 +23,7 @@ pub const MAX_INSPECTED_PACKETS: u32 = 48;
 /// handshake is in progress, and a few dozen bytes otherwise. A busy mirror port opens a few
 /// thousand flows per second, each done within a second; this leaves two orders of magnitude.
 pub const MAX_INSPECTING_FLOWS: usize = 262_144;
-/// Bytes held in all stream prefixes together. A flow whose next segment would go past this is
+/// Bytes held in all stream prefixes and QUIC CRYPTO buffers together. A flow whose next segment would go past this is
 /// no longer inspected (counted in `names.abandoned`): memory stays bounded whatever the input.
 pub const MAX_HELD_BYTES: usize = 256 << 20;
 /// A flow not seen for this long (capture time) is dropped from inspection when room is needed.
@@ -70,11 +70,13 @@ struct Inspect {
 
 impl Inspect {
     fn held(&self) -> usize {
-        self.sides
+        let streams: usize = self
+            .sides
             .iter()
             .filter_map(|s| s.prefix.as_ref())
             .map(StreamPrefix::held_bytes)
-            .sum()
+            .sum();
+        streams + self.quic.as_ref().map_or(0, QuicConnection::held_bytes)
     }
 }
 
@@ -193,7 +195,9 @@ impl Namer {
         insp.last = seen.ts;
         insp.packets += 1;
         let quic = insp.quic.get_or_insert_with(QuicConnection::new);
+        let before = quic.held_bytes();
         let event = quic.datagram(payload);
+        self.held = (self.held + quic.held_bytes()).saturating_sub(before);
         let version = quic.version();
         let done = quic.is_done();
         let mut finished = done || insp.packets >= MAX_INSPECTED_PACKETS;
@@ -232,8 +236,12 @@ impl Namer {
                 fact.error.get_or_insert_with(|| e.to_string());
             }
         }
+        if self.held > MAX_HELD_BYTES {
+            self.stats.abandoned += 1;
+            finished = true;
+        }
         if finished {
-            self.inspecting.remove(&seen.flow);
+            self.drop_flow(seen.flow);
         }
     }
 

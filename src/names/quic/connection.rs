@@ -69,6 +69,11 @@ impl QuicConnection {
         self.done
     }
 
+    /// Heap bytes held for reassembly, for the caller's global memory budget.
+    pub fn held_bytes(&self) -> usize {
+        self.stream.held_bytes()
+    }
+
     /// Feed one UDP payload (either direction). Cheap for non-QUIC payloads.
     pub fn datagram(&mut self, payload: &[u8]) -> QuicEvent {
         if self.done {

@@ -28,6 +28,11 @@ pub(super) struct CryptoStream {
 }
 
 impl CryptoStream {
+    /// Heap bytes held.
+    pub(super) fn held_bytes(&self) -> usize {
+        self.buf.capacity() + self.filled.capacity() * std::mem::size_of::<Range<usize>>()
+    }
+
     /// Adds `data` at `offset`. Bytes already received keep their first value (a
     /// retransmission carries the same bytes; a conflicting copy cannot rewrite the hello).
     pub(super) fn insert(&mut self, offset: u64, data: &[u8]) -> Result<(), QuicError> {
