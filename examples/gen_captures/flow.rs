@@ -171,9 +171,29 @@ impl TcpConn {
     }
 
     pub fn segment(&mut self, dir: Dir, flags: u8, payload: &[u8]) -> Pkt {
-        let (src, dst) = self.flow.ends(dir);
         let me = dir.index();
         let seq = self.next_seq[me];
+        let consumed = len32(payload.len()) + u32::from(flags & (SYN | FIN) != 0);
+        self.next_seq[me] = seq.wrapping_add(consumed);
+        self.build(dir, seq, flags, payload)
+    }
+
+    /// A data segment carrying `payload` at byte `offset` past `dir`'s next sequence number,
+    /// without consuming it: for segments sent out of order or retransmitted. Call
+    /// [`TcpConn::advance`] once the bytes count as sent.
+    pub fn segment_at(&mut self, dir: Dir, offset: usize, flags: u8, payload: &[u8]) -> Pkt {
+        let seq = self.next_seq[dir.index()].wrapping_add(len32(offset));
+        self.build(dir, seq, flags, payload)
+    }
+
+    /// Moves `dir`'s next sequence number past `n` bytes sent with [`TcpConn::segment_at`].
+    pub fn advance(&mut self, dir: Dir, n: usize) {
+        let me = dir.index();
+        self.next_seq[me] = self.next_seq[me].wrapping_add(len32(n));
+    }
+
+    fn build(&self, dir: Dir, seq: u32, flags: u8, payload: &[u8]) -> Pkt {
+        let (src, dst) = self.flow.ends(dir);
         let ack = if flags & ACK != 0 {
             self.next_seq[dir.other().index()]
         } else {
@@ -191,8 +211,6 @@ impl TcpConn {
             (Dir::ToServer, false) => 502,
             (Dir::ToClient, false) => 1026,
         };
-        let consumed = len32(payload.len()) + u32::from(flags & (SYN | FIN) != 0);
-        self.next_seq[me] = seq.wrapping_add(consumed);
         let segment = tcp_segment(
             src,
             dst,

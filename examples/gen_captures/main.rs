@@ -20,6 +20,9 @@
 //! * [`packet`]: IP, UDP and TCP headers with checksums; [`flow`]: flows, directions, TCP
 //!   connections and fragments, with each packet attributed to its flow;
 //! * [`payload`]: application payloads (DNS, TLS, QUIC, STUN, NTP, ESP, HTTP);
+//!   [`names_payload`]: those `names.pcap` adds (ECH, TLS 1.2 certificates, DNS HTTPS records
+//!   and DNS over TCP, MS-TURN, HTTP) and [`names_vectors`] (the RFC 5769 and RFC 9369 test
+//!   vectors);
 //! * [`link`]: link-layer framing; [`tunnel`]: encapsulations;
 //! * [`write`]: packet records and the pcap / pcapng writers;
 //! * [`captures`]: one function per capture;
@@ -30,6 +33,8 @@ mod captures;
 mod expected;
 mod flow;
 mod link;
+mod names_payload;
+mod names_vectors;
 mod packet;
 mod payload;
 mod timestamp;

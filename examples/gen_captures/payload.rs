@@ -13,6 +13,8 @@ pub enum Rdata<'a> {
     A(Ipv4Addr),
     Aaaa(Ipv6Addr),
     Name(&'a str),
+    /// Record data written as given (SVCB/HTTPS parameters).
+    Raw(&'a [u8]),
 }
 
 /// A DNS message writer with real name compression (RFC 1035 §4.1.4).
@@ -77,6 +79,7 @@ impl Dns {
             Rdata::A(a) => self.buf.extend_from_slice(&a.octets()),
             Rdata::Aaaa(a) => self.buf.extend_from_slice(&a.octets()),
             Rdata::Name(n) => self.name(n),
+            Rdata::Raw(r) => self.buf.extend_from_slice(r),
         }
         let rdlen = len16(self.buf.len() - len_at - 2);
         self.buf[len_at..len_at + 2].copy_from_slice(&rdlen.to_be_bytes());
@@ -107,7 +110,7 @@ pub fn dns_answer(id: u16, name: &str, addr: IpAddr, ttl: u32) -> Vec<u8> {
         .bytes()
 }
 
-fn tls_record(content_type: u8, version: u16, body: &[u8]) -> Vec<u8> {
+pub fn tls_record(content_type: u8, version: u16, body: &[u8]) -> Vec<u8> {
     let mut r = vec![content_type];
     be16(&mut r, version);
     be16(&mut r, len16(body.len()));
@@ -115,14 +118,14 @@ fn tls_record(content_type: u8, version: u16, body: &[u8]) -> Vec<u8> {
     r
 }
 
-fn tls_handshake(msg_type: u8, body: &[u8]) -> Vec<u8> {
+pub fn tls_handshake(msg_type: u8, body: &[u8]) -> Vec<u8> {
     let mut h = vec![msg_type];
     h.extend_from_slice(&len32(body.len()).to_be_bytes()[1..]);
     h.extend_from_slice(body);
     h
 }
 
-fn tls_extension(out: &mut Vec<u8>, ext_type: u16, data: &[u8]) {
+pub fn tls_extension(out: &mut Vec<u8>, ext_type: u16, data: &[u8]) {
     be16(out, ext_type);
     be16(out, len16(data.len()));
     out.extend_from_slice(data);

@@ -31,6 +31,8 @@ pub struct Hello {
 pub struct CertFact {
     pub subject_cn: Option<String>,
     pub san_dns: Vec<String>,
+    /// SAN DNS names beyond the bound, not kept.
+    pub san_dropped: usize,
     pub at: PacketRef,
 }
 

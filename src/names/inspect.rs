@@ -7,7 +7,7 @@
 
 use super::dns::{self, AnswerCache};
 use super::facts::{CertFact, FlowNames, Hello, Named, QuicFact, StunFact};
-use super::quic::{QuicConnection, QuicEvent};
+use super::quic::{self, QuicConnection, QuicEvent};
 use super::stream::{self, StreamPrefix};
 use super::{NameStats, Names, http, stun, tls};
 use crate::decode::{TcpFlags, Transport};
@@ -231,6 +231,8 @@ impl Namer {
                 finished = true;
             }
             QuicEvent::Failed(e) => {
+                // The version is in clear in the long header even when nothing decrypts.
+                let version = version.or_else(|| clear_version(payload));
                 self.quic_fact(seen.flow, version);
                 let fact = self.facts(seen.flow).quic.get_or_insert_with(empty_quic);
                 fact.error.get_or_insert_with(|| e.to_string());
@@ -389,6 +391,7 @@ impl Namer {
                 facts.cert = Some(CertFact {
                     subject_cn: cert.subject_cn,
                     san_dns: cert.san_dns,
+                    san_dropped: cert.san_dropped,
                     at: seen.at,
                 });
             }
@@ -419,6 +422,15 @@ impl Namer {
             }
         }
     }
+}
+
+/// The version field of a QUIC long header (RFC 8999: first bit set, then 4 bytes), if this
+/// module reads that version.
+fn clear_version(payload: &[u8]) -> Option<u32> {
+    let first = *payload.first()?;
+    let bytes: [u8; 4] = payload.get(1..5)?.try_into().ok()?;
+    let version = u32::from_be_bytes(bytes);
+    (first & 0x80 != 0 && quic::is_supported(version)).then_some(version)
 }
 
 fn empty_quic() -> QuicFact {

@@ -9,7 +9,7 @@ use crate::names::facts::{FlowNames, Hello, StunFact};
 use crate::names::resolve::{PtrAnswer, PtrResults};
 use crate::names::{NameSource, Names, quic};
 use crate::place::Placement;
-use crate::services::{Catalog, Category, Query, RuleKind};
+use crate::services::{Catalog, Category, Query, RuleKind, Service};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -87,6 +87,7 @@ fn facts_report(f: &FlowNames, catalog: &Catalog) -> NamesReport {
         tls_cert: f.cert.as_ref().map(|c| CertReport {
             subject_cn: c.subject_cn.clone(),
             san_dns: c.san_dns.clone(),
+            san_dropped: c.san_dropped,
             packet: packet(c.at),
         }),
         dns: None,
@@ -162,18 +163,45 @@ pub fn flow_naming(
         };
         (m.service, m.rule, kind)
     });
-    let ms_turn = facts
-        .and_then(|f| f.stun.as_ref())
-        .is_some_and(|s| s.ms_turn);
-    if ms_turn
-        && matched.as_ref().is_none_or(|m| m.2 == "port")
-        && let Some(service) = naming
+    // A flow that carries STUN/TURN is media, whatever name it was reached by (Teams relays
+    // are named `*.tr.teams.microsoft.com`, `api.flightproxy.teams.microsoft.com`): a media
+    // service of the same provider found by address and port, or by MS-TURN, replaces a name
+    // match of another category. Without STUN evidence the name decides.
+    let stun = facts.and_then(|f| f.stun.as_ref());
+    let carries_stun = stun.is_some_and(|s| s.messages() > 0);
+    let ms_turn = stun.is_some_and(|s| s.ms_turn);
+    let is_media = |m: &Option<(&Service, String, &str)>| {
+        m.as_ref().is_some_and(|m| m.0.category == Category::Media)
+    };
+    if carries_stun && !is_media(&matched) {
+        let provider = matched.as_ref().and_then(|m| m.0.provider.clone());
+        let by_address = naming
             .catalog
-            .services()
-            .iter()
-            .find(|s| s.id == MS_TURN_SERVICE)
-    {
-        matched = Some((service, "stun:ms-turn".to_string(), "stun"));
+            .classify(&Query {
+                name: None,
+                ..query
+            })
+            .filter(|m| m.kind == RuleKind::Range && m.service.category == Category::Media)
+            .filter(|m| provider.is_none() || m.service.provider == provider)
+            .map(|m| (m.service, m.rule, "range"));
+        let by_ms_turn = ms_turn
+            .then(|| {
+                naming
+                    .catalog
+                    .services()
+                    .iter()
+                    .find(|s| s.id == MS_TURN_SERVICE)
+            })
+            .flatten()
+            .filter(|s| provider.is_none() || s.provider == provider)
+            .map(|s| (s, "stun:ms-turn".to_string(), "stun"));
+        let media = by_address.or(by_ms_turn);
+        let replaces = matched
+            .as_ref()
+            .is_none_or(|m| m.2 == "name" || m.2 == "port");
+        if media.is_some() && replaces {
+            matched = media;
+        }
     }
     let empty = facts.is_none() && report.dns.is_none() && report.ptr.is_none();
     FlowNaming {

@@ -74,7 +74,10 @@ pub struct NamedReport {
 #[derive(Clone, Debug, Serialize)]
 pub struct CertReport {
     pub subject_cn: Option<String>,
+    /// At most 32 names, in certificate order.
     pub san_dns: Vec<String>,
+    /// SAN DNS names the certificate had beyond those 32.
+    pub san_dropped: usize,
     pub packet: PacketRefReport,
 }
 

@@ -3,6 +3,7 @@
 mod ethernet;
 mod format;
 mod links;
+mod names;
 mod pcapng;
 
 use std::net::IpAddr;
@@ -10,7 +11,9 @@ use std::net::IpAddr;
 // The capture modules reach the building blocks through these imports (`super::flow`, ...):
 // `crate::` would name the test crate when `tests/captures_generated.rs` includes the
 // generator.
-use super::{bytes, flow, link, packet, payload, timestamp, tunnel, write};
+use super::{
+    bytes, flow, link, names_payload, names_vectors, packet, payload, timestamp, tunnel, write,
+};
 
 use super::expected::{ExpectedFlow, expected_flows};
 use super::flow::{Dir, Flow, Pkt, udp};
@@ -21,6 +24,7 @@ use super::write::{PcapFormat, Rec};
 use ethernet::{fragments, teams_like, tunnels, vlan};
 use format::{damaged, nanoseconds};
 use links::{cooked, null_loopback_captures, ppp_capture, raw_ip, raw_ipv4, raw_ipv6, raw12};
+use names::names_capture;
 use pcapng::ipv6_pcapng;
 
 /// One generated capture and what the README says about it.
@@ -78,6 +82,7 @@ pub fn all_captures() -> Vec<Capture> {
     all.extend([raw_ip(), raw_ipv4(), raw_ipv6(), raw12(), ppp_capture()]);
     all.push(nanoseconds());
     all.extend(damaged());
+    all.push(names_capture());
     all
 }
 

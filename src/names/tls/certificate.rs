@@ -63,9 +63,12 @@ pub fn names(der: &[u8]) -> Option<CertNames> {
     let subject_cn = cert
         .subject()
         .iter_common_name()
-        .filter_map(|cn| cn.as_str().ok())
+        // A CN in a string type x509-parser does not decode (TeletexString, seen in real
+        // certificates: `*.kakao.com`) is taken as its raw bytes; `host_name` keeps it only if
+        // they are printable ASCII, which a host name in any of these types is.
+        .map(|cn| cn.as_str().map_or(cn.as_slice(), str::as_bytes))
         .last()
-        .and_then(|cn| host_name(cn.trim().as_bytes()));
+        .and_then(|cn| host_name(cn.trim_ascii()));
     let mut san_dns = Vec::new();
     let mut san_dropped = 0;
     if let Ok(Some(san)) = cert.subject_alternative_name() {
