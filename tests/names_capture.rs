@@ -157,7 +157,8 @@ fn every_flow_has_its_name_and_service() {
             "10.1.0.10:51009",
             "104.18.10.118:443",
             hostname("cloudflare-ech.com", "tls-sni", ECH_HELLO),
-            none.clone(), // cloudflare-ech.com is not in the catalog's Cloudflare names
+            json!({"name": "Cloudflare-fronted site (ECH)", "provider": "Cloudflare",
+                "category": "cdn", "rule": "name:cloudflare-ech.com", "id": "cloudflare-ech"}),
         ),
         (
             "10.1.0.10:51010",

@@ -83,24 +83,28 @@ fn services_and_categories_add_up_the_flows() {
     );
     let signalling = verdicts(v(&[TEAMS]), Value::Null, v(&[TEAMS]), v(&[TEAMS]));
     let auth = verdicts(v(&[LOGIN]), Value::Null, zero.clone(), v(&[LOGIN]));
+    // The ECH flow's outer name is Cloudflare's ECH public name (Cloudflare, CA).
+    let cdn = verdicts(v(&[ECH]), Value::Null, v(&[ECH]), v(&[ECH]));
     let none = verdicts(zero.clone(), Value::Null, zero.clone(), zero.clone());
     let mut want = BTreeMap::from([
         ("auth", auth.clone()),
+        ("cdn", cdn),
         ("media", media.clone()),
         ("signalling", signalling.clone()),
         ("telemetry", telemetry),
     ]);
-    for empty in ["cdn", "other", "storage", "web"] {
+    for empty in ["other", "storage", "web"] {
         want.insert(empty, none.clone());
     }
     assert_eq!(s["by_category"], json!(want));
 
-    // Unclassified: both hinted addresses, ECH (Cloudflare, CA), the certificate flow, QUIC (US).
+    // Unclassified: both hinted addresses, the certificate flow, QUIC (US, no provider claimed
+    // by the test data's address).
     let unclassified = verdicts(
-        v(&[HINT_V4, HINT_V6, ECH, CERT, QUIC]),
+        v(&[HINT_V4, HINT_V6, CERT, QUIC]),
         Value::Null,
-        v(&[ECH, QUIC]),
-        v(&[ECH]),
+        v(&[QUIC]),
+        zero.clone(),
     );
     assert_eq!(s["unclassified"], unclassified);
 
@@ -121,6 +125,7 @@ fn services_and_categories_add_up_the_flows() {
         ("Microsoft telemetry", "telemetry", total(&[NEXUS])),
         ("Microsoft Entra ID", "auth", total(&[LOGIN])),
     ];
+    let ech_total = total(&[ECH]);
     order.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)));
     let got: Vec<(&str, &str, &str)> = s["by_service"]
         .as_array()
@@ -131,7 +136,16 @@ fn services_and_categories_add_up_the_flows() {
             (field("name"), field("provider"), field("category"))
         })
         .collect();
-    let want: Vec<(&str, &str, &str)> = order.iter().map(|o| (o.0, "Microsoft", o.1)).collect();
+    let mut want: Vec<(&str, &str, &str, u64)> =
+        order.iter().map(|o| (o.0, "Microsoft", o.1, o.2)).collect();
+    want.push((
+        "Cloudflare-fronted site (ECH)",
+        "Cloudflare",
+        "cdn",
+        ech_total,
+    ));
+    want.sort_by(|a, b| b.3.cmp(&a.3).then(a.0.cmp(b.0)));
+    let want: Vec<(&str, &str, &str)> = want.iter().map(|w| (w.0, w.1, w.2)).collect();
     assert_eq!(got, want);
     let teams = &s["by_service"]
         .as_array()
@@ -150,7 +164,7 @@ fn services_and_categories_add_up_the_flows() {
         s["by_hostname_source"],
         json!({"dns": 4, "http-host": 1, "none": 2, "quic-sni": 1, "tls-cert": 1, "tls-sni": 2})
     );
-    assert_eq!(s["by_rule_kind"], json!({"name": 4, "range": 1, "stun": 1}));
+    assert_eq!(s["by_rule_kind"], json!({"name": 5, "range": 1, "stun": 1}));
     // Inspected: every flow but the two DNS-over-UDP ones (read per datagram, no flow state).
     // Bindings (client, address): 52.114.77.34, 192.0.2.80, 2001:db8:80::80, 192.0.2.90,
     // 20.190.159.2, 40.126.31.4, all for 10.1.0.10; responses: two over UDP, two over TCP.
@@ -176,5 +190,6 @@ fn home_country_splits_the_telemetry() {
     assert_eq!(cat["media"]["left_home"], v(&[]));
     assert_eq!(cat["signalling"]["left_home"], v(&[TEAMS]));
     assert_eq!(cat["web"]["left_home"], v(&[]));
-    assert_eq!(s["unclassified"]["left_home"], v(&[ECH, QUIC]));
+    assert_eq!(s["unclassified"]["left_home"], v(&[QUIC]));
+    assert_eq!(cat["cdn"]["left_home"], v(&[ECH]));
 }
