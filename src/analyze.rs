@@ -151,6 +151,7 @@ impl Analyzer {
                     &d,
                     packet.ts,
                     at,
+                    missing > 0,
                     &mut self.table,
                     &mut self.fragments,
                     &mut self.namer,
@@ -206,12 +207,15 @@ impl Analyzer {
 }
 
 /// Count one decoded packet into its flow (through the fragment tracker when it is a
-/// fragment), and let the names stage look at it (fragments aside: their payload is partial).
-/// Public for benchmarks that time single packets.
+/// fragment), and let the names stage look at it. `cut`: the capture kept less than the packet
+/// (snap length), so its payload may be partial. Public for benchmarks that time single
+/// packets.
+#[allow(clippy::too_many_arguments)]
 pub fn count(
     d: &decode::Decoded<'_>,
     ts: Timestamp,
     at: PacketRef,
+    cut: bool,
     table: &mut FlowTable,
     fragments: &mut FragmentTracker,
     namer: &mut Namer,
@@ -245,20 +249,29 @@ pub fn count(
         fragment: d.fragment.is_some(),
         at,
     };
+    let seen = |flow, opened, partial| Seen {
+        flow,
+        opened,
+        src: meta.src,
+        dst: meta.dst,
+        transport: &d.transport,
+        partial,
+        ts,
+        at,
+    };
     match d.fragment {
         None => {
-            let flow = table.add(&meta);
-            namer.packet(&Seen {
-                flow,
-                src: meta.src,
-                dst: meta.dst,
-                transport: &d.transport,
-                ts,
-                at,
-            });
+            let (flow, opened) = table.add_opened(&meta);
+            namer.packet(&seen(flow, opened, cut));
         }
+        // A first fragment carries the transport header and the start of the payload: enough
+        // for a DNS response's question and first answers (large answers fragment), so the
+        // names stage sees it as a partial payload.
         Some(f) => fragments.fragment(meta, f.id, f.is_first(), |p| {
-            table.add(p);
+            let (flow, opened) = table.add_opened(p);
+            if f.is_first() && p.at == at {
+                namer.packet(&seen(flow, opened, true));
+            }
         }),
     }
 }

@@ -114,12 +114,17 @@ impl FlowTable {
 
     /// Count one packet into its flow, opening a new flow when needed. Returns the flow's id.
     pub fn add(&mut self, p: &PacketMeta) -> u64 {
+        self.add_opened(p).0
+    }
+
+    /// As `add`, and whether this packet opened the flow.
+    pub fn add_opened(&mut self, p: &PacketMeta) -> (u64, bool) {
         let key = FlowKey::new(p.protocol, p.has_ports, p.src, p.dst);
         if let Some(flow) = self.active.get_mut(&key) {
             match expired(&self.timeouts, flow, p) {
                 None => {
                     update(flow, p);
-                    return flow.id;
+                    return (flow.id, false);
                 }
                 Some(end) => {
                     if let Some(mut old) = self.active.remove(&key) {
@@ -137,7 +142,7 @@ impl FlowTable {
         let id = flow.id;
         self.active.insert(key, flow);
         self.stats.peak_active = self.stats.peak_active.max(self.active.len());
-        id
+        (id, true)
     }
 
     /// Free room in a full table: close every flow that has timed out by `now`, and if that

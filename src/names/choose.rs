@@ -31,10 +31,22 @@ impl Names {
             source,
             at: Some(at),
         };
+        let dns = self.dns_for(flow);
         if let Some(facts) = facts {
             if let Some(h) = &facts.tls
                 && let Some(sni) = &h.sni
             {
+                // With Encrypted Client Hello the SNI may be only the provider's public name
+                // (the real one is encrypted); a name DNS gave this very client for the
+                // address is then the better evidence. (GREASE ECH looks the same on the wire,
+                // but then the SNI is the real name and DNS usually agrees with it.)
+                if h.ech
+                    && dns.same_client
+                    && let Some(answer) = dns.chosen
+                    && answer.name != *sni
+                {
+                    return Some(named(&answer.name, NameSource::Dns, answer.at));
+                }
                 return Some(named(sni, NameSource::TlsSni, h.at));
             }
             if let Some(q) = &facts.quic
@@ -47,7 +59,7 @@ impl Names {
                 return Some(named(&h.name, NameSource::HttpHost, h.at));
             }
         }
-        if let Some(answer) = self.dns_for(flow).chosen {
+        if let Some(answer) = dns.chosen {
             return Some(named(&answer.name, NameSource::Dns, answer.at));
         }
         let cert = facts.and_then(|f| f.cert.as_ref())?;

@@ -118,12 +118,20 @@ pub struct FlowNames {
     pub cert: Option<CertFact>,
     /// DNS question names the flow carried (it is a DNS flow), first seen first.
     pub dns_queries: Vec<String>,
-    /// DNS messages on the flow: queries and responses.
-    pub dns_messages: u64,
     pub stun: Option<StunFact>,
 }
 
 impl FlowNames {
+    /// Nothing to report.
+    pub fn is_empty(&self) -> bool {
+        self.tls.is_none()
+            && self.quic.is_none()
+            && self.http_host.is_none()
+            && self.cert.is_none()
+            && self.dns_queries.is_empty()
+            && self.stun.is_none()
+    }
+
     pub fn add_query(&mut self, name: &str) {
         if self.dns_queries.len() < MAX_QUERIES_PER_FLOW
             && !self.dns_queries.iter().any(|q| q == name)

@@ -42,7 +42,9 @@ pub mod resolve;
 
 pub use choose::Hostname;
 pub use facts::FlowNames;
-pub use inspect::{MAX_HELD_BYTES, MAX_INSPECTED_PACKETS, MAX_INSPECTING_FLOWS, Namer, Seen};
+pub use inspect::{
+    INSPECTION_WINDOW_NS, MAX_HELD_BYTES, MAX_INSPECTED_PACKETS, MAX_INSPECTING_FLOWS, Namer, Seen,
+};
 
 use dns::AnswerCache;
 use std::collections::HashMap;
@@ -52,10 +54,11 @@ use std::collections::HashMap;
 pub struct NameStats {
     /// Flows whose first packets were inspected.
     pub inspected: u64,
-    /// Flows not inspected because `MAX_INSPECTING_FLOWS` were in progress.
-    pub not_inspected: u64,
-    /// Flows given up because their stream buffers would pass `MAX_HELD_BYTES`.
-    pub abandoned: u64,
+    /// Flows let go before their inspection ended, to keep `MAX_INSPECTING_FLOWS` or
+    /// `MAX_HELD_BYTES` (the least recently seen first).
+    pub evicted: u64,
+    /// Passes over the inspection table to make room.
+    pub sweeps: u64,
     /// DNS responses read.
     pub dns_responses: u64,
     /// DNS payloads (port 53) that were not a readable DNS message.

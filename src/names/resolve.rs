@@ -68,7 +68,7 @@ pub fn lookup(addrs: &[IpAddr], config: &PtrConfig) -> Result<PtrResults, Resolv
         .format(&time::format_description::well_known::Rfc3339)
         .map_err(|e| setup(&e))?;
     let take = addrs.len().min(MAX_PTR_LOOKUPS);
-    let answers = runtime.block_on(lookup_all(&resolver, &addrs[..take]));
+    let answers = runtime.block_on(lookup_all(&resolver, &addrs[..take], config.timeout));
     Ok(PtrResults {
         resolver: described,
         started,
@@ -117,13 +117,24 @@ fn build(config: &PtrConfig) -> Result<(TokioResolver, String), String> {
     Ok((resolver, described))
 }
 
-async fn lookup_all(resolver: &TokioResolver, addrs: &[IpAddr]) -> BTreeMap<IpAddr, PtrAnswer> {
+async fn lookup_all(
+    resolver: &TokioResolver,
+    addrs: &[IpAddr],
+    timeout: Duration,
+) -> BTreeMap<IpAddr, PtrAnswer> {
     let mut answers = BTreeMap::new();
     for chunk in addrs.chunks(CONCURRENCY) {
         let mut set = tokio::task::JoinSet::new();
         for &ip in chunk {
             let resolver = resolver.clone();
-            set.spawn(async move { (ip, one(&resolver, ip).await) });
+            set.spawn(async move {
+                // One deadline per address, whatever the resolver does inside it (it tries UDP,
+                // then TCP).
+                let answer = tokio::time::timeout(timeout, one(&resolver, ip))
+                    .await
+                    .unwrap_or_else(|_| PtrAnswer::Failed("timed out".to_string()));
+                (ip, answer)
+            });
         }
         while let Some(done) = set.join_next().await {
             if let Ok((ip, answer)) = done {

@@ -293,11 +293,15 @@ fn summary(
         d.packets += flow.packets[0] + flow.packets[1];
         d.bytes_to += sent;
         d.bytes_from += received;
-        if let Some(h) = &report.hostname {
-            *d.hostnames.entry(h.name.clone()).or_default() += 1;
-        }
-        if let Some(s) = &report.service {
-            *d.services.entry(s.name.clone()).or_default() += 1;
+        // A flow's hostname and service describe its server: they are the destination's
+        // only when the destination is that server (not on inbound flows).
+        if report.remote == Some("server") {
+            if let Some(h) = &report.hostname {
+                *d.hostnames.entry(h.name.clone()).or_default() += 1;
+            }
+            if let Some(s) = &report.service {
+                *d.services.entry(s.name.clone()).or_default() += 1;
+            }
         }
     }
     let mut destinations: Vec<(IpAddr, DestinationTotals)> = destinations.into_iter().collect();

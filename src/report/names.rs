@@ -129,6 +129,8 @@ pub fn flow_naming(
         packet: h.at.map(|a| a.number),
         input: h.at.map(|a| a.input),
     });
+    // Reverse DNS names the remote address; it becomes the hostname only when that address is
+    // the flow's server (the hostname is the name used *for the server*).
     if let (Some(ptr), Some(ip)) = (naming.ptr, remote)
         && let Some(answer) = ptr.answers.get(&ip)
     {
@@ -138,6 +140,7 @@ pub fn flow_naming(
             PtrAnswer::Failed(why) => (None, format!("failed: {why}")),
         };
         if hostname.is_none()
+            && ip == flow.server.ip
             && let Some(n) = &name
         {
             hostname = Some(HostnameReport {
@@ -149,8 +152,13 @@ pub fn flow_naming(
         }
         report.ptr = Some(PtrReport { name, status });
     }
+    // A PTR name is whatever the owner of the reverse zone chose to publish, unverified: it
+    // must not make an address look like a catalog service, so it takes no part in name rules.
     let query = Query {
-        name: hostname.as_ref().map(|h| h.name.as_str()),
+        name: hostname
+            .as_ref()
+            .filter(|h| h.source != NameSource::Ptr.name())
+            .map(|h| h.name.as_str()),
         server: flow.server.ip,
         protocol: flow.protocol,
         server_port: flow.has_ports.then_some(flow.server.port),
@@ -203,7 +211,8 @@ pub fn flow_naming(
             matched = media;
         }
     }
-    let empty = facts.is_none() && report.dns.is_none() && report.ptr.is_none();
+    let empty =
+        facts.is_none_or(FlowNames::is_empty) && report.dns.is_none() && report.ptr.is_none();
     FlowNaming {
         hostname,
         category: matched.as_ref().map(|m| m.0.category),
@@ -295,8 +304,7 @@ impl ServiceTotals {
             by_rule_kind: self.by_rule,
             inspection: InspectionReport {
                 flows_inspected: names.stats.inspected,
-                flows_not_inspected: names.stats.not_inspected,
-                flows_abandoned: names.stats.abandoned,
+                flows_evicted: names.stats.evicted,
                 dns_responses: names.stats.dns_responses,
                 dns_malformed: names.stats.dns_malformed,
                 dns_bindings: cache.bindings as u64,

@@ -177,10 +177,9 @@ pub struct ServicesSummary {
 #[derive(Clone, Debug, Serialize)]
 pub struct InspectionReport {
     pub flows_inspected: u64,
-    /// Not inspected: too many flows in their handshakes at once.
-    pub flows_not_inspected: u64,
-    /// Given up: stream buffers at their global bound.
-    pub flows_abandoned: u64,
+    /// Let go before their inspection ended, to keep the bounds on flows in inspection and
+    /// bytes held (the least recently seen first).
+    pub flows_evicted: u64,
     pub dns_responses: u64,
     pub dns_malformed: u64,
     /// (client, address) pairs the DNS answer cache holds, and pairs it pushed out.

@@ -165,12 +165,13 @@ fn services_and_categories_add_up_the_flows() {
         json!({"dns": 4, "http-host": 1, "none": 2, "quic-sni": 1, "tls-cert": 1, "tls-sni": 2})
     );
     assert_eq!(s["by_rule_kind"], json!({"name": 5, "range": 1, "stun": 1}));
-    // Inspected: every flow but the two DNS-over-UDP ones (read per datagram, no flow state).
+    // Inspected: the ten TCP and QUIC flows; DNS and STUN over UDP are read per datagram and
+    // keep no inspection state.
     // Bindings (client, address): 52.114.77.34, 192.0.2.80, 2001:db8:80::80, 192.0.2.90,
     // 20.190.159.2, 40.126.31.4, all for 10.1.0.10; responses: two over UDP, two over TCP.
     assert_eq!(
         s["inspection"],
-        json!({"flows_inspected": 12, "flows_not_inspected": 0, "flows_abandoned": 0,
+        json!({"flows_inspected": 10, "flows_evicted": 0,
                "dns_responses": 4, "dns_malformed": 0, "dns_bindings": 6,
                "dns_bindings_evicted": 0})
     );

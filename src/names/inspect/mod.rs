@@ -1,0 +1,253 @@
+//! Per-packet inspection: which flows are still being looked at, and what each packet adds.
+//!
+//! A flow is inspected from its first packet until it has told what it can (a ClientHello, a
+//! certificate, a Host header, a QUIC Initial), until it closes (FIN both ways, RST), for at
+//! most `MAX_INSPECTED_PACKETS` packets and `INSPECTION_WINDOW_NS` of capture time; then its
+//! buffers are dropped and only the facts stay. DNS and STUN need no per-flow state: every
+//! message is read where it passes. Both bounds on the whole (flows in inspection, bytes held)
+//! are kept by evicting the least recently seen flows, a sixteenth at a time: O(1) per packet,
+//! amortised, whatever the traffic.
+
+mod tcp;
+mod udp;
+
+use super::dns::{self, AnswerCache};
+use super::facts::{FlowNames, StunFact};
+use super::quic::QuicConnection;
+use super::stream::{self, StreamPrefix};
+use super::{NameStats, Names, stun};
+use crate::decode::Transport;
+use crate::flow::{Endpoint, PacketRef};
+use crate::timestamp::Timestamp;
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+/// Packets of one flow looked at before giving up. A TLS 1.2 server's certificate arrives within
+/// the first dozen packets even with a slow start; QUIC's ClientHello in the first two or three
+/// datagrams. Past this a flow is bulk data.
+pub const MAX_INSPECTED_PACKETS: u32 = 48;
+/// Capture time a flow is inspected for, from its first packet. Handshakes take a few round
+/// trips (well under a second; seconds on a satellite link); a flow still "in its handshake"
+/// after this is stuck (one side not captured, a gap that never fills) and is let go.
+pub const INSPECTION_WINDOW_NS: i64 = 30_000_000_000;
+/// Flows under inspection at once. Each holds at most two stream prefixes (tens of KiB) while a
+/// handshake is in progress, and a few dozen bytes otherwise. With the window above, this
+/// allows 8,000 new flows per second of sustained traffic before any is evicted early.
+pub const MAX_INSPECTING_FLOWS: usize = 262_144;
+/// Bytes held in all stream prefixes and QUIC CRYPTO buffers together. Beyond it, the least
+/// recently seen flows are evicted (counted in `names.evicted`): memory stays bounded whatever
+/// the input.
+pub const MAX_HELD_BYTES: usize = 256 << 20;
+/// Bytes kept per TCP direction. Which side is the client is not known for certain from the
+/// first segment, so both get the larger of the two limits (a server's certificate flight).
+const PREFIX_LIMIT: usize = if stream::SERVER_PREFIX_LIMIT > stream::CLIENT_PREFIX_LIMIT {
+    stream::SERVER_PREFIX_LIMIT
+} else {
+    stream::CLIENT_PREFIX_LIMIT
+};
+/// The DNS port; also DNS over TCP.
+const DNS_PORT: u16 = 53;
+
+/// One packet, as inspection needs it.
+pub struct Seen<'p, 'a> {
+    pub flow: u64,
+    /// This packet opened the flow.
+    pub opened: bool,
+    pub src: Endpoint,
+    pub dst: Endpoint,
+    pub transport: &'p Transport<'a>,
+    /// The payload is not all there: cut by the snap length, or the first fragment of a
+    /// datagram. Only DNS (which reads what is there) looks at such a payload.
+    pub partial: bool,
+    pub ts: Timestamp,
+    pub at: PacketRef,
+}
+
+#[derive(Default)]
+struct Side {
+    prefix: Option<StreamPrefix>,
+    done: bool,
+    /// Complete DNS or STUN messages already read from this side's prefix.
+    messages: usize,
+}
+
+struct Inspect {
+    opened: Timestamp,
+    last: Timestamp,
+    packets: u32,
+    /// TCP: sides indexed by whether the sender is `first` (0) or not (1).
+    first: Endpoint,
+    sides: [Side; 2],
+    quic: Option<QuicConnection>,
+}
+
+impl Inspect {
+    fn new(seen: &Seen<'_, '_>) -> Self {
+        Inspect {
+            opened: seen.ts,
+            last: seen.ts,
+            packets: 0,
+            first: seen.src,
+            sides: Default::default(),
+            quic: None,
+        }
+    }
+
+    fn held(&self) -> usize {
+        let streams: usize = self
+            .sides
+            .iter()
+            .filter_map(|s| s.prefix.as_ref())
+            .map(StreamPrefix::held_bytes)
+            .sum();
+        streams + self.quic.as_ref().map_or(0, QuicConnection::held_bytes)
+    }
+
+    /// Count a packet; false when the flow has had its packets or its time.
+    fn touch(&mut self, ts: Timestamp) -> bool {
+        self.last = self.last.max(ts);
+        self.packets += 1;
+        self.packets <= MAX_INSPECTED_PACKETS
+            && ts.0.saturating_sub(self.opened.0) < INSPECTION_WINDOW_NS
+    }
+}
+
+/// The names stage's state across a run.
+#[derive(Default)]
+pub struct Namer {
+    inspecting: HashMap<u64, Inspect>,
+    facts: HashMap<u64, FlowNames>,
+    answers: AnswerCache,
+    held: usize,
+    stats: NameStats,
+}
+
+impl Namer {
+    pub fn new() -> Self {
+        Namer::default()
+    }
+
+    /// Look at one packet of flow `seen.flow`.
+    pub fn packet(&mut self, seen: &Seen<'_, '_>) {
+        match *seen.transport {
+            Transport::Udp {
+                src_port,
+                dst_port,
+                payload,
+            } => {
+                if src_port == DNS_PORT || dst_port == DNS_PORT {
+                    // A response goes to the client that asked.
+                    self.dns_message(seen, payload, seen.dst.ip);
+                } else if !seen.partial {
+                    self.stun_datagram(seen, payload);
+                    self.udp(seen, payload);
+                }
+            }
+            Transport::Tcp {
+                seq,
+                flags,
+                payload,
+                ..
+            } if !seen.partial => self.tcp(seen, seq, flags, payload),
+            _ => {}
+        }
+    }
+
+    /// Hand over what was learned.
+    pub fn finish(self) -> Names {
+        Names {
+            flows: self.facts,
+            answers: self.answers,
+            stats: self.stats,
+        }
+    }
+
+    fn facts(&mut self, flow: u64) -> &mut FlowNames {
+        self.facts.entry(flow).or_default()
+    }
+
+    fn dns_message(&mut self, seen: &Seen<'_, '_>, message: &[u8], client: IpAddr) {
+        let Ok(m) = dns::parse_message(message) else {
+            self.stats.dns_malformed += 1;
+            return;
+        };
+        if let Some((name, _)) = &m.question {
+            self.facts(seen.flow).add_query(name);
+        }
+        if m.response {
+            self.stats.dns_responses += 1;
+            for binding in &m.bindings {
+                self.answers.insert(client, binding, seen.at, seen.ts);
+            }
+        }
+    }
+
+    fn stun_datagram(&mut self, seen: &Seen<'_, '_>, payload: &[u8]) {
+        let Ok(packet) = stun::parse_datagram(payload) else {
+            return;
+        };
+        // ChannelData framing is two bytes of channel and length: plenty of other traffic
+        // (QUIC short headers, RTP) looks like it. It counts only on a flow already shown to
+        // speak STUN.
+        if matches!(packet, stun::StunPacket::ChannelData { .. })
+            && self.facts.get(&seen.flow).is_none_or(|f| f.stun.is_none())
+        {
+            return;
+        }
+        self.facts(seen.flow)
+            .stun
+            .get_or_insert_with(StunFact::default)
+            .add(&packet, seen.at);
+    }
+
+    /// Start inspecting a flow, making room first when a bound is reached.
+    fn begin(&mut self, seen: &Seen<'_, '_>, state: Inspect) {
+        if self.inspecting.len() >= MAX_INSPECTING_FLOWS {
+            self.make_room(seen.ts, seen.flow);
+        }
+        self.held += state.held();
+        self.inspecting.insert(seen.flow, state);
+        self.stats.inspected += 1;
+    }
+
+    /// Account for a flow's buffers changing from `before` to `after` bytes; evict others when
+    /// the total passes `MAX_HELD_BYTES`.
+    fn held_changed(&mut self, before: usize, after: usize, now: Timestamp, flow: u64) {
+        self.held = (self.held + after).saturating_sub(before);
+        if self.held > MAX_HELD_BYTES {
+            self.make_room(now, flow);
+        }
+    }
+
+    /// Free a sixteenth of both bounds: drop flows past their window first, then the least
+    /// recently seen (counted as evicted), never `keep` (the flow of the current packet). One
+    /// O(n log n) pass buys room for n/16 new flows or 16 MiB of buffers.
+    fn make_room(&mut self, now: Timestamp, keep: u64) {
+        self.stats.sweeps += 1;
+        let mut order: Vec<(Timestamp, u64)> = self
+            .inspecting
+            .iter()
+            .filter(|(id, _)| **id != keep)
+            .map(|(id, i)| (i.last, *id))
+            .collect();
+        order.sort_unstable();
+        let low_len = MAX_INSPECTING_FLOWS - MAX_INSPECTING_FLOWS / 16;
+        let low_held = MAX_HELD_BYTES - MAX_HELD_BYTES / 16;
+        for (last, id) in order {
+            let stale = now.0.saturating_sub(last.0) >= INSPECTION_WINDOW_NS;
+            if !stale && self.inspecting.len() <= low_len && self.held <= low_held {
+                break;
+            }
+            self.drop_flow(id);
+            if !stale {
+                self.stats.evicted += 1;
+            }
+        }
+    }
+
+    fn drop_flow(&mut self, flow: u64) {
+        if let Some(insp) = self.inspecting.remove(&flow) {
+            self.held = self.held.saturating_sub(insp.held());
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! TCP: each direction's first bytes, in order, read as TLS, else HTTP, else STUN; DNS on
+//! port 53.
+
+use super::{DNS_PORT, Inspect, Namer, PREFIX_LIMIT, Seen};
+use crate::decode::TcpFlags;
+use crate::names::facts::{CertFact, Hello, Named, StunFact};
+use crate::names::stream::StreamPrefix;
+use crate::names::{dns, http, stun, tls};
+
+impl Namer {
+    pub(super) fn tcp(&mut self, seen: &Seen<'_, '_>, seq: u32, flags: TcpFlags, payload: &[u8]) {
+        if !self.inspecting.contains_key(&seen.flow) {
+            // Only a flow's first packet starts inspection: a flow not in inspection has told
+            // what it could, or was let go.
+            if !seen.opened {
+                return;
+            }
+            self.begin(seen, Inspect::new(seen));
+        }
+        let Some(insp) = self.inspecting.get_mut(&seen.flow) else {
+            return;
+        };
+        if !insp.touch(seen.ts) {
+            return self.drop_flow(seen.flow);
+        }
+        let index = usize::from(seen.src != insp.first);
+        let syn = flags.has(TcpFlags::SYN);
+        let side = &mut insp.sides[index];
+        if !side.done && (syn || !payload.is_empty()) {
+            let prefix = side
+                .prefix
+                .get_or_insert_with(|| StreamPrefix::new(PREFIX_LIMIT));
+            let before = prefix.held_bytes();
+            let grew = prefix.segment(seq, syn, payload);
+            let after = prefix.held_bytes();
+            self.held_changed(before, after, seen.ts, seen.flow);
+            if grew {
+                self.scan_side(seen, index);
+            }
+        }
+        self.after_segment(seen.flow, index, flags);
+    }
+
+    /// After RST nothing more comes; after FIN nothing more from that side. A flow whose sides
+    /// are both done leaves inspection.
+    fn after_segment(&mut self, flow: u64, index: usize, flags: TcpFlags) {
+        let Some(insp) = self.inspecting.get_mut(&flow) else {
+            return;
+        };
+        if flags.has(TcpFlags::FIN)
+            && let Some(side) = insp.sides.get_mut(index)
+        {
+            side.done = true;
+            let released = side.prefix.take().map_or(0, |p| p.held_bytes());
+            self.held = self.held.saturating_sub(released);
+        }
+        if flags.has(TcpFlags::RST) || insp.sides.iter().all(|s| s.done) {
+            self.drop_flow(flow);
+        }
+    }
+
+    /// Read what a side's grown prefix now shows.
+    fn scan_side(&mut self, seen: &Seen<'_, '_>, index: usize) {
+        let Some(mut insp) = self.inspecting.remove(&seen.flow) else {
+            return;
+        };
+        if let Some(side) = insp.sides.get_mut(index) {
+            let done = match side.prefix.as_ref() {
+                Some(prefix) => {
+                    let bytes = prefix.contiguous();
+                    let dns = seen.src.port == DNS_PORT || seen.dst.port == DNS_PORT;
+                    let done = if dns {
+                        self.dns_stream(seen, bytes, &mut side.messages)
+                    } else {
+                        self.tls_or_other(seen, bytes, &mut side.messages)
+                    };
+                    done || prefix.is_full()
+                }
+                None => true,
+            };
+            if done {
+                side.done = true;
+                let released = side.prefix.take().map_or(0, |p| p.held_bytes());
+                self.held = self.held.saturating_sub(released);
+            }
+        }
+        self.inspecting.insert(seen.flow, insp);
+    }
+
+    /// DNS over TCP: read the messages completed since last time. Done only when full.
+    fn dns_stream(&mut self, seen: &Seen<'_, '_>, bytes: &[u8], read: &mut usize) -> bool {
+        let messages = dns::tcp_messages(bytes);
+        for message in messages.iter().skip(*read) {
+            // A response goes to the client that asked.
+            self.dns_message(seen, message, seen.dst.ip);
+        }
+        *read = messages.len().max(*read);
+        false
+    }
+
+    /// TLS first; if not TLS, an HTTP request; if not HTTP, STUN over TCP. Returns whether this
+    /// side has nothing more to tell.
+    fn tls_or_other(&mut self, seen: &Seen<'_, '_>, bytes: &[u8], read: &mut usize) -> bool {
+        let scan = tls::scan(bytes);
+        if !scan.not_tls {
+            if let Some(ch) = scan.client_hello {
+                self.facts(seen.flow).tls.get_or_insert(Hello {
+                    sni: ch.sni,
+                    ech: ch.ech,
+                    alpn: ch.alpn,
+                    at: seen.at,
+                });
+            }
+            if let Some(cert) = scan.certificate {
+                self.facts(seen.flow).cert.get_or_insert(CertFact {
+                    subject_cn: cert.subject_cn,
+                    san_dns: cert.san_dns,
+                    san_dropped: cert.san_dropped,
+                    at: seen.at,
+                });
+            }
+            return scan.finished;
+        }
+        match http::request_host(bytes) {
+            http::HttpScan::NeedMore => false,
+            http::HttpScan::Host(name) => {
+                let facts = self.facts(seen.flow);
+                facts.http_host.get_or_insert(Named { name, at: seen.at });
+                true
+            }
+            http::HttpScan::NoHost => true,
+            http::HttpScan::NotHttp => {
+                let frames = stun::parse_stream(bytes);
+                if frames.is_empty() {
+                    return true;
+                }
+                let fact = self
+                    .facts(seen.flow)
+                    .stun
+                    .get_or_insert_with(StunFact::default);
+                for frame in frames.iter().skip(*read) {
+                    fact.add(frame, seen.at);
+                }
+                *read = frames.len().max(*read);
+                false
+            }
+        }
+    }
+}
