@@ -151,7 +151,6 @@ impl Analyzer {
                     &d,
                     packet.ts,
                     at,
-                    missing > 0,
                     &mut self.table,
                     &mut self.fragments,
                     &mut self.namer,
@@ -207,15 +206,12 @@ impl Analyzer {
 }
 
 /// Count one decoded packet into its flow (through the fragment tracker when it is a
-/// fragment), and let the names stage look at it. `cut`: the capture kept less than the packet
-/// (snap length), so its payload may be partial. Public for benchmarks that time single
-/// packets.
-#[allow(clippy::too_many_arguments)]
+/// fragment), and let the names stage look at it (a payload the capture cut short is marked
+/// partial). Public for benchmarks that time single packets.
 pub fn count(
     d: &decode::Decoded<'_>,
     ts: Timestamp,
     at: PacketRef,
-    cut: bool,
     table: &mut FlowTable,
     fragments: &mut FragmentTracker,
     namer: &mut Namer,
@@ -262,7 +258,7 @@ pub fn count(
     match d.fragment {
         None => {
             let (flow, opened) = table.add_opened(&meta);
-            namer.packet(&seen(flow, opened, cut));
+            namer.packet(&seen(flow, opened, d.cut));
         }
         // A first fragment carries the transport header and the start of the payload: enough
         // for a DNS response's question and first answers (large answers fragment), so the

@@ -15,6 +15,8 @@ pub(super) struct IpPacket<'a> {
     pub fragment: Option<Fragment>,
     /// The payload as captured (may be shorter than the header says).
     pub payload: &'a [u8],
+    /// The capture kept less of the payload than the header says was sent.
+    pub cut: bool,
 }
 
 /// The largest IP length taken from the wire when the header's length field is zero. Offloaded
@@ -68,6 +70,7 @@ pub(super) fn parse(bytes: &[u8], missing: u32) -> Result<IpPacket<'_>, Skip> {
         ip_len,
         fragment,
         payload: payload.payload,
+        cut: payload.incomplete,
     })
 }
 

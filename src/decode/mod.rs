@@ -34,6 +34,9 @@ pub struct Decoded<'a> {
     pub ip_len: u32,
     pub fragment: Option<Fragment>,
     pub transport: Transport<'a>,
+    /// The capture kept less of this IP packet than its header says was sent (snap length):
+    /// the transport payload is partial.
+    pub cut: bool,
     /// Tunnel headers removed to reach this IP header.
     pub tunnels: u8,
 }
@@ -124,6 +127,7 @@ fn decoded<'a>(packet: &ip::IpPacket<'a>, tunnels: u8) -> Decoded<'a> {
         ip_len: packet.ip_len,
         fragment: packet.fragment,
         transport: transport::parse(packet),
+        cut: packet.cut,
         tunnels,
     }
 }

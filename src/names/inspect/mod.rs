@@ -9,6 +9,8 @@
 //! amortised, whatever the traffic.
 
 mod tcp;
+#[cfg(test)]
+mod tests;
 mod udp;
 
 use super::dns::{self, AnswerCache};
@@ -112,19 +114,46 @@ impl Inspect {
     }
 }
 
+/// The two bounds on inspection as a whole (the constants above; smaller in tests).
+#[derive(Clone, Copy)]
+struct Limits {
+    flows: usize,
+    held: usize,
+}
+
 /// The names stage's state across a run.
-#[derive(Default)]
 pub struct Namer {
     inspecting: HashMap<u64, Inspect>,
     facts: HashMap<u64, FlowNames>,
     answers: AnswerCache,
     held: usize,
+    limits: Limits,
     stats: NameStats,
+}
+
+impl Default for Namer {
+    fn default() -> Self {
+        Namer::with_limits(MAX_INSPECTING_FLOWS, MAX_HELD_BYTES)
+    }
 }
 
 impl Namer {
     pub fn new() -> Self {
         Namer::default()
+    }
+
+    fn with_limits(flows: usize, held: usize) -> Self {
+        Namer {
+            inspecting: HashMap::new(),
+            facts: HashMap::new(),
+            answers: AnswerCache::new(),
+            held: 0,
+            limits: Limits {
+                flows: flows.max(16),
+                held,
+            },
+            stats: NameStats::default(),
+        }
     }
 
     /// Look at one packet of flow `seen.flow`.
@@ -148,7 +177,15 @@ impl Namer {
                 flags,
                 payload,
                 ..
-            } if !seen.partial => self.tcp(seen, seq, flags, payload),
+            } => {
+                if !seen.partial {
+                    self.tcp(seen, seq, flags, payload);
+                } else if seen.opened {
+                    // A flow opened by a cut packet (a first fragment, a snapped segment) is
+                    // still inspected from its next packets on.
+                    self.begin(seen, Inspect::new(seen));
+                }
+            }
             _ => {}
         }
     }
@@ -202,7 +239,7 @@ impl Namer {
 
     /// Start inspecting a flow, making room first when a bound is reached.
     fn begin(&mut self, seen: &Seen<'_, '_>, state: Inspect) {
-        if self.inspecting.len() >= MAX_INSPECTING_FLOWS {
+        if self.inspecting.len() >= self.limits.flows {
             self.make_room(seen.ts, seen.flow);
         }
         self.held += state.held();
@@ -214,7 +251,7 @@ impl Namer {
     /// the total passes `MAX_HELD_BYTES`.
     fn held_changed(&mut self, before: usize, after: usize, now: Timestamp, flow: u64) {
         self.held = (self.held + after).saturating_sub(before);
-        if self.held > MAX_HELD_BYTES {
+        if self.held > self.limits.held {
             self.make_room(now, flow);
         }
     }
@@ -231,8 +268,8 @@ impl Namer {
             .map(|(id, i)| (i.last, *id))
             .collect();
         order.sort_unstable();
-        let low_len = MAX_INSPECTING_FLOWS - MAX_INSPECTING_FLOWS / 16;
-        let low_held = MAX_HELD_BYTES - MAX_HELD_BYTES / 16;
+        let Limits { flows, held } = self.limits;
+        let (low_len, low_held) = (flows - flows / 16, held - held / 16);
         for (last, id) in order {
             let stale = now.0.saturating_sub(last.0) >= INSPECTION_WINDOW_NS;
             if !stale && self.inspecting.len() <= low_len && self.held <= low_held {
