@@ -100,15 +100,7 @@ fn latency_histogram(file: &[u8], packets: u64) {
                 input: 0,
                 number: p.number,
             };
-            analyze::count(
-                &d,
-                p.ts,
-                at,
-                missing > 0,
-                &mut table,
-                &mut frags,
-                &mut namer,
-            );
+            analyze::count(&d, p.ts, at, &mut table, &mut frags, &mut namer);
         }
         let ns = start.elapsed().as_nanos() as u64;
         hist.record(ns.max(1)).unwrap();
