@@ -82,8 +82,14 @@ impl<R: Read> Chunked<R> {
 
     /// Make the `n` bytes of a record available, the record that would hold packet `packet`.
     /// `Ok(false)` at a clean end of file (no byte of it present); damage when the file ends
-    /// inside it (`what` names the record in the message) or reading fails.
-    pub fn fill_record(&mut self, n: usize, packet: u64, what: &str) -> Result<bool, Damage> {
+    /// inside it (`what` names the record in the message, built only then: this runs per
+    /// packet) or reading fails.
+    pub fn fill_record(
+        &mut self,
+        n: usize,
+        packet: u64,
+        what: impl Fn() -> String,
+    ) -> Result<bool, Damage> {
         let have = self
             .fill(n)
             .map_err(|e| self.damage(DamageKind::Io, packet, e.to_string()))?;
@@ -92,7 +98,10 @@ impl<R: Read> Chunked<R> {
             have if have < n => Err(self.damage(
                 DamageKind::Truncated,
                 packet,
-                format!("the file ends inside {what}: {have} of {n} bytes present"),
+                format!(
+                    "the file ends inside {}: {have} of {n} bytes present",
+                    what()
+                ),
             )),
             _ => Ok(true),
         }

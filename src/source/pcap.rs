@@ -98,7 +98,7 @@ impl<R: Read> PcapReader<R> {
         let number = self.number + 1;
         if !self
             .chunked
-            .fill_record(RECORD_HEADER, number, "a record header")?
+            .fill_record(RECORD_HEADER, number, || "a record header".to_string())?
         {
             return Ok(None);
         }
@@ -120,7 +120,7 @@ impl<R: Read> PcapReader<R> {
         }
         let need = RECORD_HEADER + caplen;
         self.chunked
-            .fill_record(need, number, &format!("packet {number}"))?;
+            .fill_record(need, number, || format!("packet {number}"))?;
         // A fraction of a second or more is out of range, but it still orders the packet; it is
         // carried into the seconds as libpcap does rather than treated as damage.
         let nanos_frac = if self.magic.nanos {

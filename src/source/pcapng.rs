@@ -147,7 +147,7 @@ impl<R: Read> PcapNgReader<R> {
             let number = self.number + 1;
             if !self
                 .chunked
-                .fill_record(BLOCK_OVERHEAD, number, "a block header")?
+                .fill_record(BLOCK_OVERHEAD, number, || "a block header".to_string())?
             {
                 return Ok(None);
             }
@@ -173,7 +173,7 @@ impl<R: Read> PcapNgReader<R> {
                 ));
             }
             self.chunked
-                .fill_record(total, number, &format!("a block of type {block_type:#x}"))?;
+                .fill_record(total, number, || format!("a block of type {block_type:#x}"))?;
             let block = &self.chunked.available()[..total];
             if read_u32(block, total - 4, self.big_endian) as usize != total {
                 return Err(damage(
