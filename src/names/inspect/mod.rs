@@ -105,6 +105,13 @@ impl Inspect {
         streams + self.quic.as_ref().map_or(0, QuicConnection::held_bytes)
     }
 
+    /// The flow's inspection is over by `now`: its window has passed or it has had its packets
+    /// (it leaves at its next packet, or at a sweep).
+    fn finished(&self, now: Timestamp) -> bool {
+        self.packets >= MAX_INSPECTED_PACKETS
+            || now.0.saturating_sub(self.opened.0) >= INSPECTION_WINDOW_NS
+    }
+
     /// Count a packet; false when the flow has had its packets or its time.
     fn touch(&mut self, ts: Timestamp) -> bool {
         self.last = self.last.max(ts);
@@ -180,10 +187,8 @@ impl Namer {
             } => {
                 if !seen.partial {
                     self.tcp(seen, seq, flags, payload);
-                } else if seen.opened {
-                    // A flow opened by a cut packet (a first fragment, a snapped segment) is
-                    // still inspected from its next packets on.
-                    self.begin(seen, Inspect::new(seen));
+                } else {
+                    self.cut_tcp(seen, flags, payload);
                 }
             }
             _ => {}
@@ -237,14 +242,21 @@ impl Namer {
             .add(&packet, seen.at);
     }
 
-    /// Start inspecting a flow, making room first when a bound is reached.
+    /// Start inspecting a flow, making room when a bound is reached.
     fn begin(&mut self, seen: &Seen<'_, '_>, state: Inspect) {
         if self.inspecting.len() >= self.limits.flows {
             self.make_room(seen.ts, seen.flow);
         }
         self.held += state.held();
-        self.inspecting.insert(seen.flow, state);
+        if let Some(old) = self.inspecting.insert(seen.flow, state) {
+            // Flow ids are never reused, so this does not happen; if it did, the old entry's
+            // bytes must not stay counted.
+            self.held = self.held.saturating_sub(old.held());
+        }
         self.stats.inspected += 1;
+        if self.held > self.limits.held {
+            self.make_room(seen.ts, seen.flow);
+        }
     }
 
     /// Account for a flow's buffers changing from `before` to `after` bytes; evict others when
@@ -256,29 +268,56 @@ impl Namer {
         }
     }
 
-    /// Free a sixteenth of both bounds: drop flows past their window first, then the least
-    /// recently seen (counted as evicted), never `keep` (the flow of the current packet). One
-    /// O(n log n) pass buys room for n/16 new flows or 16 MiB of buffers.
+    /// Get back under the bound that was reached, with a sixteenth to spare: first drop flows
+    /// whose inspection is over (past their window or their packets) but that have not been
+    /// seen since, then the least recently seen (counted as evicted); never `keep` (the flow of
+    /// the current packet). Candidates are taken a sixteenth at a time with a linear
+    /// selection, so one sweep costs O(n) and buys room for n/16 flows or 16 MiB of buffers.
     fn make_room(&mut self, now: Timestamp, keep: u64) {
         self.stats.sweeps += 1;
-        let mut order: Vec<(Timestamp, u64)> = self
+        let Limits { flows, held } = self.limits;
+        let len_goal = if self.inspecting.len() >= flows {
+            flows - flows / 16
+        } else {
+            usize::MAX
+        };
+        let held_goal = if self.held > held {
+            held - held / 16
+        } else {
+            usize::MAX
+        };
+        // (still live, last seen, id): finished flows sort first, then the oldest.
+        let mut order: Vec<(bool, Timestamp, u64)> = self
             .inspecting
             .iter()
             .filter(|(id, _)| **id != keep)
-            .map(|(id, i)| (i.last, *id))
+            .map(|(id, i)| (!i.finished(now), i.last, *id))
             .collect();
-        order.sort_unstable();
-        let Limits { flows, held } = self.limits;
-        let (low_len, low_held) = (flows - flows / 16, held - held / 16);
-        for (last, id) in order {
-            let stale = now.0.saturating_sub(last.0) >= INSPECTION_WINDOW_NS;
-            if !stale && self.inspecting.len() <= low_len && self.held <= low_held {
-                break;
+        let chunk = (order.len() / 16).max(1);
+        let mut start = 0;
+        while start < order.len() {
+            let end = (start + chunk).min(order.len());
+            if let Some(rest) = order.get_mut(start..) {
+                if end - start < rest.len() {
+                    rest.select_nth_unstable(end - start - 1);
+                }
+                if let Some(part) = rest.get_mut(..end - start) {
+                    part.sort_unstable();
+                }
             }
-            self.drop_flow(id);
-            if !stale {
-                self.stats.evicted += 1;
+            for i in start..end {
+                let Some(&(live, _, id)) = order.get(i) else {
+                    break;
+                };
+                if live && self.inspecting.len() <= len_goal && self.held <= held_goal {
+                    return;
+                }
+                self.drop_flow(id);
+                if live {
+                    self.stats.evicted += 1;
+                }
             }
+            start = end;
         }
     }
 

@@ -41,6 +41,30 @@ impl Namer {
         self.after_segment(seen.flow, index, flags);
     }
 
+    /// A segment the capture cut short. A flow it opens is still inspected from its next
+    /// packets on; in a flow being inspected, its side can never be read in order past it, so
+    /// that side is done (its buffer released), and its FIN/RST still count.
+    pub(super) fn cut_tcp(&mut self, seen: &Seen<'_, '_>, flags: TcpFlags, payload: &[u8]) {
+        let Some(insp) = self.inspecting.get_mut(&seen.flow) else {
+            if seen.opened {
+                self.begin(seen, Inspect::new(seen));
+            }
+            return;
+        };
+        if !insp.touch(seen.ts) {
+            return self.drop_flow(seen.flow);
+        }
+        let index = usize::from(seen.src != insp.first);
+        if !payload.is_empty()
+            && let Some(side) = insp.sides.get_mut(index)
+        {
+            side.done = true;
+            let released = side.prefix.take().map_or(0, |p| p.held_bytes());
+            self.held = self.held.saturating_sub(released);
+        }
+        self.after_segment(seen.flow, index, flags);
+    }
+
     /// After RST nothing more comes; after FIN nothing more from that side. A flow whose sides
     /// are both done leaves inspection.
     fn after_segment(&mut self, flow: u64, index: usize, flags: TcpFlags) {

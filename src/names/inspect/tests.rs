@@ -235,3 +235,70 @@ fn a_flow_not_opened_here_is_not_picked_up_midway() {
     assert!(namer.inspecting.is_empty());
     assert!(namer.facts.is_empty());
 }
+
+/// The budget holds for QUIC too: crafted Initials that park a CRYPTO frame near the end of the
+/// stream (anyone can make them: Initial keys are public) in their first datagram.
+#[test]
+fn crafted_quic_initials_stay_within_the_budget() {
+    use crate::names::quic::test_util::{crypto, seal_initial};
+    const BUDGET: usize = 2 << 20;
+    let mut namer = Namer::with_limits(4096, BUDGET);
+    for flow in 1..=200u64 {
+        let dcid = [flow as u8, (flow >> 8) as u8, 3, 4, 5, 6, 7, 8];
+        let frames = crypto(65_000, &[0x42; 100]);
+        let datagram = leak(seal_initial(1, &dcid, &dcid, &[9; 8], 0, &frames, 1162));
+        let p = Packet {
+            transport: Transport::Udp {
+                src_port: 30_000 + flow as u16,
+                dst_port: 443,
+                payload: datagram,
+            },
+            ..tcp(flow, 30_000 + flow as u16, 0, 0, &[])
+                .opened()
+                .at(flow as i64)
+        };
+        p.feed(&mut namer);
+        assert!(
+            namer.held <= BUDGET,
+            "held {} after flow {flow}",
+            namer.held
+        );
+        let actual: usize = namer.inspecting.values().map(Inspect::held).sum();
+        assert_eq!(namer.held, actual);
+    }
+    assert!(namer.stats.evicted > 0);
+}
+
+#[test]
+fn a_finished_flow_goes_before_a_live_one_at_a_sweep() {
+    let mut namer = Namer::with_limits(16, MAX_HELD_BYTES);
+    // Flow 1 opens at 0 s and is last seen at 29.9 s, within its window.
+    tcp(1, 40001, 1, TcpFlags::SYN, &[])
+        .opened()
+        .feed(&mut namer);
+    tcp(1, 40001, 2, TcpFlags::ACK, &[])
+        .at(29_900)
+        .feed(&mut namer);
+    // Fifteen live flows open at 11-25 s: last seen before flow 1, still in their window.
+    for flow in 2..=16u64 {
+        tcp(flow, 40000 + flow as u16, 1, TcpFlags::SYN, &[])
+            .opened()
+            .at(10_000 + 1_000 * flow as i64)
+            .feed(&mut namer);
+    }
+    // At 40 s the table is full: flow 1 is past its window (finished), so it goes first,
+    // although the live flows were seen less recently.
+    tcp(17, 40017, 1, TcpFlags::SYN, &[])
+        .opened()
+        .at(40_000)
+        .feed(&mut namer);
+    assert!(
+        !namer.inspecting.contains_key(&1),
+        "finished flow dropped first"
+    );
+    assert!(namer.inspecting.contains_key(&2), "oldest live flow kept");
+    assert_eq!(
+        namer.stats.evicted, 0,
+        "dropping a finished flow is not an eviction"
+    );
+}

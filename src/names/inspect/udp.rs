@@ -16,14 +16,24 @@ impl Namer {
             }
             let mut quic = QuicConnection::new();
             let event = quic.datagram(payload);
-            if matches!(event, QuicEvent::Ignored) {
-                return;
+            let (version, done) = (quic.version(), quic.is_done());
+            match event {
+                QuicEvent::Ignored => {}
+                // Complete in its first datagram (the usual case): no state to keep.
+                QuicEvent::ClientHello(_) | QuicEvent::GoogleChlo { .. } => {
+                    self.quic_event(seen, payload, event, version, true);
+                }
+                _ => {
+                    if !done {
+                        let mut state = Inspect::new(seen);
+                        state.touch(seen.ts);
+                        state.quic = Some(quic);
+                        self.begin(seen, state);
+                    }
+                    self.quic_event(seen, payload, event, version, done);
+                }
             }
-            let mut state = Inspect::new(seen);
-            state.touch(seen.ts);
-            state.quic = Some(quic);
-            self.begin(seen, state);
-            return self.quic_event(seen, payload, event);
+            return;
         };
         if !insp.touch(seen.ts) {
             return self.drop_flow(seen.flow);
@@ -33,17 +43,20 @@ impl Namer {
         };
         let before = quic.held_bytes();
         let event = quic.datagram(payload);
-        let after = quic.held_bytes();
+        let (after, version, done) = (quic.held_bytes(), quic.version(), quic.is_done());
         self.held_changed(before, after, seen.ts, seen.flow);
-        self.quic_event(seen, payload, event);
+        self.quic_event(seen, payload, event, version, done);
     }
 
-    fn quic_event(&mut self, seen: &Seen<'_, '_>, payload: &[u8], event: QuicEvent) {
-        let (version, done) = self
-            .inspecting
-            .get(&seen.flow)
-            .and_then(|i| i.quic.as_ref())
-            .map_or((None, true), |q| (q.version(), q.is_done()));
+    /// Record what a datagram told; `done`: the connection has nothing more to tell.
+    fn quic_event(
+        &mut self,
+        seen: &Seen<'_, '_>,
+        payload: &[u8],
+        event: QuicEvent,
+        version: Option<u32>,
+        done: bool,
+    ) {
         let mut finished = done;
         match event {
             QuicEvent::Ignored => {}

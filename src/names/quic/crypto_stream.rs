@@ -47,6 +47,8 @@ impl CryptoStream {
                 offset.saturating_add(data.len() as u64),
             ))?;
         if self.buf.len() < end {
+            // Exactly what is needed: a doubled capacity would hold up to twice the bound.
+            self.buf.reserve_exact(end - self.buf.len());
             self.buf.resize(end, 0);
         }
         // Copy only into the holes of start..end.

@@ -30,7 +30,7 @@ mod reader;
 mod version;
 
 #[cfg(test)]
-mod test_util;
+pub(crate) mod test_util;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -6,7 +6,7 @@ use super::version::lookup;
 
 /// Builds a protected client Initial: keys from `key_dcid`, header carrying `dcid`/`scid`, a
 /// 4-byte packet number, `frames` padded with PADDING to `payload_len` bytes.
-pub(super) fn seal_initial(
+pub(crate) fn seal_initial(
     version: u32,
     key_dcid: &[u8],
     dcid: &[u8],
@@ -44,7 +44,7 @@ pub(super) fn seal_initial(
 }
 
 /// A CRYPTO frame (RFC 9000 §19.6) with 4-byte varints.
-pub(super) fn crypto(offset: usize, data: &[u8]) -> Vec<u8> {
+pub(crate) fn crypto(offset: usize, data: &[u8]) -> Vec<u8> {
     let mut frame = vec![0x06];
     frame.extend_from_slice(&(0x8000_0000 | offset as u32).to_be_bytes());
     frame.extend_from_slice(&(0x8000_0000 | data.len() as u32).to_be_bytes());
