@@ -21,10 +21,13 @@ impl Namer {
                 QuicEvent::Ignored => {}
                 // Complete in its first datagram (the usual case): no state to keep.
                 QuicEvent::ClientHello(_) | QuicEvent::GoogleChlo { .. } => {
+                    self.stats.inspected += 1;
                     self.quic_event(seen, payload, event, version, true);
                 }
                 _ => {
-                    if !done {
+                    if done {
+                        self.stats.inspected += 1;
+                    } else {
                         let mut state = Inspect::new(seen);
                         state.touch(seen.ts);
                         state.quic = Some(quic);
