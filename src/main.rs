@@ -126,6 +126,10 @@ struct AnalyzeArgs {
     /// Remote destinations listed in the terminal summary.
     #[arg(long, value_name = "N", default_value_t = 10)]
     top: usize,
+    /// A service catalog to use instead of the embedded one (same format as
+    /// geo/services.toml; the report names it and its SHA-256).
+    #[arg(long, value_name = "PATH")]
+    services: Option<PathBuf>,
     /// Look up reverse DNS (PTR) names for remote destinations the capture does not name.
     /// Off by default: the answers come from outside the capture (the report labels them with
     /// the resolver and the time), so a report made with it is not reproducible.
@@ -196,7 +200,12 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
         },
         max_flows: args.max_flows,
     };
-    let catalog = Catalog::embedded().context("the embedded service catalog")?;
+    let catalog = match &args.services {
+        Some(path) => {
+            Catalog::from_file(path).with_context(|| format!("--services {}", path.display()))?
+        }
+        None => Catalog::embedded().context("the embedded service catalog")?,
+    };
     let analysis = analyze::analyze(&args.captures, &options)?;
     let ptr = if args.resolve {
         let unnamed = report::unnamed_destinations(&analysis, &options);

@@ -108,13 +108,13 @@ pub fn geo_report(placer: &Placer, catalog: &crate::services::Catalog) -> GeoRep
             })
             .collect(),
         legal_table: TableReport {
-            file: "geo/legal.toml",
+            file: "geo/legal.toml".to_string(),
             date: placer.tables.legal.date.clone(),
             entries: placer.tables.legal.countries().count(),
             sha256: sha256_hex(LEGAL_TOML.as_bytes()),
         },
         providers_table: TableReport {
-            file: "geo/providers.toml",
+            file: "geo/providers.toml".to_string(),
             date: placer
                 .tables
                 .providers
@@ -130,7 +130,7 @@ pub fn geo_report(placer: &Placer, catalog: &crate::services::Catalog) -> GeoRep
         services_table: {
             let info = catalog.info();
             TableReport {
-                file: info.path,
+                file: info.path.clone(),
                 date: info.date.clone(),
                 entries: info.services,
                 sha256: info.sha256.clone(),

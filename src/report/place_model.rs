@@ -128,7 +128,7 @@ pub struct DatabaseReport {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct TableReport {
-    pub file: &'static str,
+    pub file: String,
     /// The date the table states for its facts.
     pub date: String,
     pub entries: usize,

@@ -221,7 +221,7 @@ pub fn load(text: &str) -> Result<Catalog, CatalogError> {
         });
     }
     let info = CatalogInfo {
-        path: SERVICES_PATH,
+        path: SERVICES_PATH.to_string(),
         date: file.catalog_date,
         sha256: crate::digest::sha256_hex(text.as_bytes()),
         services: services.len(),

@@ -144,8 +144,9 @@ pub struct ServiceMatch<'a> {
 /// What the report says about the catalog it used.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CatalogInfo {
-    /// Always "geo/services.toml": where the catalog lives in the repository.
-    pub path: &'static str,
+    /// "geo/services.toml" for the embedded catalog (where it lives in the repository), else
+    /// the path it was read from (`--services`).
+    pub path: String,
     /// The catalog's curated date (`catalog_date`).
     pub date: String,
     /// SHA-256 of the catalog text, lower-case hex.
@@ -156,22 +157,28 @@ pub struct CatalogInfo {
     pub port_rules: usize,
 }
 
+/// Largest catalog file read: the shipped one is about 50 KB; `MAX_RULES` rules fit well
+/// within this.
+pub const MAX_CATALOG_FILE: u64 = 16 << 20;
+
 /// Why a catalog was refused; names the entry and field at fault.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CatalogError {
-    #[error("geo/services.toml: {0}")]
+    #[error("cannot read the service catalog: {0}")]
+    Read(String),
+    #[error("service catalog: {0}")]
     Toml(String),
-    #[error("geo/services.toml: catalog_date: {0}")]
+    #[error("service catalog: catalog_date: {0}")]
     CatalogDate(String),
-    #[error("geo/services.toml: service {service:?}: {field}: {reason}")]
+    #[error("service catalog: service {service:?}: {field}: {reason}")]
     Field {
         service: String,
         field: &'static str,
         reason: String,
     },
-    #[error("geo/services.toml: service id {0:?} is listed twice")]
+    #[error("service catalog: service id {0:?} is listed twice")]
     DuplicateId(String),
-    #[error("geo/services.toml: name {pattern:?} is listed by both {first:?} and {second:?}")]
+    #[error("service catalog: name {pattern:?} is listed by both {first:?} and {second:?}")]
     DuplicateName {
         pattern: String,
         first: String,
@@ -193,7 +200,7 @@ pub enum CatalogError {
         first: String,
         second: String,
     },
-    #[error("geo/services.toml: more than {max} rules", max = MAX_RULES)]
+    #[error("service catalog: more than {max} rules", max = MAX_RULES)]
     TooManyRules,
 }
 
@@ -216,6 +223,21 @@ impl Catalog {
     /// Parses and validates a catalog; see `geo/services.toml` for the format.
     pub fn from_toml(text: &str) -> Result<Catalog, CatalogError> {
         catalog::load(text)
+    }
+
+    /// A catalog file of the user's (`--services`): the same format and checks as the
+    /// embedded one; the report names it by `path`.
+    pub fn from_file(path: &std::path::Path) -> Result<Catalog, CatalogError> {
+        let meta = std::fs::metadata(path).map_err(|e| CatalogError::Read(e.to_string()))?;
+        if !meta.is_file() || meta.len() > MAX_CATALOG_FILE {
+            return Err(CatalogError::Read(format!(
+                "not a regular file of at most {MAX_CATALOG_FILE} bytes"
+            )));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| CatalogError::Read(e.to_string()))?;
+        let mut catalog = catalog::load(&text)?;
+        catalog.info.path = path.display().to_string();
+        Ok(catalog)
     }
 
     pub fn info(&self) -> &CatalogInfo {
