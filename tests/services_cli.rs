@@ -81,8 +81,14 @@ fn a_bad_catalog_is_an_error_naming_the_file_and_the_entry() {
     ]);
     assert_eq!(code, 1);
     assert!(out.is_empty());
-    assert!(err.contains("--services") && err.contains("bad.toml"), "{err}");
-    assert!(err.contains("\"example\"") && err.contains("category"), "{err}");
+    assert!(
+        err.contains("--services") && err.contains("bad.toml"),
+        "{err}"
+    );
+    assert!(
+        err.contains("\"example\"") && err.contains("category"),
+        "{err}"
+    );
     let (code, _, err) = run(&[
         "analyze",
         "--services",
