@@ -25,13 +25,17 @@ impl Names {
     /// The flow's name from the capture, by the order above (reverse DNS is added by the
     /// report, which alone may look outside the capture).
     pub fn hostname(&self, flow: &Flow) -> Option<Hostname> {
+        self.hostname_with(flow, &self.dns_for(flow))
+    }
+
+    /// As `hostname`, with the flow's DNS resolution already looked up (`dns_for`).
+    pub fn hostname_with(&self, flow: &Flow, dns: &Resolution<'_>) -> Option<Hostname> {
         let facts = self.flows.get(&flow.id);
         let named = |name: &str, source, at| Hostname {
             name: name.to_string(),
             source,
             at: Some(at),
         };
-        let dns = self.dns_for(flow);
         if let Some(facts) = facts {
             if let Some(h) = &facts.tls
                 && let Some(sni) = &h.sni

@@ -123,12 +123,14 @@ pub fn flow_naming(
             other_names: resolution.others.iter().map(|s| s.to_string()).collect(),
         });
     }
-    let mut hostname = names.hostname(flow).map(|h| HostnameReport {
-        name: h.name,
-        source: h.source.name(),
-        packet: h.at.map(|a| a.number),
-        input: h.at.map(|a| a.input),
-    });
+    let mut hostname = names
+        .hostname_with(flow, &resolution)
+        .map(|h| HostnameReport {
+            name: h.name,
+            source: h.source.name(),
+            packet: h.at.map(|a| a.number),
+            input: h.at.map(|a| a.input),
+        });
     // Reverse DNS names the remote address; it becomes the hostname only when that address is
     // the flow's server (the hostname is the name used *for the server*).
     if let (Some(ptr), Some(ip)) = (naming.ptr, remote)
@@ -163,14 +165,10 @@ pub fn flow_naming(
         protocol: flow.protocol,
         server_port: flow.has_ports.then_some(flow.server.port),
     };
-    let mut matched = naming.catalog.classify(&query).map(|m| {
-        let kind = match m.kind {
-            RuleKind::Name => "name",
-            RuleKind::Range => "range",
-            RuleKind::Port => "port",
-        };
-        (m.service, m.rule, kind)
-    });
+    let mut matched = naming
+        .catalog
+        .classify(&query)
+        .map(|m| (m.service, m.rule, m.kind.name()));
     // A flow that carries STUN/TURN is media, whatever name it was reached by (Teams relays
     // are named `*.tr.teams.microsoft.com`, `api.flightproxy.teams.microsoft.com`): a media
     // service of the same provider found by address and port, or by MS-TURN, replaces a name
