@@ -8,11 +8,11 @@
 //! docs/names.md and geo/services.toml. This file: names and services per flow, and their
 //! evidence. `names_capture/summary.rs`: `summary.services`.
 
+mod cli;
 #[path = "names_capture/summary.rs"]
 mod summary;
 
 use serde_json::{Value, json};
-use std::process::Command;
 
 pub const CAPTURE: &str = "captures/names.pcap";
 
@@ -40,20 +40,9 @@ mod packet {
 }
 
 pub fn analyze(extra: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_residency"))
-        .args(["analyze", "--json", "-"])
-        .args(extra)
-        .arg(CAPTURE)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run residency");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("the report is JSON")
+    let run = cli::analyze(&[&["--json", "-"], extra, &[CAPTURE]].concat());
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    serde_json::from_str(&run.stdout).expect("the report is JSON")
 }
 
 fn endpoint(v: &Value) -> String {

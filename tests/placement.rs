@@ -4,25 +4,14 @@
 use serde_json::{Value, json};
 use std::process::Command;
 
-fn analyze(args: &[&str]) -> (Value, String, i32) {
-    let out = Command::new(env!("CARGO_BIN_EXE_residency"))
-        .arg("analyze")
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run residency");
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
-    (json, stdout, out.status.code().unwrap_or(-1))
-}
+mod cli;
 
-fn flow_to<'a>(report: &'a Value, ip: &str) -> &'a Value {
-    report["flows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["server"]["ip"] == ip)
-        .unwrap_or_else(|| panic!("no flow to {ip}"))
+use cli::flow_to;
+
+/// The report as JSON, standard output, and the exit status of `residency analyze ARGS...`.
+fn analyze(args: &[&str]) -> (Value, String, i32) {
+    let run = cli::analyze(args);
+    (run.json(), run.stdout, run.code)
 }
 
 #[test]

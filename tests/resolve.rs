@@ -2,14 +2,15 @@
 //! (no network needed): which destinations are looked up, what the report says about each, and
 //! how a silent or truncating resolver is handled.
 
+mod cli;
 #[path = "resolve/fake_dns.rs"]
 mod fake_dns;
 
+use cli::flow_to;
 use fake_dns::{FakeDns, Udp, reverse_name};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::UdpSocket;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 const CAPTURE: &str = "captures/teams-like.pcap";
@@ -31,26 +32,10 @@ fn start(mode: Udp) -> FakeDns {
     )
 }
 
+/// The report as JSON, standard error, and the exit status of `residency analyze ARGS...`.
 fn analyze(args: &[&str]) -> (Value, String, i32) {
-    let out = Command::new(env!("CARGO_BIN_EXE_residency"))
-        .arg("analyze")
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run residency");
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
-    (json, stderr, out.status.code().unwrap_or(-1))
-}
-
-fn flow_to<'a>(report: &'a Value, ip: &str) -> &'a Value {
-    report["flows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["server"]["ip"] == ip)
-        .unwrap_or_else(|| panic!("no flow to {ip}"))
+    let run = cli::analyze(args);
+    (run.json(), run.stderr, run.code)
 }
 
 /// Every flow's `names.ptr`, by server address (flows without one left out).

@@ -1,7 +1,8 @@
 //! `--services PATH`: a catalog of the user's replaces the embedded one, and the report says so.
 
+mod cli;
+
 use std::path::PathBuf;
-use std::process::Command;
 
 const CATALOG: &str = r#"
 catalog_date = "2026-11-30"
@@ -25,16 +26,8 @@ fn write(name: &str, text: &str) -> PathBuf {
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_residency"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let run = cli::residency(args);
+    (run.code, run.stdout, run.stderr)
 }
 
 #[test]
