@@ -19,6 +19,7 @@
 pub mod countries;
 pub mod geo;
 pub mod legal;
+pub mod physics;
 pub mod providers;
 pub mod special;
 
