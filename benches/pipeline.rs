@@ -1,16 +1,16 @@
-//! Throughput of the per-packet path: read → decode → flow table.
+//! Throughput of the per-packet path: read → decode → flow table → names and round trips.
 //!
 //! The workload is a large capture built in memory by repeating a real one back to back with
 //! its timestamps shifted (so flows end and new ones open as in a long capture):
 //! `../shared/captures/teams.pcap` where present, else the shipped `captures/teams-like.pcap`.
 //! Criterion reports packets/s; an HdrHistogram then gives the per-packet latency
-//! distribution of decode + count (flow table and names inspection).
+//! distribution of decode + count (flow table, names inspection, round-trip samples).
 
 use criterion::{Criterion, Throughput, criterion_group};
 use hdrhistogram::Histogram;
 use residency::analyze::{self, Analyzer, Options};
 use residency::decode;
-use residency::flow::{FlowTable, FragmentTracker, PacketRef};
+use residency::flow::PacketRef;
 use residency::source::Capture;
 use std::hint::black_box;
 use std::path::Path;
@@ -88,9 +88,7 @@ fn bench(c: &mut Criterion) {
 /// Per-packet time of decode + count, as a distribution.
 fn latency_histogram(file: &[u8], packets: u64) {
     let mut hist = Histogram::<u64>::new_with_bounds(1, 10_000_000, 3).unwrap();
-    let mut table = FlowTable::new(analyze::DEFAULT_MAX_FLOWS, Default::default());
-    let mut frags = FragmentTracker::new();
-    let mut namer = residency::names::Namer::new();
+    let mut stages = analyze::Stages::new(&Options::default());
     let mut capture = Capture::new(file).unwrap();
     while let Some(p) = capture.next_packet() {
         let start = Instant::now();
@@ -100,7 +98,7 @@ fn latency_histogram(file: &[u8], packets: u64) {
                 input: 0,
                 number: p.number,
             };
-            analyze::count(&d, p.ts, at, &mut table, &mut frags, &mut namer);
+            analyze::count(&d, p.ts, at, &mut stages);
         }
         let ns = start.elapsed().as_nanos() as u64;
         hist.record(ns.max(1)).unwrap();

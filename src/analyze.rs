@@ -9,6 +9,7 @@ use crate::flow::{
     TableStats, Timeouts,
 };
 use crate::names::{Namer, Names, Seen};
+use crate::rtt::{self, RttTracker, Rtts};
 use crate::source::{self, Capture, Damage, DamageKind, Format, LinkType, OpenError};
 use crate::timestamp::Timestamp;
 use std::collections::BTreeMap;
@@ -84,6 +85,8 @@ pub struct Analysis {
     pub fragments: FragmentStats,
     /// Names read from the packets: per-flow facts and the DNS answers.
     pub names: Names,
+    /// Round-trip samples per flow.
+    pub rtts: Rtts,
 }
 
 impl Analysis {
@@ -114,20 +117,35 @@ pub fn analyze(paths: &[PathBuf], options: &Options) -> Result<Analysis, OpenErr
     Ok(analyzer.finish())
 }
 
+/// The per-packet stages: each packet goes through all of them (`count`).
+pub struct Stages {
+    pub table: FlowTable,
+    pub fragments: FragmentTracker,
+    pub namer: Namer,
+    pub rtt: RttTracker,
+}
+
+impl Stages {
+    pub fn new(options: &Options) -> Self {
+        Stages {
+            table: FlowTable::new(options.max_flows, options.timeouts),
+            fragments: FragmentTracker::new(),
+            namer: Namer::new(),
+            rtt: RttTracker::new(),
+        }
+    }
+}
+
 /// The pipeline's state across inputs: feed it captures in order, then finish.
 pub struct Analyzer {
-    table: FlowTable,
-    fragments: FragmentTracker,
-    namer: Namer,
+    stages: Stages,
     inputs: Vec<InputSummary>,
 }
 
 impl Analyzer {
     pub fn new(options: &Options) -> Self {
         Analyzer {
-            table: FlowTable::new(options.max_flows, options.timeouts),
-            fragments: FragmentTracker::new(),
-            namer: Namer::new(),
+            stages: Stages::new(options),
             inputs: Vec::new(),
         }
     }
@@ -147,14 +165,7 @@ impl Analyzer {
             };
             let missing = packet.wire_len.saturating_sub(packet.data.len() as u32);
             match decode::decode(packet.link_type, packet.data, missing) {
-                Ok(d) => count(
-                    &d,
-                    packet.ts,
-                    at,
-                    &mut self.table,
-                    &mut self.fragments,
-                    &mut self.namer,
-                ),
+                Ok(d) => count(&d, packet.ts, at, &mut self.stages),
                 Err(Skip::NotIp) => skipped.non_ip += 1,
                 Err(Skip::UnsupportedLink) => skipped.unsupported_link += 1,
                 Err(Skip::Malformed(why)) => *skipped.malformed.entry(why).or_default() += 1,
@@ -188,34 +199,39 @@ impl Analyzer {
     }
 
     /// Release waiting fragments, close every flow, and hand over the result.
-    pub fn finish(mut self) -> Analysis {
-        let table = &mut self.table;
-        self.fragments.flush(|p| {
+    pub fn finish(self) -> Analysis {
+        let Stages {
+            mut table,
+            mut fragments,
+            namer,
+            rtt,
+        } = self.stages;
+        fragments.flush(|p| {
             table.add(p);
         });
-        let fragments = self.fragments.stats();
-        let (flows, table_stats) = self.table.finish();
+        let fragments = fragments.stats();
+        let (flows, table_stats) = table.finish();
         Analysis {
             inputs: self.inputs,
             flows,
             table: table_stats,
             fragments,
-            names: self.namer.finish(),
+            names: namer.finish(),
+            rtts: rtt.finish(),
         }
     }
 }
 
 /// Count one decoded packet into its flow (through the fragment tracker when it is a
-/// fragment), and let the names stage look at it (a payload the capture cut short is marked
-/// partial). Public for benchmarks that time single packets.
-pub fn count(
-    d: &decode::Decoded<'_>,
-    ts: Timestamp,
-    at: PacketRef,
-    table: &mut FlowTable,
-    fragments: &mut FragmentTracker,
-    namer: &mut Namer,
-) {
+/// fragment), and let the names and round-trip stages look at it (a payload the capture cut
+/// short is marked partial). Public for benchmarks that time single packets.
+pub fn count(d: &decode::Decoded<'_>, ts: Timestamp, at: PacketRef, stages: &mut Stages) {
+    let Stages {
+        table,
+        fragments,
+        namer,
+        rtt,
+    } = stages;
     let (src_port, dst_port, tcp_flags, has_ports) = match d.transport {
         Transport::Tcp {
             src_port,
@@ -255,10 +271,20 @@ pub fn count(
         ts,
         at,
     };
+    let timed = |flow, partial| rtt::Packet {
+        flow,
+        src: meta.src,
+        dst: meta.dst,
+        transport: &d.transport,
+        partial,
+        ts,
+        at,
+    };
     match d.fragment {
         None => {
             let (flow, opened) = table.add_opened(&meta);
             namer.packet(&seen(flow, opened, d.cut));
+            rtt.packet(&timed(flow, d.cut));
         }
         // A first fragment carries the transport header and the start of the payload: enough
         // for a DNS response's question and first answers (large answers fragment), so the
@@ -267,6 +293,7 @@ pub fn count(
             let (flow, opened) = table.add_opened(p);
             if f.is_first() && p.at == at {
                 namer.packet(&seen(flow, opened, true));
+                rtt.packet(&timed(flow, true));
             }
         }),
     }

@@ -13,6 +13,7 @@ pub mod flow;
 pub mod names;
 pub mod place;
 pub mod report;
+pub mod rtt;
 pub mod services;
 pub mod source;
 pub mod timestamp;

@@ -44,6 +44,26 @@ pub use connection::{MAX_INITIAL_DATAGRAMS, QuicConnection};
 pub use crypto_stream::{MAX_CRYPTO_BYTES, MAX_RANGES};
 pub use version::{is_supported, version_name};
 
+/// The connection IDs of a long-header packet opening a datagram (RFC 8999 §5.1), for timing a
+/// client's first flight against the server's answer (the `rtt` stage).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LongHeaderIds<'a> {
+    /// An Initial packet of a version this module knows (v2's type codes mapped).
+    pub initial: bool,
+    pub dcid: &'a [u8],
+    pub scid: &'a [u8],
+}
+
+/// The connection IDs of the long header at the start of `datagram`, of any version (Version
+/// Negotiation included); `None` for a short header or a header cut short.
+pub fn long_header_ids(datagram: &[u8]) -> Option<LongHeaderIds<'_>> {
+    packet::long_header_ids(datagram).map(|(initial, dcid, scid)| LongHeaderIds {
+        initial,
+        dcid,
+        scid,
+    })
+}
+
 /// What one datagram taught about the connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QuicEvent {
