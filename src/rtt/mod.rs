@@ -287,15 +287,12 @@ fn remember<K: PartialEq>(list: &mut Vec<Request<K>>, request: Request<K>) -> bo
 }
 
 /// Take the request an answer from `responder` to `to` with `key` answers.
-fn take<K: PartialEq>(
+fn take<K: PartialEq + Copy>(
     list: &mut Vec<Request<K>>,
     key: &K,
     responder: Endpoint,
     to: Endpoint,
-) -> Option<Request<K>>
-where
-    K: Copy,
-{
+) -> Option<Request<K>> {
     let i = list
         .iter()
         .position(|r| r.key == *key && r.from == to && responder != to)?;

@@ -171,6 +171,26 @@ pub(super) fn decode_packet_number(largest: Option<u64>, truncated: u64, bits: u
     }
 }
 
+/// The connection IDs of the long header at the start of a datagram, of any version (RFC 8999
+/// §5.1: version-independent), and whether it is an Initial of a version read here.
+pub(super) fn long_header_ids(datagram: &[u8]) -> Option<(bool, &[u8], &[u8])> {
+    let mut r = Reader::new(datagram);
+    let first = r.u8()?;
+    if first & LONG_HEADER == 0 {
+        return None;
+    }
+    let version = r.u32_be()?;
+    let dcid = read_cid(&mut r, "destination connection ID").ok()?;
+    let scid = read_cid(&mut r, "source connection ID").ok()?;
+    // RFC 9000 §17.2: the fixed bit is set in every long header but Version Negotiation's.
+    let initial = version != 0
+        && first & 0x40 != 0
+        && super::version::lookup(version).is_some_and(|info| {
+            PacketType::from_bits(first >> 4, info.v2_types) == PacketType::Initial
+        });
+    Some((initial, dcid, scid))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,24 +213,4 @@ mod tests {
         assert_eq!(PacketType::from_bits(0b00, false), PacketType::Initial);
         assert_eq!(PacketType::from_bits(0b11, false), PacketType::Retry);
     }
-}
-
-/// The connection IDs of the long header at the start of a datagram, of any version (RFC 8999
-/// §5.1: version-independent), and whether it is an Initial of a version read here.
-pub(super) fn long_header_ids(datagram: &[u8]) -> Option<(bool, &[u8], &[u8])> {
-    let mut r = Reader::new(datagram);
-    let first = r.u8()?;
-    if first & LONG_HEADER == 0 {
-        return None;
-    }
-    let version = r.u32_be()?;
-    let dcid = read_cid(&mut r, "destination connection ID").ok()?;
-    let scid = read_cid(&mut r, "source connection ID").ok()?;
-    // RFC 9000 §17.2: the fixed bit is set in every long header but Version Negotiation's.
-    let initial = version != 0
-        && first & 0x40 != 0
-        && super::version::lookup(version).is_some_and(|info| {
-            PacketType::from_bits(first >> 4, info.v2_types) == PacketType::Initial
-        });
-    Some((initial, dcid, scid))
 }
