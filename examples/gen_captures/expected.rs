@@ -3,9 +3,11 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use serde_json::ser::{Formatter, PrettyFormatter, Serializer};
 
 use super::NOT_A_CAPTURE;
 use super::captures::Capture;
+use super::expected_rtt::{ExpectedRtt, expected_rtt, list, maybe};
 use super::flow::{Dir, Flow};
 use super::timestamp::{Precision, rfc3339};
 use super::write::Rec;
@@ -24,9 +26,21 @@ pub struct ExpectedFlow {
     last_packet: usize,
     first_seen: String,
     last_seen: String,
+    /// Round-trip times; only the flows of the RTT captures have them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rtt: Option<ExpectedRtt>,
     /// Every 1-based packet number of the flow, in file order (README only).
     #[serde(skip)]
     packet_numbers: Vec<usize>,
+    #[serde(skip)]
+    flow: Flow,
+}
+
+impl ExpectedFlow {
+    /// Adds the flow's round-trip times, computed from `recs` (the capture's records).
+    pub fn add_rtt(&mut self, recs: &[Rec]) {
+        self.rtt = Some(expected_rtt(recs, self.flow));
+    }
 }
 
 /// Flows of the readable records, in order of each flow's first packet. Packet numbers are
@@ -53,7 +67,9 @@ pub fn expected_flows(recs: &[Rec], precision: Precision) -> Vec<ExpectedFlow> {
                         last_packet: number,
                         first_seen: rfc3339(rec.ts, precision),
                         last_seen: String::new(),
+                        rtt: None,
                         packet_numbers: Vec::new(),
+                        flow: acct.flow,
                     },
                     rec.ts,
                 ));
@@ -87,9 +103,56 @@ pub fn expected_flows(recs: &[Rec], precision: Precision) -> Vec<ExpectedFlow> {
 pub fn expected_json(captures: &[Capture]) -> Vec<u8> {
     let map: BTreeMap<&str, &Vec<ExpectedFlow>> =
         captures.iter().map(|c| (c.file, &c.flows)).collect();
-    let mut json = serde_json::to_string_pretty(&map).expect("serialising expected flows");
-    json.push('\n');
-    json.into_bytes()
+    let mut json = Vec::new();
+    let mut ser = Serializer::with_formatter(&mut json, MsFormatter(PrettyFormatter::new()));
+    map.serialize(&mut ser).expect("serialising expected flows");
+    json.push(b'\n');
+    json
+}
+
+/// `serde_json`'s pretty printer, except that numbers with a fraction (only the milliseconds of
+/// `rtt`) are written with exactly three decimals: microseconds, as the captures store them.
+struct MsFormatter<'a>(PrettyFormatter<'a>);
+
+impl Formatter for MsFormatter<'_> {
+    fn write_f64<W: ?Sized + std::io::Write>(&mut self, w: &mut W, v: f64) -> std::io::Result<()> {
+        write!(w, "{v:.3}")
+    }
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
 }
 
 /// "1-3, 5, 7-9".
@@ -158,11 +221,39 @@ pub fn readme(captures: &[Capture]) -> String {
                 ranges(&f.packet_numbers)
             ));
         }
+        rtt_table(&mut s, &c.flows);
     }
     s.push_str(&format!(
         "\n## not-a-capture.txt\n\n{README_NOT_A_CAPTURE}\n"
     ));
     s
+}
+
+/// The round-trip times of the flows that have them (the RTT captures), as a table.
+fn rtt_table(s: &mut String, flows: &[ExpectedFlow]) {
+    if flows.iter().all(|f| f.rtt.is_none()) {
+        return;
+    }
+    s.push_str(
+        "\nRound-trip times (ms):\n\n\
+         | transport | client | server | handshake | client side | server min | server samples \
+         | client min | client samples |\n|---|---|---|---:|---:|---:|---|---:|---|\n",
+    );
+    for f in flows {
+        let Some(r) = &f.rtt else { continue };
+        s.push_str(&format!(
+            "| {} | `{}` | `{}` | {} | {} | {} | {} | {} | {} |\n",
+            f.transport,
+            f.client,
+            f.server,
+            maybe(r.handshake_ms),
+            maybe(r.client_side_ms),
+            maybe(r.server_min_ms),
+            list(&r.server_samples),
+            maybe(r.client_min_ms),
+            list(&r.client_samples)
+        ));
+    }
 }
 
 const README_INTRO: &str = "# Test captures
@@ -193,6 +284,22 @@ Conventions for the expected values (here and in `expected.json`):
 `transport`, `client`/`server` (`ip:port`, IPv6 as `[addr]:port`), `packets_to_server`,
 `packets_to_client`, `bytes_to_server`, `bytes_to_client`, `first_packet`, `last_packet`,
 `first_seen`, `last_seen`. The tables below also list every packet number of each flow.
+
+The flows of `rtt.pcap` and `rtt-sydney.pcap` also have an `rtt` object: round-trip times
+measured at the capture point, in milliseconds with three decimals (the captures' µs
+timestamps, so they are exact), each the time from a request seen passing to its answer:
+
+* `handshake_ms` (TCP): the first SYN -> the first SYN/ACK, timed from the first copy of a
+  retransmitted SYN; absent without both. `client_side_ms` (TCP): the first SYN/ACK -> the
+  client's first ACK without SYN; absent without both.
+* `server_samples`: every round trip the flow's server answered, in the order of the answers:
+  the TCP handshake; QUIC, the client's first Initial -> the server's first packet; STUN, a
+  request the client sent -> the response with its transaction ID; DNS over UDP, a query -> the
+  response with its ID. A retransmitted request is timed from its first copy; an answer that
+  matches no request, and a request never answered, give nothing.
+* `client_samples`: the round trips the client answered: SYN/ACK -> ACK, and STUN requests
+  the server sent -> the client's response. They measure the client's side, never the server's.
+* `server_min_ms` and `client_min_ms`: the smallest sample of each list (absent when empty).
 ";
 
 const README_NOT_A_CAPTURE: &str = "A short plain-text file: an analyser must reject it with a \

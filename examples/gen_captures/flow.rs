@@ -88,11 +88,24 @@ pub struct Acct {
     pub ip_len: u64,
 }
 
+/// What a packet is to the round-trip times of its flow (see `expected_rtt`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// A TCP segment with these flags (set by [`TcpConn`] on every segment).
+    Tcp(u8),
+    /// A request (STUN transaction ID, DNS ID, QUIC Initial), answered by the first
+    /// [`Role::Answer`] with the same id travelling the other way.
+    Request(u128),
+    /// An answer to the [`Role::Request`] with the same id.
+    Answer(u128),
+}
+
 /// Packet bytes at some layer (IP, then wrapped in tunnels and link headers) plus accounting.
 #[derive(Clone, Debug)]
 pub struct Pkt {
     pub data: Vec<u8>,
     pub acct: Option<Acct>,
+    pub role: Option<Role>,
 }
 
 impl Pkt {
@@ -102,12 +115,17 @@ impl Pkt {
         Pkt {
             data: ip,
             acct: Some(Acct { flow, dir, ip_len }),
+            role: None,
         }
     }
 
     /// A frame that belongs to no flow (ARP).
     pub fn unattributed(data: Vec<u8>) -> Pkt {
-        Pkt { data, acct: None }
+        Pkt {
+            data,
+            acct: None,
+            role: None,
+        }
     }
 
     pub fn dir(&self) -> Dir {
@@ -119,6 +137,15 @@ impl Pkt {
         Pkt {
             data: f(&self.data),
             acct: self.acct,
+            role: self.role,
+        }
+    }
+
+    /// The same packet, marked as `role` for the round-trip times.
+    pub fn with_role(self, role: Role) -> Pkt {
+        Pkt {
+            role: Some(role),
+            ..self
         }
     }
 }
@@ -228,6 +255,7 @@ impl TcpConn {
             dir,
             ip_packet(src.ip(), dst.ip(), PROTO_TCP, &segment),
         )
+        .with_role(Role::Tcp(flags))
     }
 }
 

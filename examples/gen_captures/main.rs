@@ -26,11 +26,13 @@
 //! * [`link`]: link-layer framing; [`tunnel`]: encapsulations;
 //! * [`write`]: packet records and the pcap / pcapng writers;
 //! * [`captures`]: one function per capture;
-//! * [`expected`]: the flows an analyser must report, `expected.json` and `README.md`.
+//! * [`expected`]: the flows an analyser must report, `expected.json` and `README.md`;
+//!   [`expected_rtt`]: the round-trip times of the RTT captures' flows.
 
 mod bytes;
 mod captures;
 mod expected;
+mod expected_rtt;
 mod flow;
 mod link;
 mod names_payload;

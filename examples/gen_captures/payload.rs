@@ -273,6 +273,15 @@ pub const RFC9001_A3_SERVER_INITIAL: &str = "
     022f8ef4cdd93795d77d06edbb7aaf2f 58891850abbdca3d20398c276456cbc4
     2158407dd074ee";
 
+/// A QUIC short-header (1-RTT) packet of `len` bytes to `dcid` (RFC 9000 §17.3.1): header
+/// form 0, fixed bit 1, a 2-byte packet number, the rest opaque protected bytes.
+pub fn quic_short_header(dcid: &[u8], len: usize, seed: u32) -> Vec<u8> {
+    let mut p = vec![0x41];
+    p.extend_from_slice(dcid);
+    p.extend_from_slice(&filler(len - p.len(), seed));
+    p
+}
+
 const STUN_MAGIC: u32 = 0x2112_A442;
 
 pub fn stun_binding_request(txid: &[u8; 12]) -> Vec<u8> {

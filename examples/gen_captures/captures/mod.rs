@@ -5,6 +5,7 @@ mod format;
 mod links;
 mod names;
 mod pcapng;
+mod rtt;
 
 use std::net::IpAddr;
 
@@ -26,6 +27,7 @@ use format::{damaged, nanoseconds};
 use links::{cooked, null_loopback_captures, ppp_capture, raw_ip, raw_ipv4, raw_ipv6, raw12};
 use names::names_capture;
 use pcapng::ipv6_pcapng;
+use rtt::{rtt_stockholm, rtt_sydney};
 
 /// One generated capture and what the README says about it.
 pub struct Capture {
@@ -70,6 +72,14 @@ impl Capture {
             format.precision,
         )
     }
+
+    /// Adds the round-trip times of every flow, computed from `recs` (what was written).
+    pub fn with_rtt(mut self, recs: &[Rec]) -> Capture {
+        for flow in &mut self.flows {
+            flow.add_rtt(recs);
+        }
+        self
+    }
 }
 
 pub fn all_captures() -> Vec<Capture> {
@@ -83,6 +93,7 @@ pub fn all_captures() -> Vec<Capture> {
     all.push(nanoseconds());
     all.extend(damaged());
     all.push(names_capture());
+    all.extend([rtt_stockholm(), rtt_sydney()]);
     all
 }
 
