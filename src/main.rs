@@ -8,6 +8,8 @@ use residency::flow::{Inside, Timeouts};
 use residency::names::resolve::{self, PtrConfig};
 use residency::place::Placer;
 use residency::place::geo::GeoSet;
+use residency::place::physics::Physics;
+use residency::place::physics::vantage::{self, Vantage};
 use residency::report;
 use residency::services::Catalog;
 use std::io::Write;
@@ -141,8 +143,19 @@ struct AnalyzeArgs {
     /// Seconds to wait for each reverse lookup.
     #[arg(long, value_name = "SECS", default_value_t = 2, requires = "resolve")]
     resolve_timeout: u64,
+    /// Where the capture was taken, for the physics check of round-trip times: an ISO country
+    /// code (SE), a city of the shipped list (Stockholm, "Birmingham, GB"), or LAT,LON in
+    /// degrees (59.33,18.07). Give it once for all files, or once per file in their order
+    /// (captures from several sites). Default: the --home country.
+    #[arg(long, value_name = "WHERE", value_parser = vantage_arg)]
+    vantage: Vec<Vantage>,
     #[command(flatten)]
     geo: GeoArgs,
+}
+
+/// `--vantage`: a wrong value is a usage error (exit 2) that says what is accepted.
+fn vantage_arg(s: &str) -> Result<Vantage, String> {
+    vantage::parse(s).map_err(|e| e.to_string())
 }
 
 /// `--resolver`: an IP address, with an optional port (default 53).
@@ -186,6 +199,18 @@ fn run(cli: Cli) -> Result<u8> {
 fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
     // Geo data first: a bad --geo file or --home fails before a long capture is read.
     let mut placer = args.geo.placer()?;
+    let physics = match Physics::new(
+        args.vantage.clone(),
+        args.captures.len(),
+        placer.home.as_deref(),
+    ) {
+        Ok(p) => p,
+        Err(e @ residency::place::physics::PhysicsError::VantageCount { .. }) => {
+            eprintln!("residency: error: {e}");
+            return Ok(EXIT_USAGE);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let options = Options {
         inside: if args.inside.is_empty() {
             Inside::default_nets()
@@ -221,7 +246,7 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
         catalog: &catalog,
         ptr: ptr.as_ref(),
     };
-    let report = report::build(&analysis, &options, &mut placer, &naming);
+    let report = report::build(&analysis, &options, &mut placer, &naming, &physics);
     match args.json.as_deref() {
         Some(path) if path.as_os_str() == "-" => {
             let stdout = std::io::stdout();

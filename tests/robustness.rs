@@ -64,6 +64,9 @@ thread_local! {
         )
         .expect("embedded tables"),
     );
+    // Random addresses with random round trips are judged from a vantage too.
+    static PHYSICS: residency::place::physics::Physics =
+        residency::place::physics::Physics::new(Vec::new(), 1, Some("SE")).expect("physics");
 }
 
 proptest! {
@@ -82,7 +85,11 @@ proptest! {
         // the databases are hashed once.
         let catalog = residency::services::Catalog::embedded().unwrap();
         let naming = report::Naming { catalog: &catalog, ptr: None };
-        let r = PLACER.with(|p| report::build(&analysis, &options, &mut p.borrow_mut(), &naming));
+        let r = PLACER.with(|p| {
+            PHYSICS.with(|physics| {
+                report::build(&analysis, &options, &mut p.borrow_mut(), &naming, physics)
+            })
+        });
         let p = &r.summary.packets;
         prop_assert_eq!(p.read, frames.len() as u64);
         prop_assert_eq!(

@@ -191,7 +191,8 @@ fn run(file: &[u8], catalog: &Catalog) -> (u64, u64, String) {
     )
     .unwrap();
     let naming = report::Naming { catalog, ptr: None };
-    let r = report::build(&analysis, &options, &mut placer, &naming);
+    let physics = residency::place::physics::Physics::new(Vec::new(), 1, Some("IT")).unwrap();
+    let r = report::build(&analysis, &options, &mut placer, &naming, &physics);
     let json = serde_json::to_string(&r).unwrap();
     (r.summary.packets.read, r.summary.packets.in_flows, json)
 }

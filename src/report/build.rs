@@ -2,22 +2,25 @@
 
 use super::model::*;
 use super::names::{FlowNaming, Naming, ServiceTotals, flow_naming};
+use super::physics::{PhysicsView, rtt_report};
 use super::place::{PlacementTotals, flow_placement, geo_report};
 use crate::analyze::{Analysis, InputSummary, Options, Skipped};
 use crate::decode::TcpFlags;
 use crate::flow::{Endpoint, Flow, FlowEnd, Scope};
 use crate::place::Placer;
+use crate::place::physics::Physics;
 use crate::timestamp::Timestamp;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 /// Builds the report; `placer` places each remote address once (its cache persists, so a
-/// `lookup` after a report costs nothing).
+/// `lookup` after a report costs nothing); `physics` judges each one's round trips.
 pub fn build(
     analysis: &Analysis,
     options: &Options,
     placer: &mut Placer,
     naming: &Naming<'_>,
+    physics: &Physics,
 ) -> Report {
     // One precision for the whole report: the finest of its inputs.
     let digits = analysis
@@ -34,13 +37,26 @@ pub fn build(
             flow_naming(f, remote, &analysis.names, naming)
         })
         .collect();
+    let remotes: Vec<Option<&'static str>> = analysis
+        .flows
+        .iter()
+        .map(|f| remote_side(options.inside.scope(f)))
+        .collect();
+    let mut view = PhysicsView::new(analysis, &remotes, physics);
     let flows: Vec<FlowReport> = analysis
         .flows
         .iter()
         .zip(&namings)
-        .map(|(f, n)| flow_report(f, n, options, digits, placer))
+        .map(|(f, n)| {
+            let mut report = flow_report(f, n, options, digits, placer);
+            let (sent, received) = remote_bytes(f, report.remote);
+            report.rtt = rtt_report(analysis, f, report.remote);
+            report.physics = view.flow(f, report.remote, placer, sent, received);
+            report
+        })
         .collect();
-    let summary = summary(analysis, options, &flows, &namings, digits, placer);
+    let physics = view.summary(analysis, analysis.inputs.len());
+    let summary = summary(analysis, options, &flows, &namings, digits, placer, physics);
     Report {
         schema: SCHEMA,
         tool: Tool {
@@ -230,6 +246,17 @@ fn flow_report(
         hostname: naming.hostname.clone(),
         service: naming.service.clone(),
         names: naming.names.clone(),
+        rtt: None,
+        physics: None,
+    }
+}
+
+/// Bytes sent to and received from a flow's remote side (both 0 without one).
+fn remote_bytes(f: &Flow, remote: Option<&'static str>) -> (u64, u64) {
+    match remote {
+        Some("server") => (f.bytes[0], f.bytes[1]),
+        Some("client") => (f.bytes[1], f.bytes[0]),
+        _ => (0, 0),
     }
 }
 
@@ -260,6 +287,7 @@ fn summary(
     namings: &[FlowNaming],
     digits: u8,
     placer: &mut Placer,
+    physics: PhysicsSummary,
 ) -> Summary {
     let mut placement = PlacementTotals::new(placer.home.clone());
     let mut services = ServiceTotals::new(placer.home.is_some());
@@ -278,11 +306,7 @@ fn summary(
         let Some(remote) = remote_ip(flow, report.remote) else {
             continue;
         };
-        let (sent, received) = if report.remote == Some("server") {
-            (flow.bytes[0], flow.bytes[1])
-        } else {
-            (flow.bytes[1], flow.bytes[0])
-        };
+        let (sent, received) = remote_bytes(flow, report.remote);
         let pl = placer.place(remote);
         placement.add(&pl, sent, received);
         services.add(naming, &pl, sent, received);
@@ -346,6 +370,7 @@ fn summary(
         },
         placement: placement.finish(),
         services: services.finish(&analysis.names),
+        physics,
         destinations: destinations
             .into_iter()
             .map(|(ip, d)| {

@@ -6,10 +6,13 @@ mod lookup;
 mod model;
 mod names;
 mod names_model;
+mod physics;
+mod physics_model;
 mod place;
 mod place_model;
 mod terminal;
 mod terminal_names;
+mod terminal_physics;
 mod terminal_place;
 mod units;
 

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 pub use super::names_model::*;
+pub use super::physics_model::*;
 pub use super::place_model::*;
 
 pub const SCHEMA: &str = "residency.report/1";
@@ -116,6 +117,11 @@ pub struct FlowReport {
     pub service: Option<ServiceReport>,
     /// Every name fact behind `hostname` (null: nothing was read).
     pub names: Option<NamesReport>,
+    /// Round-trip samples taken from the flow's packets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtt: Option<RttReport>,
+    /// What the round trips prove about where the remote address is; null for internal flows.
+    pub physics: Option<PhysicsReport>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -162,6 +168,9 @@ pub struct Summary {
     pub placement: PlacementSummary,
     /// Per service and category, with how much left; how flows were named.
     pub services: ServicesSummary,
+    /// What the round trips prove: per verdict, contradicted and proven volumes, and the
+    /// table of database claims against the physics.
+    pub physics: PhysicsSummary,
     /// Every remote address, most bytes first.
     pub destinations: Vec<Destination>,
 }

@@ -74,6 +74,7 @@ pub fn write_terminal(report: &Report, top: usize, out: &mut impl Write) -> io::
     }
     super::terminal_place::write_placement(report, out)?;
     super::terminal_names::write_services(report, out)?;
+    super::terminal_physics::write_physics(report, top, out)?;
     if !s.destinations.is_empty() {
         writeln!(
             out,

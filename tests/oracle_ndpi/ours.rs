@@ -128,7 +128,9 @@ pub fn run_all(dir: &Path) -> Result<Vec<Run>, String> {
         let text = std::fs::read_to_string(&out).map_err(|e| format!("{}: {e}", out.display()))?;
         let (ndpi, ndpi_unreadable) = ndpi::parse_out(&text);
         let analysis = analyze(&[path], &options).map_err(|e| format!("{capture}: {e}"))?;
-        let report = report::build(&analysis, &options, &mut placer, &naming);
+        let physics = residency::place::physics::Physics::new(Vec::new(), 1, None)
+            .map_err(|e| e.to_string())?;
+        let report = report::build(&analysis, &options, &mut placer, &naming, &physics);
         let mut index: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
         for (i, f) in report.flows.iter().enumerate() {
             if let (Some(c), Some(s)) = (endpoint(&f.client), endpoint(&f.server)) {

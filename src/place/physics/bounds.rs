@@ -1,0 +1,143 @@
+//! From a round-trip time to the farthest a server can be, and what that says about a claimed
+//! country.
+
+use super::geometry::{BOUNDARY_TOLERANCE_KM, EARTH_RADIUS_KM, Geometry, Region};
+
+/// The speed of light in vacuum, km/s (exact by the SI definition of the metre).
+pub const LIGHT_KM_PER_S: f64 = 299_792.458;
+/// One way, per millisecond of round trip, at the speed of light: 149.9 km. Nothing answers
+/// from farther away, whatever the path.
+pub const STRICT_KM_PER_MS: f64 = LIGHT_KM_PER_S / 2.0 / 1000.0;
+/// One way, per millisecond of round trip, in optical fibre (light at about 2/3 c, refractive
+/// index ≈ 1.5): 99.9 km. Real paths are longer than great circles and add queueing, so most
+/// servers are well inside this; it is the likely bound, never used to contradict.
+pub const LIKELY_KM_PER_MS: f64 = STRICT_KM_PER_MS * 2.0 / 3.0;
+
+/// Distance bounds from one round-trip time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bound {
+    pub rtt_nanos: u64,
+    /// Farthest great-circle distance, km, at the speed of light in vacuum. Light may cut
+    /// through as a straight line (a chord), so the chord length c·RTT/2 is turned into the
+    /// great-circle distance of a chord that long: slightly more, never less.
+    pub strict_km: f64,
+    /// Farthest likely great-circle distance, km, through fibre along the surface.
+    pub likely_km: f64,
+}
+
+impl Bound {
+    pub fn from_rtt(rtt_nanos: u64) -> Bound {
+        let ms = rtt_nanos as f64 / 1e6;
+        let chord = ms * STRICT_KM_PER_MS;
+        let half = (chord / (2.0 * EARTH_RADIUS_KM)).min(1.0);
+        Bound {
+            rtt_nanos,
+            strict_km: 2.0 * EARTH_RADIUS_KM * half.asin(),
+            likely_km: ms * LIKELY_KM_PER_MS,
+        }
+    }
+
+    /// Whether a region `distance_km` away from the vantage is beyond reach even allowing for
+    /// the boundary data's generalisation (`tolerance_km`: 0 between exact points).
+    pub fn excludes(&self, distance_km: f64, tolerance_km: f64) -> bool {
+        distance_km > self.strict_km + tolerance_km
+    }
+}
+
+/// Great-circle distance between two points (degrees), km, on the sphere geometry uses.
+pub fn point_distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (lat1, lon1) = (a.0.to_radians(), a.1.to_radians());
+    let (lat2, lon2) = (b.0.to_radians(), b.1.to_radians());
+    let h = ((lat2 - lat1) / 2.0).sin().powi(2)
+        + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
+}
+
+/// The least distance between two regions and the tolerance it carries: 0 between two points,
+/// the boundary tolerance once per country shape involved. `None` when a country has no shape.
+pub fn region_distance_km(geometry: &Geometry, a: &Region, b: &Region) -> Option<(f64, f64)> {
+    match (a, b) {
+        (
+            Region::Point { lat, lon },
+            Region::Point {
+                lat: lat2,
+                lon: lon2,
+            },
+        ) => Some((point_distance_km((*lat, *lon), (*lat2, *lon2)), 0.0)),
+        (Region::Country(code), other) | (other, Region::Country(code)) => {
+            let tolerance = match other {
+                Region::Country(_) => 2.0 * BOUNDARY_TOLERANCE_KM,
+                Region::Point { .. } => BOUNDARY_TOLERANCE_KM,
+            };
+            Some((geometry.distance_km(other, code)?, tolerance))
+        }
+    }
+}
+
+/// The distance from one vantage to every country with a shape, nearest first: computed once
+/// per vantage, then every bound is a prefix of it.
+pub struct Reach {
+    /// (km, code), sorted by distance then code.
+    by_distance: Vec<(f64, &'static str)>,
+}
+
+impl Reach {
+    pub fn new(geometry: &'static Geometry, from: &Region) -> Reach {
+        let mut by_distance: Vec<(f64, &'static str)> = geometry
+            .codes()
+            .filter_map(|code| Some((geometry.distance_km(from, code)?, code)))
+            .collect();
+        by_distance.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(b.1)));
+        Reach { by_distance }
+    }
+
+    /// Countries whose shape comes within `km` (plus the boundary tolerance) of the vantage,
+    /// sorted by code.
+    pub fn within(&self, km: f64) -> Vec<&'static str> {
+        let mut codes: Vec<&'static str> = self
+            .by_distance
+            .iter()
+            .take_while(|(d, _)| *d <= km + BOUNDARY_TOLERANCE_KM)
+            .map(|(_, c)| *c)
+            .collect();
+        codes.sort_unstable();
+        codes
+    }
+
+    /// The least distance to a country's shape, if it has one.
+    pub fn distance_km(&self, code: &str) -> Option<f64> {
+        self.by_distance
+            .iter()
+            .find(|(_, c)| *c == code)
+            .map(|(d, _)| *d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn light_gives_150_km_per_ms_and_fibre_100() {
+        assert!((STRICT_KM_PER_MS - 149.896).abs() < 0.001);
+        assert!((LIKELY_KM_PER_MS - 99.931).abs() < 0.001);
+        let b = Bound::from_rtt(11_421_000);
+        // 11.421 ms: 1,711.96 km as a chord; along the surface, 2R·asin(chord / 2R) = 1,717.2.
+        assert!((1717.0..1717.5).contains(&b.strict_km), "{}", b.strict_km);
+        assert!((b.likely_km - 1141.3).abs() < 0.1, "{}", b.likely_km);
+    }
+
+    #[test]
+    fn the_strict_bound_saturates_at_the_antipode() {
+        let b = Bound::from_rtt(500_000_000);
+        assert!((b.strict_km - std::f64::consts::PI * EARTH_RADIUS_KM).abs() < 1e-6);
+    }
+
+    #[test]
+    fn points_stockholm_to_rome() {
+        // Stockholm (59.3293, 18.0686) to Rome (41.9028, 12.4964): about 1,980 km.
+        let d = point_distance_km((59.3293, 18.0686), (41.9028, 12.4964));
+        assert!((1960.0..1990.0).contains(&d), "{d}");
+        assert_eq!(point_distance_km((10.0, 20.0), (10.0, 20.0)), 0.0);
+    }
+}

@@ -1,0 +1,178 @@
+//! The round-trip and physics parts of the report (see docs/report-schema.md).
+
+use super::model::PacketRefReport;
+use super::place_model::Volume;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A flow's round-trip samples (`flows[].rtt`).
+#[derive(Clone, Debug, Serialize)]
+pub struct RttReport {
+    /// TCP SYN → SYN/ACK, from the first copy of the SYN, ms (µs precision).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handshake_ms: Option<f64>,
+    /// TCP SYN/ACK → ACK: the client's side of the handshake, ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_side_ms: Option<f64>,
+    /// The fastest answer from the flow's remote endpoint (`answered_by`), ms.
+    pub min_ms: Option<f64>,
+    /// Samples the remote endpoint answered.
+    pub samples: u32,
+    /// What gave `min_ms`: `tcp-handshake`, `quic`, `stun`, `dns`.
+    pub source: Option<&'static str>,
+    /// `server` or `client`: the remote endpoint, whose answers these are.
+    pub answered_by: &'static str,
+    /// The request and the answer that gave `min_ms`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<PacketRefReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<PacketRefReport>,
+}
+
+/// One database's country against the bound.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClaimReport {
+    pub db: String,
+    pub country: String,
+    /// Least great-circle distance from the vantage to the country's shape, km (rounded down).
+    pub distance_km: Option<u64>,
+    pub contradicted: bool,
+}
+
+/// Why an address is flagged as anycast.
+#[derive(Clone, Debug, Serialize)]
+pub struct AnycastReport {
+    /// `known-range` or `vantages-disagree`.
+    pub reason: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// For `vantages-disagree`: the two vantages, each with its fastest round trip and bound.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vantages: Vec<VantageRtt>,
+    /// Least distance between the two vantages, km, and by how much it exceeds the sum of
+    /// their bounds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_km: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gap_km: Option<u64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct VantageRtt {
+    pub vantage: String,
+    pub rtt_ms: f64,
+    pub max_distance_km: u64,
+}
+
+/// What the physics says of a flow's remote address (`flows[].physics`), from the fastest
+/// answer that address gave to this vantage over the whole run.
+#[derive(Clone, Debug, Serialize)]
+pub struct PhysicsReport {
+    pub vantage: Option<String>,
+    pub rtt_ms: Option<f64>,
+    /// The flow and packet that gave `rtt_ms` (it may be another flow to the same address).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtt_flow: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtt_source: Option<&'static str>,
+    /// Farthest the address can be: light in vacuum, km (rounded up).
+    pub max_distance_km: Option<u64>,
+    /// Farthest it likely is: light in fibre, km (rounded up).
+    pub likely_distance_km: Option<u64>,
+    /// `consistent`, `contradicts-database`, `no-rtt`, `no-vantage`, `no-claim`, `no-geometry`.
+    pub verdict: &'static str,
+    /// The country judged: the one the report places the address in.
+    pub country: Option<String>,
+    /// Least distance from the vantage to that country's shape, km (rounded down).
+    pub claim_distance_km: Option<u64>,
+    /// Countries within `max_distance_km` of the vantage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feasible: Option<Vec<&'static str>>,
+    /// Countries within `likely_distance_km`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub likely: Option<Vec<&'static str>>,
+    /// Every feasible country is in the EU/EEA: the server is proven to be there.
+    pub within_eu_eea: bool,
+    /// Each database's country, checked the same way.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub claims: Vec<ClaimReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anycast: Option<AnycastReport>,
+}
+
+/// A vantage of the run (`summary.physics.vantages`).
+#[derive(Clone, Debug, Serialize)]
+pub struct VantageReport {
+    pub vantage: String,
+    /// `country`, `city` or `point`.
+    pub kind: &'static str,
+    /// Inputs (by index) measured from it.
+    pub inputs: Vec<u32>,
+    /// Given as `--home` (no `--vantage`).
+    pub from_home: bool,
+}
+
+/// One destination's database claim against the physics (`summary.physics.destinations`).
+#[derive(Clone, Debug, Serialize)]
+pub struct PhysicsDestination {
+    pub ip: String,
+    pub vantage: String,
+    pub country: Option<String>,
+    pub rtt_ms: f64,
+    pub rtt_source: &'static str,
+    pub rtt_flow: u64,
+    pub samples: u64,
+    pub max_distance_km: u64,
+    pub claim_distance_km: Option<u64>,
+    pub verdict: &'static str,
+    pub within_eu_eea: bool,
+    /// Databases whose country the bound rules out.
+    pub contradicted: Vec<String>,
+    pub feasible_count: usize,
+    /// `known-range` or `vantages-disagree`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anycast: Option<&'static str>,
+    pub bytes_to: u64,
+    pub bytes_from: u64,
+}
+
+/// The physics in one place (`summary.physics`).
+#[derive(Clone, Debug, Serialize)]
+pub struct PhysicsSummary {
+    pub vantages: Vec<VantageReport>,
+    /// The constants used: km per ms of round trip (vacuum, fibre), the Earth radius, and the
+    /// tolerance added for the boundary data's generalisation.
+    pub strict_km_per_ms: f64,
+    pub likely_km_per_ms: f64,
+    pub earth_radius_km: f64,
+    pub boundary_tolerance_km: f64,
+    pub geometry: String,
+    pub anycast_table: AnycastTableReport,
+    pub samples: u64,
+    /// Samples not used: an answer before its request, or in another file.
+    pub discarded: u64,
+    pub requests_dropped: u64,
+    pub pending_evicted: u64,
+    /// Flows and bytes by verdict (every verdict listed).
+    pub by_verdict: BTreeMap<&'static str, Volume>,
+    /// Flows to addresses whose database location the physics contradicts.
+    pub contradicted: Volume,
+    /// Flows to addresses proven within the EU/EEA.
+    pub proven_eu_eea: Volume,
+    /// Flows to addresses flagged as anycast.
+    pub anycast: Volume,
+    /// Every remote destination with a round trip, per vantage: fastest first.
+    pub destinations: Vec<PhysicsDestination>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AnycastTableReport {
+    pub file: &'static str,
+    pub date: String,
+    pub entries: usize,
+    pub sha256: String,
+}
