@@ -57,6 +57,8 @@ impl Zone {
 struct LegalFile {
     date: String,
     eu: Group,
+    /// Parts of member states with their own ISO 3166-1 code, where the Treaties apply.
+    eu_territories: Group,
     eea: Group,
     adequacy: Vec<Decision>,
 }
@@ -111,7 +113,11 @@ impl LegalTable {
             }
             Ok(())
         };
-        for (group, zone) in [(&file.eu, Zone::Eu), (&file.eea, Zone::Eea)] {
+        for (group, zone) in [
+            (&file.eu, Zone::Eu),
+            (&file.eu_territories, Zone::Eu),
+            (&file.eea, Zone::Eea),
+        ] {
             for c in &group.countries {
                 put(
                     c,

@@ -220,7 +220,15 @@ fn every_zone_of_the_legal_table() {
         .filter(|(_, zone)| *zone == Zone::Eu)
         .map(|(c, _)| c)
         .collect();
-    assert_eq!(eu.len(), 27);
+    // 27 member states and 7 territories with their own code (TFEU Art. 355).
+    assert_eq!(eu.len(), 34);
+    for c in ["AX", "GF", "GP", "MF", "MQ", "RE", "YT"] {
+        assert_eq!(z(c), Zone::Eu, "{c}");
+        assert!(p.zone_of(c).1.unwrap().basis.contains("TFEU"), "{c}");
+    }
+    for c in ["BL", "GL", "SJ", "NC"] {
+        assert_ne!(z(c), Zone::Eu, "{c}");
+    }
     assert_eq!(p.tables.countries.len(), 249);
     // Every code in the table is a real ISO code.
     for (c, _) in p.tables.legal.countries() {

@@ -49,6 +49,12 @@ pub fn rtt_report(
     let rtt = analysis.rtts.flows.get(&f.id)?;
     let (endpoint, side) = remote_endpoint(f, remote);
     let responder = rtt.answered_by(endpoint);
+    let local = if endpoint == f.server {
+        f.client
+    } else {
+        f.server
+    };
+    let other = rtt.answered_by(local);
     Some(RttReport {
         handshake_ms: rtt.handshake.map(|s| ms(s.nanos)),
         client_side_ms: rtt.handshake_ack.map(|s| ms(s.nanos)),
@@ -58,6 +64,8 @@ pub fn rtt_report(
         answered_by: side,
         request: responder.map(|r| packet(r.min.request)),
         response: responder.map(|r| packet(r.min.response)),
+        other_min_ms: other.map(|r| ms(r.min.nanos)),
+        other_samples: other.map_or(0, |r| r.samples),
     })
 }
 

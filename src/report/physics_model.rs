@@ -27,6 +27,17 @@ pub struct RttReport {
     pub request: Option<PacketRefReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<PacketRefReport>,
+    /// The fastest answer from the other (local) endpoint and how many it gave: the TCP
+    /// SYN/ACK → ACK of an outbound flow, ICE checks the remote peer sent. Not used by the
+    /// physics of the remote address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other_min_ms: Option<f64>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub other_samples: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// One database's country against the bound.

@@ -33,7 +33,8 @@ impl Bound {
         Bound {
             rtt_nanos,
             strict_km: 2.0 * EARTH_RADIUS_KM * half.asin(),
-            likely_km: ms * LIKELY_KM_PER_MS,
+            // No point on the sphere is farther than half a great circle.
+            likely_km: (ms * LIKELY_KM_PER_MS).min(std::f64::consts::PI * EARTH_RADIUS_KM),
         }
     }
 
