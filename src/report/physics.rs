@@ -57,6 +57,9 @@ pub fn rtt_report(
     let other = rtt.answered_by(local);
     Some(RttReport {
         handshake_ms: rtt.handshake.map(|s| ms(s.nanos)),
+        handshake_packets: rtt
+            .handshake
+            .map(|s| [packet(s.request), packet(s.response)]),
         client_side_ms: rtt.handshake_ack.map(|s| ms(s.nanos)),
         min_ms: responder.map(|r| ms(r.min.nanos)),
         samples: responder.map_or(0, |r| r.samples),

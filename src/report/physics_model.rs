@@ -11,6 +11,9 @@ pub struct RttReport {
     /// TCP SYN → SYN/ACK, from the first copy of the SYN, ms (µs precision).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub handshake_ms: Option<f64>,
+    /// The SYN (first copy) and the SYN/ACK that gave `handshake_ms`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handshake_packets: Option<[PacketRefReport; 2]>,
     /// TCP SYN/ACK → ACK: the client's side of the handshake, ms.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_side_ms: Option<f64>,
