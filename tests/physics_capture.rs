@@ -392,7 +392,7 @@ fn the_terminal_shows_claims_against_physics() {
     );
     assert!(
         out.contains(
-            "7 destinations timed: 2 contradict their database, 1 proven within the EU/EEA"
+            "7 destinations timed; database country contradicted for 2; proven within the EU/EEA: 1"
         )
     );
     let line = out

@@ -33,7 +33,7 @@ pub fn write_physics(report: &Report, top: usize, out: &mut impl Write) -> io::R
     let proven = p.destinations.iter().filter(|d| d.within_eu_eea).count();
     writeln!(
         out,
-        "  {} samples; {} destinations timed: {} contradict their database, {} proven within the EU/EEA",
+        "  {} samples; {} destinations timed; database country contradicted for {}; proven within the EU/EEA: {}",
         p.samples,
         p.destinations.len(),
         contradicted,
