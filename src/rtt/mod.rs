@@ -26,6 +26,7 @@ mod tests;
 use crate::decode::Transport;
 use crate::flow::{Endpoint, PacketRef};
 use crate::timestamp::Timestamp;
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 
 /// Flows with requests waiting for an answer, at most. A request is answered within a few
@@ -183,9 +184,12 @@ impl Pending {
 }
 
 /// Takes round-trip samples from packets; feed it every packet, then `finish`.
+///
+/// Keyed by flow id: ids are handed out by the flow table in sequence, not chosen by whoever
+/// sends packets, so the fast FxHash needs no protection against crafted collisions.
 #[derive(Default)]
 pub struct RttTracker {
-    pending: HashMap<u64, Pending>,
+    pending: FxHashMap<u64, Pending>,
     out: Rtts,
 }
 
