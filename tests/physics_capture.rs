@@ -249,6 +249,9 @@ fn stockholm_contradicts_wrong_databases_and_proves_the_eu() {
         ]
     );
     assert_eq!(rows[0]["samples"], 4);
+    assert_eq!(rows[0]["feasible"], serde_json::json!(["AX", "EE", "FI", "SE"]));
+    // 1.8 ms in fibre: 180 km, Åland (and so Finland, which includes it) but not Estonia.
+    assert_eq!(rows[0]["likely"], serde_json::json!(["AX", "FI", "SE"]));
     assert_eq!(
         rows[3]["contradicted"],
         serde_json::json!(["dbip-country-lite=CA", "geo-whois-asn-country=US"])

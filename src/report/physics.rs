@@ -233,7 +233,6 @@ impl<'p> PhysicsView<'p> {
             country: judged.country.clone(),
             claim_distance_km: j.claim_distance_km.map(|d| d.floor() as u64),
             feasible: j.feasible.clone(),
-            likely: j.likely.clone(),
             within_eu_eea: j.within_eu_eea,
             claims: j
                 .claims
@@ -327,7 +326,8 @@ impl<'p> PhysicsView<'p> {
                         .filter(|c| c.contradicted)
                         .map(|c| format!("{}={}", c.source, c.country))
                         .collect(),
-                    feasible_count: j.feasible.as_ref().map_or(0, Vec::len),
+                    feasible: j.feasible.clone().unwrap_or_default(),
+                    likely: j.likely.clone().unwrap_or_default(),
                     anycast: judged.anycast.as_ref().map(|a| match a {
                         Anycast::KnownRange(_) => "known-range",
                         Anycast::VantagesDisagree { .. } => "vantages-disagree",

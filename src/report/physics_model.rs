@@ -103,12 +103,10 @@ pub struct PhysicsReport {
     pub country: Option<String>,
     /// Least distance from the vantage to that country's shape, km (rounded down).
     pub claim_distance_km: Option<u64>,
-    /// Countries within `max_distance_km` of the vantage.
+    /// Countries within `max_distance_km` of the vantage (those within `likely_distance_km`
+    /// are listed once per address, in `summary.physics.destinations`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feasible: Option<Vec<&'static str>>,
-    /// Countries within `likely_distance_km`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub likely: Option<Vec<&'static str>>,
     /// Every feasible country is in the EU/EEA: the server is proven to be there.
     pub within_eu_eea: bool,
     /// Each database's country, checked the same way.
@@ -146,7 +144,9 @@ pub struct PhysicsDestination {
     pub within_eu_eea: bool,
     /// Databases whose country the bound rules out.
     pub contradicted: Vec<String>,
-    pub feasible_count: usize,
+    /// Countries within `max_distance_km`, and within the likely (fibre) distance.
+    pub feasible: Vec<&'static str>,
+    pub likely: Vec<&'static str>,
     /// `known-range` or `vantages-disagree`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub anycast: Option<&'static str>,
