@@ -249,7 +249,10 @@ fn stockholm_contradicts_wrong_databases_and_proves_the_eu() {
         ]
     );
     assert_eq!(rows[0]["samples"], 4);
-    assert_eq!(rows[0]["feasible"], serde_json::json!(["AX", "EE", "FI", "SE"]));
+    assert_eq!(
+        rows[0]["feasible"],
+        serde_json::json!(["AX", "EE", "FI", "SE"])
+    );
     // 1.8 ms in fibre: 180 km, Åland (and so Finland, which includes it) but not Estonia.
     assert_eq!(rows[0]["likely"], serde_json::json!(["AX", "FI", "SE"]));
     assert_eq!(
@@ -393,11 +396,9 @@ fn the_terminal_shows_claims_against_physics() {
         out.contains("What the round trips prove (vantage: Stockholm, SE"),
         "{out}"
     );
-    assert!(
-        out.contains(
-            "7 destinations timed; database country contradicted for 2; proven within the EU/EEA: 1"
-        )
-    );
+    assert!(out.contains(
+        "7 destinations timed; database country contradicted for 2; proven within the EU/EEA: 1"
+    ));
     let line = out
         .lines()
         .find(|l| l.contains("52.113.194.132") && l.contains("contradicts-database"))
