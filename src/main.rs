@@ -144,7 +144,7 @@ struct AnalyzeArgs {
     #[arg(long, value_name = "SECS", default_value_t = 2, requires = "resolve")]
     resolve_timeout: u64,
     /// Where the capture was taken, for the physics check of round-trip times: an ISO country
-    /// code (SE), a city of the shipped list (Stockholm, "Birmingham, GB"), or LAT,LON in
+    /// code (SE), a city of the shipped list (Stockholm, "London, GB"), or LAT,LON in
     /// degrees (59.33,18.07). Give it once for all files, or once per file in their order
     /// (captures from several sites). Default: the --home country.
     #[arg(long, value_name = "WHERE", value_parser = vantage_arg)]

@@ -51,7 +51,8 @@ pub fn build(
             let mut report = flow_report(f, n, options, digits, placer);
             let (sent, received) = remote_bytes(f, report.remote);
             report.rtt = rtt_report(analysis, f, report.remote);
-            report.physics = view.flow(f, report.remote, placer, sent, received);
+            let rtt = analysis.rtts.flows.get(&f.id);
+            report.physics = view.flow(f, rtt, report.remote, placer, sent, received);
             report
         })
         .collect();

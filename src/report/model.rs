@@ -117,8 +117,7 @@ pub struct FlowReport {
     pub service: Option<ServiceReport>,
     /// Every name fact behind `hostname` (null: nothing was read).
     pub names: Option<NamesReport>,
-    /// Round-trip samples taken from the flow's packets.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Round-trip samples taken from the flow's packets; null when none.
     pub rtt: Option<RttReport>,
     /// What the round trips prove about where the remote address is; null for internal flows.
     pub physics: Option<PhysicsReport>,

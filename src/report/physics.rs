@@ -24,6 +24,11 @@ pub fn ms(nanos: u64) -> f64 {
     (nanos as f64 / 1000.0).round() / 1000.0
 }
 
+/// Milliseconds, unrounded (a nanosecond tick is 0.000001 ms).
+fn ms_exact(nanos: u64) -> f64 {
+    nanos as f64 / 1e6
+}
+
 fn packet(at: PacketRef) -> PacketRefReport {
     PacketRefReport {
         input: at.input,
@@ -76,8 +81,21 @@ pub fn rtt_report(
 #[derive(Clone, Copy)]
 struct Fastest {
     sample: Sample,
+    /// The sample lengthened by one tick of its file's timestamp resolution: a clock that
+    /// counts in ticks can show a round trip up to one tick shorter than it was. Bounds use
+    /// this.
+    padded: u64,
     flow: u64,
     samples: u64,
+}
+
+/// One tick of each input's timestamps, ns (1,000 for microsecond captures).
+fn ticks(analysis: &Analysis) -> Vec<u64> {
+    analysis
+        .inputs
+        .iter()
+        .map(|i| 10u64.pow(9 - u32::from(i.precision.min(9))))
+        .collect()
 }
 
 struct Judged {
@@ -100,6 +118,7 @@ pub struct PhysicsView<'p> {
 struct Totals {
     by_verdict: BTreeMap<&'static str, Volume>,
     contradicted: Volume,
+    any_claim_contradicted: Volume,
     proven_eu_eea: Volume,
     anycast: Volume,
     per_key: BTreeMap<Key, (u64, u64)>,
@@ -113,6 +132,7 @@ impl<'p> PhysicsView<'p> {
         remotes: &[Option<&'static str>],
         physics: &'p Physics,
     ) -> PhysicsView<'p> {
+        let ticks = ticks(analysis);
         let mut fastest: BTreeMap<Key, Fastest> = BTreeMap::new();
         for (f, remote) in analysis.flows.iter().zip(remotes) {
             if remote.is_none() {
@@ -128,14 +148,22 @@ impl<'p> PhysicsView<'p> {
                 continue;
             };
             let key = (endpoint.ip, physics.vantage_of(r.min.request.input));
+            let tick = usize::try_from(r.min.request.input)
+                .ok()
+                .and_then(|i| ticks.get(i))
+                .copied()
+                .unwrap_or(1);
+            let padded = r.min.nanos.saturating_add(tick);
             let entry = fastest.entry(key).or_insert(Fastest {
                 sample: r.min,
+                padded,
                 flow: f.id,
                 samples: 0,
             });
             entry.samples += u64::from(r.samples);
-            if r.min.nanos < entry.sample.nanos {
+            if padded < entry.padded {
                 entry.sample = r.min;
+                entry.padded = padded;
                 entry.flow = f.id;
             }
         }
@@ -152,6 +180,7 @@ impl<'p> PhysicsView<'p> {
     pub fn flow(
         &mut self,
         f: &Flow,
+        analysis_rtt: Option<&crate::rtt::FlowRtt>,
         remote: Option<&'static str>,
         placer: &mut Placer,
         sent: u64,
@@ -159,7 +188,11 @@ impl<'p> PhysicsView<'p> {
     ) -> Option<PhysicsReport> {
         remote?;
         let (endpoint, _) = remote_endpoint(f, remote);
-        let key = (endpoint.ip, self.physics.vantage_of(f.first_packet.input));
+        let rtt = analysis_rtt.and_then(|r| r.answered_by(endpoint));
+        // The vantage of the flow's own fastest answer (the key it was collected under), else
+        // of its first packet.
+        let input = rtt.map_or(f.first_packet.input, |r| r.min.request.input);
+        let key = (endpoint.ip, self.physics.vantage_of(input));
         if !self.judged.contains_key(&key) {
             let judged = self.judge(key, placer);
             self.judged.insert(key, judged);
@@ -172,6 +205,9 @@ impl<'p> PhysicsView<'p> {
             .add(sent, received);
         if judged.judgement.verdict == Verdict::ContradictsDatabase {
             t.contradicted.add(sent, received);
+        }
+        if judged.judgement.claims.iter().any(|c| c.contradicted) {
+            t.any_claim_contradicted.add(sent, received);
         }
         if judged.judgement.within_eu_eea {
             t.proven_eu_eea.add(sent, received);
@@ -196,7 +232,7 @@ impl<'p> PhysicsView<'p> {
                 Some((db.name.clone(), a.country.clone()?))
             })
             .collect();
-        let rtt = self.fastest.get(&key).map(|f| f.sample.nanos);
+        let rtt = self.fastest.get(&key).map(|f| f.padded);
         let judgement = match vantage.and_then(|v| self.physics.judges.get(v)) {
             Some(judge) => judge.judge(rtt, pl.country.as_deref(), &claims, &placer.tables.legal),
             None => Judge::without_vantage(rtt),
@@ -204,7 +240,7 @@ impl<'p> PhysicsView<'p> {
         let across: Vec<(usize, u64)> = self
             .fastest
             .range((ip, None)..=(ip, Some(usize::MAX)))
-            .filter_map(|((_, v), f)| Some(((*v)?, f.sample.nanos)))
+            .filter_map(|((_, v), f)| Some(((*v)?, f.padded)))
             .collect();
         Judged {
             judgement,
@@ -277,7 +313,7 @@ impl<'p> PhysicsView<'p> {
                     .iter()
                     .filter_map(|v| {
                         let f = self.fastest.get(&(ip, Some(*v)))?;
-                        let bound = crate::place::physics::bounds::Bound::from_rtt(f.sample.nanos);
+                        let bound = crate::place::physics::bounds::Bound::from_rtt(f.padded);
                         Some(VantageRtt {
                             vantage: self.label(Some(*v))?,
                             rtt_ms: ms(f.sample.nanos),
@@ -374,6 +410,8 @@ impl<'p> PhysicsView<'p> {
             pending_evicted: stats.pending_evicted,
             by_verdict,
             contradicted: self.volumes.contradicted,
+            any_claim_contradicted: self.volumes.any_claim_contradicted,
+            timestamp_ticks_ms: ticks(analysis).into_iter().map(ms_exact).collect(),
             proven_eu_eea: self.volumes.proven_eu_eea,
             anycast: self.volumes.anycast,
             destinations,

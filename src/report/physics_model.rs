@@ -104,8 +104,8 @@ pub struct PhysicsReport {
     /// Least distance from the vantage to that country's shape, km (rounded down).
     pub claim_distance_km: Option<u64>,
     /// Countries within `max_distance_km` of the vantage (those within `likely_distance_km`
-    /// are listed once per address, in `summary.physics.destinations`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// are listed once per address, in `summary.physics.destinations`); null without a
+    /// vantage or a round trip.
     pub feasible: Option<Vec<&'static str>>,
     /// Every feasible country is in the EU/EEA: the server is proven to be there.
     pub within_eu_eea: bool,
@@ -173,8 +173,13 @@ pub struct PhysicsSummary {
     pub pending_evicted: u64,
     /// Flows and bytes by verdict (every verdict listed).
     pub by_verdict: BTreeMap<&'static str, Volume>,
-    /// Flows to addresses whose database location the physics contradicts.
+    /// Flows to addresses whose database location (the country the report gives) the physics
+    /// contradicts.
     pub contradicted: Volume,
+    /// Flows to addresses where at least one database's country is contradicted.
+    pub any_claim_contradicted: Volume,
+    /// One tick of each input's timestamps, ms: added to every round trip before its bound.
+    pub timestamp_ticks_ms: Vec<f64>,
     /// Flows to addresses proven within the EU/EEA.
     pub proven_eu_eea: Volume,
     /// Flows to addresses flagged as anycast.

@@ -25,19 +25,22 @@ pub fn write_physics(report: &Report, top: usize, out: &mut impl Write) -> io::R
             vantages.join("; ")
         }
     )?;
-    let contradicted = p
-        .destinations
-        .iter()
-        .filter(|d| d.verdict == "contradicts-database")
-        .count();
-    let proven = p.destinations.iter().filter(|d| d.within_eu_eea).count();
+    // Rows are per address and vantage; count addresses.
+    let count = |keep: &dyn Fn(&super::model::PhysicsDestination) -> bool| {
+        p.destinations
+            .iter()
+            .filter(|d| keep(d))
+            .map(|d| d.ip.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
     writeln!(
         out,
-        "  {} samples; {} destinations timed; database country contradicted for {}; proven within the EU/EEA: {}",
+        "  {} samples; {} addresses timed; database country contradicted for {}; proven within the EU/EEA: {}",
         p.samples,
-        p.destinations.len(),
-        contradicted,
-        proven
+        count(&|_| true),
+        count(&|d| d.verdict == "contradicts-database"),
+        count(&|d| d.within_eu_eea)
     )?;
     let line = |out: &mut dyn Write, label: &str, v: &super::model::Volume| {
         writeln!(
@@ -68,6 +71,10 @@ pub fn write_physics(report: &Report, top: usize, out: &mut impl Write) -> io::R
     if p.destinations.is_empty() {
         return Ok(());
     }
+    writeln!(
+        out,
+        "  (a round trip places whatever answered: a proxy or DNS interceptor on the path answers for the server)"
+    )?;
     let mut rows: Vec<&super::model::PhysicsDestination> = p.destinations.iter().collect();
     rows.sort_by_key(|d| d.verdict != "contradicts-database");
     writeln!(

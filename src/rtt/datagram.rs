@@ -67,10 +67,14 @@ impl RttTracker {
                 w.quic = None;
             }
             self.answered(p, &request, Source::Quic);
+            self.out.flows.entry(p.flow).or_default().quic_timed = true;
             self.tidy(p.flow);
             return;
         }
-        if !ids.initial {
+        // One sample per flow: once the first flight is answered, every later Initial either
+        // side sends (ACKs, the rest of a flight split over datagrams) answers something
+        // already on its way, and timing it would give a round trip that never happened.
+        if !ids.initial || self.out.flows.get(&p.flow).is_some_and(|f| f.quic_timed) {
             return;
         }
         let Some(key) = QuicIds::new(ids.scid) else {

@@ -90,6 +90,9 @@ pub struct FlowRtt {
     pub handshake_ack: Option<Sample>,
     /// Per endpoint that answered something, in the order they first did.
     pub responders: [Option<Responder>; 2],
+    /// The QUIC handshake was timed: later Initials (ACKs, the rest of a flight) are answers
+    /// to packets already on their way, not new requests.
+    pub quic_timed: bool,
 }
 
 impl FlowRtt {

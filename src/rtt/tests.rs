@@ -151,6 +151,30 @@ fn quic_initial_to_the_first_packet_addressed_to_the_client() {
 }
 
 #[test]
+fn quic_times_the_first_flight_once() {
+    // The server's flight spans two datagrams 50 µs apart; the client ACKs the first with an
+    // Initial of the same connection IDs. That ACK is not a new request: the second datagram
+    // was already on its way, and pairing them would give a 50 µs round trip.
+    let client_initial = long_header(0xc3, 1, &[1; 8], &[2; 8]);
+    let server_initial = long_header(0xc0, 1, &[2; 8], &[3; 5]);
+    let server_handshake = long_header(0xe0, 1, &[2; 8], &[3; 5]);
+    let mut f = Feed::new();
+    f.udp(CLIENT, SERVER, 0, &client_initial);
+    f.udp(SERVER, CLIENT, 100_000, &server_initial);
+    f.udp(CLIENT, SERVER, 100_010, &client_initial); // the client's ACK, an Initial too
+    f.udp(SERVER, CLIENT, 100_050, &server_handshake);
+    f.udp(CLIENT, SERVER, 100_060, &client_initial);
+    f.udp(SERVER, CLIENT, 100_100, &server_initial);
+    let out = f.done();
+    let flow = out.flows[&1];
+    let server = flow.answered_by(SERVER).unwrap();
+    assert_eq!((server.samples, server.min.nanos), (1, 100 * MS as u64));
+    // Nor do the server's Initials time the client.
+    assert!(flow.answered_by(CLIENT).is_none());
+    assert_eq!(out.stats.samples, 1);
+}
+
+#[test]
 fn quic_v2_initials_use_their_own_type_codes() {
     // RFC 9369 §3.2: Initial is type 0b01 in v2; 0b00 would be 0-RTT.
     let zero_rtt = long_header(0xc0, 0x6b33_43cf, &[1; 8], &[2; 8]);

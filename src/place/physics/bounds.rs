@@ -1,7 +1,7 @@
 //! From a round-trip time to the farthest a server can be, and what that says about a claimed
 //! country.
 
-use super::geometry::{BOUNDARY_TOLERANCE_KM, EARTH_RADIUS_KM, Geometry, Region};
+use super::geometry::{EARTH_RADIUS_KM, Geometry, Region};
 
 /// The speed of light in vacuum, km/s (exact by the SI definition of the metre).
 pub const LIGHT_KM_PER_S: f64 = 299_792.458;
@@ -54,9 +54,9 @@ pub fn point_distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
     2.0 * EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
 }
 
-/// The least distance between two regions and the tolerance it carries: 0 between two points,
-/// the boundary tolerance once per country shape involved. `None` when a country has no shape.
-pub fn region_distance_km(geometry: &Geometry, a: &Region, b: &Region) -> Option<(f64, f64)> {
+/// The least distance between two regions, without tolerances. `None` when a country has no
+/// shape.
+pub fn region_distance_km(geometry: &Geometry, a: &Region, b: &Region) -> Option<f64> {
     match (a, b) {
         (
             Region::Point { lat, lon },
@@ -64,13 +64,9 @@ pub fn region_distance_km(geometry: &Geometry, a: &Region, b: &Region) -> Option
                 lat: lat2,
                 lon: lon2,
             },
-        ) => Some((point_distance_km((*lat, *lon), (*lat2, *lon2)), 0.0)),
+        ) => Some(point_distance_km((*lat, *lon), (*lat2, *lon2))),
         (Region::Country(code), other) | (other, Region::Country(code)) => {
-            let tolerance = match other {
-                Region::Country(_) => 2.0 * BOUNDARY_TOLERANCE_KM,
-                Region::Point { .. } => BOUNDARY_TOLERANCE_KM,
-            };
-            Some((geometry.distance_km(other, code)?, tolerance))
+            geometry.distance_km(other, code)
         }
     }
 }
@@ -92,13 +88,13 @@ impl Reach {
         Reach { by_distance }
     }
 
-    /// Countries whose shape comes within `km` (plus the boundary tolerance) of the vantage,
-    /// sorted by code.
-    pub fn within(&self, km: f64) -> Vec<&'static str> {
+    /// Countries whose shape comes within `km` plus `tolerance_km` of the vantage, sorted by
+    /// code.
+    pub fn within(&self, km: f64, tolerance_km: f64) -> Vec<&'static str> {
         let mut codes: Vec<&'static str> = self
             .by_distance
             .iter()
-            .take_while(|(d, _)| *d <= km + BOUNDARY_TOLERANCE_KM)
+            .take_while(|(d, _)| *d <= km + tolerance_km)
             .map(|(_, c)| *c)
             .collect();
         codes.sort_unstable();

@@ -75,6 +75,11 @@ pub struct Judgement {
     pub claims: Vec<ClaimCheck>,
 }
 
+/// How far the capture point may be from a city's coordinates: GeoNames gives a city centre,
+/// and a metropolitan area reaches about 30 km from it (Greater London, Greater Stockholm).
+/// Coordinates given as such are taken as exact.
+pub const CITY_RADIUS_KM: f64 = 30.0;
+
 /// One vantage, ready to judge many addresses.
 pub struct Judge {
     pub vantage: Vantage,
@@ -135,7 +140,7 @@ impl Judge {
             _ if contradicted => Verdict::ContradictsDatabase,
             _ => Verdict::Consistent,
         };
-        let feasible = bound.map(|b| self.reach.within(b.strict_km));
+        let feasible = bound.map(|b| self.reach.within(b.strict_km, self.tolerance()));
         let within_eu_eea = feasible.as_ref().is_some_and(|f| {
             !f.is_empty()
                 && f.iter().all(|c| {
@@ -148,19 +153,28 @@ impl Judge {
             bound,
             verdict,
             claim_distance_km,
-            likely: bound.map(|b| self.reach.within(b.likely_km)),
+            likely: bound.map(|b| self.reach.within(b.likely_km, self.tolerance())),
             feasible,
             within_eu_eea,
             claims,
         }
     }
 
-    /// Tolerance on a distance from this vantage to a country shape.
-    fn tolerance(&self) -> f64 {
-        match self.region {
-            Region::Point { .. } => BOUNDARY_TOLERANCE_KM,
-            Region::Country(_) => 2.0 * BOUNDARY_TOLERANCE_KM,
+    /// How far the capture point may lie from the vantage's region: a city's extent, or the
+    /// generalisation of a country's boundary.
+    pub fn extent_km(&self) -> f64 {
+        match self.vantage.kind() {
+            "city" => CITY_RADIUS_KM,
+            "country" => BOUNDARY_TOLERANCE_KM,
+            _ => 0.0,
         }
+    }
+
+    /// Tolerance on a distance from this vantage to a country shape: the vantage's extent and
+    /// the shape's boundary generalisation. Used alike for contradictions and feasible lists,
+    /// so a country the verdict allows is always listed.
+    pub fn tolerance(&self) -> f64 {
+        self.extent_km() + BOUNDARY_TOLERANCE_KM
     }
 
     /// Judgement without a vantage: the bound alone.
@@ -219,11 +233,10 @@ pub fn anycast(
             let (Some(ja), Some(jb)) = (judges.get(va), judges.get(vb)) else {
                 continue;
             };
-            let Some((distance, tolerance)) =
-                region_distance_km(geometry, ja.region(), jb.region())
-            else {
+            let Some(distance) = region_distance_km(geometry, ja.region(), jb.region()) else {
                 continue;
             };
+            let tolerance = ja.extent_km() + jb.extent_km();
             let reach = Bound::from_rtt(ra).strict_km + Bound::from_rtt(rb).strict_km;
             let gap = distance - reach - tolerance;
             let larger = match &worst {
@@ -241,4 +254,54 @@ pub fn anycast(
         }
     }
     worst.or_else(|| table.lookup(ip).cloned().map(Anycast::KnownRange))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::place::physics::vantage;
+
+    /// Whatever the vantage and the round trip, a country the verdict does not rule out is
+    /// listed as feasible, and one it rules out is not: the report never contradicts itself.
+    #[test]
+    fn feasible_lists_exactly_the_countries_not_ruled_out() {
+        let legal = LegalTable::embedded().unwrap();
+        let geometry = Geometry::embedded();
+        for v in ["LU", "Stockholm", "48.85,2.35"] {
+            let judge = Judge::new(vantage::parse(v).unwrap());
+            for rtt_us in [0u64, 1_350, 4_000, 11_421, 60_000] {
+                let j = judge.judge(Some(rtt_us * 1000), Some("SE"), &[], &legal);
+                let feasible = j.feasible.unwrap();
+                for code in geometry.codes() {
+                    let claim = [("db".to_string(), code.to_string())];
+                    let c = &judge
+                        .judge(Some(rtt_us * 1000), None, &claim, &legal)
+                        .claims[0];
+                    assert_eq!(
+                        !c.contradicted,
+                        feasible.contains(&code),
+                        "{v} {rtt_us} µs {code}: {:?} km",
+                        c.distance_km
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_country_vantage_and_a_city_carry_their_extent() {
+        let legal = LegalTable::embedded().unwrap();
+        let lu = Judge::new(Vantage::Country("LU".into()));
+        assert_eq!(lu.tolerance(), 20.0);
+        let stockholm = Judge::new(vantage::parse("Stockholm").unwrap());
+        assert_eq!(stockholm.tolerance(), 40.0);
+        let point = Judge::new(vantage::parse("59.33,18.07").unwrap());
+        assert_eq!(point.tolerance(), 10.0);
+        // 0 ms from a point in Paris: only France (the tolerance reaches no border).
+        let paris = Judge::new(vantage::parse("48.85,2.35").unwrap());
+        let j = paris.judge(Some(0), Some("FR"), &[], &legal);
+        assert_eq!(j.feasible.unwrap(), ["FR"]);
+        assert!(j.within_eu_eea);
+        assert_eq!(j.verdict, Verdict::Consistent);
+    }
 }
