@@ -185,6 +185,25 @@ pub const SPLITS: &[Split] = &[
         lat: (-12.3, -11.8),
         lon: (96.7, 97.0),
     },
+    // Disputed areas Natural Earth draws inside one claimant, given to the other as well
+    // (found by checking every city of geo/cities.tsv against its own country's shape).
+    // Crimea: drawn in Russia; Ukraine's in ISO 3166-2 (UA-43, UA-40), where GeoNames puts
+    // Sevastopol and Simferopol.
+    Split {
+        from: "RU",
+        to: "UA",
+        lat: (44.0, 46.4),
+        lon: (32.3, 36.8),
+    },
+    // Western Sahara: Natural Earth's "W. Sahara" is only the area east of the berm; the rest
+    // (Laayoune, Dakhla) lies inside Morocco's outline, which is one ring with Morocco proper,
+    // so all of Morocco is given to EH too (a longer list, never a longer distance).
+    Split {
+        from: "MA",
+        to: "EH",
+        lat: (-90.0, 90.0),
+        lon: (-180.0, 180.0),
+    },
 ];
 
 /// Territories with their own ISO 3166-1 code that ISO 3166-2 also lists as subdivisions of a

@@ -305,3 +305,35 @@ mod tests {
         assert_eq!(j.verdict, Verdict::Consistent);
     }
 }
+
+#[cfg(test)]
+mod city_tests {
+    use super::*;
+    use crate::place::physics::vantage::Cities;
+
+    /// Every city of the shipped list lies in (or, on a generalised coast, within the boundary
+    /// tolerance of) its own country's shape: a cross-check of two independent data sets, and
+    /// of the containment test that keeps a home country from being "contradicted".
+    #[test]
+    fn every_city_is_in_its_own_country() {
+        let geometry = Geometry::embedded();
+        let mut checked = 0;
+        let mut far = Vec::new();
+        for city in Cities::embedded().iter() {
+            if !geometry.has(city.country) {
+                continue;
+            }
+            let at = Region::Point {
+                lat: city.lat,
+                lon: city.lon,
+            };
+            let d = geometry.distance_km(&at, city.country).unwrap();
+            checked += 1;
+            if d > BOUNDARY_TOLERANCE_KM {
+                far.push(format!("{}, {} {d:.1} km", city.name, city.country));
+            }
+        }
+        assert!(checked > 8000, "{checked}");
+        assert!(far.is_empty(), "{far:?}");
+    }
+}

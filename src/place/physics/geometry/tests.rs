@@ -41,7 +41,7 @@ fn embedded_file_is_valid_and_covers_every_iso_code() {
     assert!(codes.windows(2).all(|w| w[0] < w[1]));
     assert_eq!(geo().codes().count(), 249, "embedded() read the same file");
     let vertices: usize = codes.iter().filter_map(|c| g.vertex_count(c)).sum();
-    assert_eq!(vertices, 278_129);
+    assert_eq!(vertices, 278_919);
 }
 
 #[test]
@@ -119,7 +119,8 @@ fn distances_from_italy() {
 #[test]
 fn within_lists_neighbours_and_no_ocean() {
     let near = geo().within(&country("IT"), 2000.0);
-    assert_eq!(near.len(), 69, "{near:?}");
+    // EH among them: all of Morocco counts for Western Sahara too (examples/build_boundaries).
+    assert_eq!(near.len(), 70, "{near:?}");
     for code in [
         "AT", "CH", "FR", "SI", "SM", "VA", "MT", "TN", "IE", "GB", "FI", "RU", "EG",
     ] {
