@@ -26,6 +26,9 @@ pub struct Options {
     pub inside: Inside,
     pub timeouts: Timeouts,
     pub max_flows: usize,
+    /// The site of each input, by input index: inputs of different sites never share a flow.
+    /// Empty: every input is one site (rotated parts of one capture).
+    pub sites: Vec<u32>,
 }
 
 impl Default for Options {
@@ -34,6 +37,7 @@ impl Default for Options {
             inside: Inside::default_nets(),
             timeouts: Timeouts::default(),
             max_flows: DEFAULT_MAX_FLOWS,
+            sites: Vec::new(),
         }
     }
 }
@@ -128,7 +132,8 @@ pub struct Stages {
 impl Stages {
     pub fn new(options: &Options) -> Self {
         Stages {
-            table: FlowTable::new(options.max_flows, options.timeouts),
+            table: FlowTable::new(options.max_flows, options.timeouts)
+                .with_sites(options.sites.clone()),
             fragments: FragmentTracker::new(),
             namer: Namer::new(),
             rtt: RttTracker::new(),

@@ -99,7 +99,8 @@ struct LookupArgs {
 
 #[derive(Args)]
 struct AnalyzeArgs {
-    /// Capture files, analysed in order as one stream (`-` = standard input).
+    /// Capture files, analysed in order as one stream (`-` = standard input); files given
+    /// different --vantage values are different sites and never share a flow.
     #[arg(required = true, value_name = "CAPTURE")]
     captures: Vec<PathBuf>,
     /// Write the JSON evidence report to PATH (`-` = stdout, which then carries only JSON).
@@ -224,6 +225,16 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
             other_idle: args.other_idle_timeout,
         },
         max_flows: args.max_flows,
+        // One site per vantage: captures from different places never share a flow.
+        sites: (0..args.captures.len())
+            .map(|i| {
+                let input = u32::try_from(i).unwrap_or(u32::MAX);
+                physics
+                    .vantage_of(input)
+                    .and_then(|v| u32::try_from(v).ok())
+                    .unwrap_or(0)
+            })
+            .collect(),
     };
     let catalog = match &args.services {
         Some(path) => {

@@ -429,3 +429,62 @@ fn reports_are_byte_identical() {
     ];
     assert_eq!(analyze(&args).stdout, analyze(&args).stdout);
 }
+
+#[test]
+fn captures_from_different_sites_never_share_a_flow() {
+    // The same capture twice: as rotated parts of one site, its flows join up; as two sites,
+    // each keeps its own flows (two offices can have the same client address and port).
+    let one_site = analyze(&[
+        "--json",
+        "-",
+        "--vantage",
+        "Stockholm",
+        STOCKHOLM,
+        STOCKHOLM,
+    ])
+    .json();
+    let two_sites = analyze(&[
+        "--json",
+        "-",
+        "--vantage",
+        "Stockholm",
+        "--vantage",
+        "Sydney",
+        STOCKHOLM,
+        STOCKHOLM,
+    ])
+    .json();
+    let stun = |r: &Value| -> Vec<u64> {
+        r["flows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["server"]["ip"] == "52.112.1.10")
+            .map(|f| f["packets"]["to_server"].as_u64().unwrap())
+            .collect()
+    };
+    // One site: the STUN flow continues in the second file (TCP connections closed by FIN
+    // are opened anew by the replayed SYN: 7 more flows).
+    assert_eq!(one_site["flows"].as_array().unwrap().len(), 14 + 7);
+    let once = stun(&two_sites)[0];
+    assert_eq!(stun(&one_site), [2 * once]);
+    // Two sites: every flow twice, none shared.
+    let flows = two_sites["flows"].as_array().unwrap();
+    assert_eq!(flows.len(), 28);
+    assert_eq!(stun(&two_sites), [once, once]);
+    // Each site's flows are judged from that site.
+    let root: Vec<&Value> = flows
+        .iter()
+        .filter(|f| f["server"]["ip"] == "192.36.148.17")
+        .collect();
+    assert_eq!(root.len(), 8);
+    assert_eq!(
+        root[0]["physics"]["vantage"],
+        "Stockholm, SE (59.3294, 18.0687)"
+    );
+    assert_eq!(
+        root[7]["physics"]["vantage"],
+        "Sydney, AU (-33.8678, 151.2073)"
+    );
+    assert_eq!(root[7]["first_packet"]["input"], 1);
+}

@@ -11,12 +11,15 @@ pub struct Endpoint {
 
 /// The canonical key of a bidirectional flow: `lo` ≤ `hi`. `has_ports` keeps port-less
 /// packets (fragments whose first fragment never came) apart from a real flow on port 0.
+/// `site` keeps captures taken at different places apart: two offices may both have a client
+/// 192.168.1.10 talking from port 50000 to the same media relay at the same time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FlowKey {
     pub protocol: u8,
     pub has_ports: bool,
     pub lo: Endpoint,
     pub hi: Endpoint,
+    pub site: u32,
 }
 
 impl FlowKey {
@@ -27,7 +30,13 @@ impl FlowKey {
             has_ports,
             lo,
             hi,
+            site: 0,
         }
+    }
+
+    /// The same key at another site.
+    pub fn at_site(self, site: u32) -> Self {
+        FlowKey { site, ..self }
     }
 }
 
@@ -48,5 +57,9 @@ mod tests {
         assert_eq!(FlowKey::new(6, true, a, b), FlowKey::new(6, true, b, a));
         assert_ne!(FlowKey::new(6, true, a, b), FlowKey::new(17, true, a, b));
         assert_ne!(FlowKey::new(6, true, a, b), FlowKey::new(6, false, a, b));
+        assert_ne!(
+            FlowKey::new(6, true, a, b),
+            FlowKey::new(6, true, b, a).at_site(1)
+        );
     }
 }

@@ -92,6 +92,8 @@ pub struct TableStats {
 
 pub struct FlowTable {
     active: HashMap<FlowKey, Flow>,
+    /// The site of each input, by input index (empty: one site).
+    sites: Vec<u32>,
     finished: Vec<Flow>,
     max_flows: usize,
     timeouts: Timeouts,
@@ -104,12 +106,20 @@ impl FlowTable {
     pub fn new(max_flows: usize, timeouts: Timeouts) -> Self {
         FlowTable {
             active: HashMap::new(),
+            sites: Vec::new(),
             finished: Vec::new(),
             max_flows: max_flows.max(1),
             timeouts,
             next_id: 1,
             stats: TableStats::default(),
         }
+    }
+
+    /// Inputs taken at different sites (by input index) never share a flow; inputs of one site
+    /// join up as one stream (rotated files).
+    pub fn with_sites(mut self, sites: Vec<u32>) -> Self {
+        self.sites = sites;
+        self
     }
 
     /// Count one packet into its flow, opening a new flow when needed. Returns the flow's id.
@@ -119,7 +129,12 @@ impl FlowTable {
 
     /// As `add`, and whether this packet opened the flow.
     pub fn add_opened(&mut self, p: &PacketMeta) -> (u64, bool) {
-        let key = FlowKey::new(p.protocol, p.has_ports, p.src, p.dst);
+        let site = usize::try_from(p.at.input)
+            .ok()
+            .and_then(|i| self.sites.get(i))
+            .copied()
+            .unwrap_or(0);
+        let key = FlowKey::new(p.protocol, p.has_ports, p.src, p.dst).at_site(site);
         if let Some(flow) = self.active.get_mut(&key) {
             match expired(&self.timeouts, flow, p) {
                 None => {
