@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod analyze;
+pub mod bounded;
 pub mod decode;
 pub mod digest;
 pub mod flow;

@@ -3,17 +3,22 @@
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
-use residency::analyze::{self, DEFAULT_MAX_FLOWS, Options};
+use residency::analyze::{self, Analyzer, DEFAULT_MAX_FLOWS, Options, Sink};
 use residency::flow::{Inside, Timeouts};
-use residency::names::resolve::{self, PtrConfig};
+use residency::names::resolve::PtrConfig;
+use residency::output::{EXIT_INTERRUPTED, Interrupt, Output, is_broken_pipe, refuse_inputs};
 use residency::place::Placer;
+use residency::place::addresses::DEFAULT_MAX_ADDRESSES;
 use residency::place::geo::GeoSet;
 use residency::place::physics::Physics;
 use residency::place::physics::vantage::{self, Vantage};
 use residency::report;
+use residency::report::ecs::NdjsonSink;
+use residency::report::json::JsonReport;
 use residency::services::Catalog;
+use residency::source::{self, Capture};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -26,6 +31,8 @@ const EXIT_ERROR: u8 = 1;
 const EXIT_PARTIAL: u8 = 3;
 /// Exit status: the command line is wrong (clap uses it too).
 const EXIT_USAGE: u8 = 2;
+// EXIT_INTERRUPTED (4): SIGINT/SIGTERM stopped the reading; the outputs are complete files
+// covering what was read (see `residency::output`).
 
 #[derive(Parser)]
 #[command(
@@ -43,7 +50,8 @@ enum Command {
     /// Analyse capture files (pcap, pcapng): flows, destinations, evidence report.
     ///
     /// Exit status: 0 complete; 3 partial (an input is truncated or corrupt; the report covers
-    /// it up to the damage); 1 error (nothing analysed); 2 usage error.
+    /// it up to the damage); 4 interrupted by SIGINT/SIGTERM (the outputs cover what was read);
+    /// 1 error (nothing analysed); 2 usage error.
     Analyze(AnalyzeArgs),
     /// Place IP addresses: country, ASN, provider, the law that controls it, and the zone.
     ///
@@ -104,28 +112,42 @@ struct AnalyzeArgs {
     #[arg(required = true, value_name = "CAPTURE")]
     captures: Vec<PathBuf>,
     /// Write the JSON evidence report to PATH (`-` = stdout, which then carries only JSON).
+    /// Written to a temporary file beside PATH and renamed into place when complete.
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
+    /// Write one JSON record per flow, as each flow ends, to PATH (NDJSON in Elastic Common
+    /// Schema names; `-` = stdout).
+    #[arg(long, value_name = "PATH")]
+    flows: Option<PathBuf>,
     /// A local network of the capture point (repeatable). Replaces the default: RFC 1918,
     /// RFC 4193, link-local, 100.64.0.0/10 and loopback.
     #[arg(long, value_name = "CIDR")]
     inside: Vec<IpNet>,
     /// Seconds without packets after which a TCP flow has ended.
-    #[arg(long, value_name = "SECS", default_value_t = Timeouts::default().tcp_idle)]
+    #[arg(long, value_name = "SECS", default_value_t = Timeouts::default().tcp_idle,
+          value_parser = clap::value_parser!(u64).range(1..))]
     tcp_idle_timeout: u64,
     /// Seconds a TCP flow stays open after FIN both ways or RST (a new SYN opens a new flow).
-    #[arg(long, value_name = "SECS", default_value_t = Timeouts::default().tcp_close)]
+    #[arg(long, value_name = "SECS", default_value_t = Timeouts::default().tcp_close,
+          value_parser = clap::value_parser!(u64).range(1..))]
     tcp_close_timeout: u64,
     /// Seconds without packets after which a UDP flow has ended.
-    #[arg(long, value_name = "SECS", default_value_t = Timeouts::default().udp_idle)]
+    #[arg(long, value_name = "SECS", default_value_t = Timeouts::default().udp_idle,
+          value_parser = clap::value_parser!(u64).range(1..))]
     udp_idle_timeout: u64,
     /// Seconds without packets after which a flow of another protocol has ended.
-    #[arg(long, value_name = "SECS", default_value_t = Timeouts::default().other_idle)]
+    #[arg(long, value_name = "SECS", default_value_t = Timeouts::default().other_idle,
+          value_parser = clap::value_parser!(u64).range(1..))]
     other_idle_timeout: u64,
     /// Most flows held open at once; beyond it the least recently seen are closed early
     /// (counted as evicted in the report).
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_FLOWS)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_FLOWS, value_parser = at_least_one)]
     max_flows: usize,
+    /// Most remote addresses held at once in the per-address table; beyond it the least
+    /// recently seen are written out early (counted in the report; an address seen again gets
+    /// another entry, its next `part`).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_ADDRESSES, value_parser = at_least_one)]
+    max_addresses: usize,
     /// Remote destinations listed in the terminal summary.
     #[arg(long, value_name = "N", default_value_t = 10)]
     top: usize,
@@ -159,6 +181,15 @@ fn vantage_arg(s: &str) -> Result<Vantage, String> {
     vantage::parse(s).map_err(|e| e.to_string())
 }
 
+/// A count that must be at least 1 (`--max-flows 0` would hold no flow).
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        Ok(_) => Err("must be at least 1".to_string()),
+        Err(_) => Err("not a whole number".to_string()),
+    }
+}
+
 /// `--resolver`: an IP address, with an optional port (default 53).
 fn resolver_addr(s: &str) -> Result<std::net::SocketAddr, String> {
     if let Ok(ip) = s.parse::<std::net::IpAddr>() {
@@ -174,7 +205,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         // A reader that stopped reading (`residency analyze x.pcap | head`) is not an error.
-        Err(e) if is_broken_pipe(&e) => ExitCode::from(EXIT_OK),
+        Err(e) if is_broken_pipe_chain(&e) => ExitCode::from(EXIT_OK),
         Err(e) => {
             eprintln!("residency: error: {e:#}");
             ExitCode::from(EXIT_ERROR)
@@ -182,7 +213,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
+fn is_broken_pipe_chain(e: &anyhow::Error) -> bool {
     e.chain().any(|cause| {
         cause
             .downcast_ref::<std::io::Error>()
@@ -198,8 +229,10 @@ fn run(cli: Cli) -> Result<u8> {
 }
 
 fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
+    // SIGINT/SIGTERM from here on stop the reading and finish the outputs.
+    let interrupt = Interrupt::install()?;
     // Geo data first: a bad --geo file or --home fails before a long capture is read.
-    let mut placer = args.geo.placer()?;
+    let placer = args.geo.placer()?;
     let physics = match Physics::new(
         args.vantage.clone(),
         args.captures.len(),
@@ -212,6 +245,10 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
         }
         Err(e) => return Err(e.into()),
     };
+    if args.captures.iter().filter(|p| is_stdin(p)).count() > 1 {
+        eprintln!("residency: error: `-` (standard input) can be given once");
+        return Ok(EXIT_USAGE);
+    }
     let options = Options {
         inside: if args.inside.is_empty() {
             Inside::default_nets()
@@ -225,6 +262,7 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
             other_idle: args.other_idle_timeout,
         },
         max_flows: args.max_flows,
+        max_addresses: args.max_addresses,
         // One site per vantage: captures from different places never share a flow.
         sites: (0..args.captures.len())
             .map(|i| {
@@ -242,53 +280,185 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
         }
         None => Catalog::embedded().context("the embedded service catalog")?,
     };
-    let analysis = analyze::analyze(&args.captures, &options)?;
-    let ptr = if args.resolve {
-        let unnamed = report::unnamed_destinations(&analysis, &options);
-        let config = PtrConfig {
+    // Outputs: never an input, and opened before anything is read (a missing folder fails
+    // now, not after an hour of reading).
+    let inputs: Vec<&Path> = args
+        .captures
+        .iter()
+        .filter(|p| !is_stdin(p))
+        .map(PathBuf::as_path)
+        .collect();
+    let mut named: Vec<(&str, &Path)> = Vec::new();
+    if let Some(p) = &args.json {
+        named.push(("--json", p));
+    }
+    if let Some(p) = &args.flows {
+        named.push(("--flows", p));
+    }
+    refuse_inputs(&named, &inputs)?;
+    let stdout_taken = named.iter().any(|(_, p)| is_stdin(p));
+    if named.iter().filter(|(_, p)| is_stdin(p)).count() > 1 {
+        eprintln!("residency: error: only one output can go to standard output (`-`)");
+        return Ok(EXIT_USAGE);
+    }
+    let mut json = match &args.json {
+        Some(p) => Some(Output::open(p)?),
+        None => None,
+    };
+    let mut flows = match &args.flows {
+        Some(p) => Some(Output::open(p)?),
+        None => None,
+    };
+    // Inputs: each opened once, all before reading (a missing file fails now).
+    let mut opened = Vec::with_capacity(args.captures.len());
+    for path in &args.captures {
+        opened.push(if is_stdin(path) {
+            None
+        } else {
+            Some(source::open(path)?)
+        });
+    }
+    let ctx = analyze::Context {
+        options: &options,
+        placer: &placer,
+        physics: &physics,
+        catalog: &catalog,
+        judge_per_flow: flows.is_some(),
+        resolve: args.resolve.then(|| PtrConfig {
             server: args.resolver,
             timeout: Duration::from_secs(args.resolve_timeout.max(1)),
+        }),
+    };
+    let mut analyzer = Analyzer::new(ctx, args.top);
+    let head = report::record::head(&options, &placer, &catalog);
+    let mut json_sink = match json.as_mut() {
+        Some(out) => Some(JsonReport::start(out, &head).map_err(|e| output_error(&args.json, e))?),
+        None => None,
+    };
+    let mut ndjson_sink = flows.as_mut().map(NdjsonSink::new);
+    let mut closed = false;
+    let mut interrupted = None;
+    let mut stop = || {
+        interrupt
+            .requested()
+            .map(|s| analyze::Stop::Interrupted(s.name()))
+    };
+    for (path, capture) in args.captures.iter().zip(opened) {
+        let mut sinks: Vec<Box<dyn Sink + '_>> = Vec::new();
+        if let Some(s) = json_sink.as_mut() {
+            sinks.push(Box::new(s));
+        }
+        if let Some(s) = ndjson_sink.as_mut() {
+            sinks.push(Box::new(s));
+        }
+        let read = match capture {
+            Some(capture) => analyzer.read(path, None, capture, &mut sinks, &mut stop),
+            None => {
+                let stdin = std::io::stdin().lock();
+                let capture = Capture::new(stdin).map_err(|e| source::header_error(path, e))?;
+                analyzer.read(path, None, capture, &mut sinks, &mut stop)
+            }
         };
-        Some(resolve::lookup(&unnamed, &config).context("--resolve")?)
-    } else {
-        None
-    };
-    let naming = report::Naming {
-        catalog: &catalog,
-        ptr: ptr.as_ref(),
-    };
-    let report = report::build(&analysis, &options, &mut placer, &naming, &physics);
-    match args.json.as_deref() {
-        Some(path) if path.as_os_str() == "-" => {
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            report::write_json(&report, &mut out).context("writing the report to stdout")?;
-            out.flush().context("writing the report to stdout")?;
+        match read {
+            Ok(None) => {}
+            Ok(Some(analyze::Stop::Interrupted(signal))) => {
+                interrupted = Some(signal);
+                break;
+            }
+            Err(e) if is_broken_pipe(&e) => {
+                closed = true;
+                break;
+            }
+            Err(e) => return Err(e).context("writing the outputs"),
         }
-        Some(path) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?;
-            let mut out = std::io::BufWriter::new(file);
-            report::write_json(&report, &mut out)
-                .and_then(|()| out.flush())
-                .with_context(|| format!("writing {}", path.display()))?;
-            print_terminal(&report, args.top)?;
-        }
-        None => print_terminal(&report, args.top)?,
     }
-    for input in &report.inputs {
+    let partial = analyzer.inputs().iter().any(|i| i.damage.is_some());
+    let report = {
+        let mut sinks: Vec<Box<dyn Sink + '_>> = Vec::new();
+        if !closed {
+            if let Some(s) = json_sink.as_mut() {
+                sinks.push(Box::new(s));
+            }
+            if let Some(s) = ndjson_sink.as_mut() {
+                sinks.push(Box::new(s));
+            }
+        }
+        match analyzer.finish(&mut sinks, interrupted) {
+            Ok(r) => r,
+            // The reader of standard output went away: end quietly, with the inputs' status.
+            Err(e) if is_broken_pipe(&e) => return Ok(exit_for(None, partial)),
+            Err(e) => return Err(e).context("writing the outputs"),
+        }
+    };
+    if !closed {
+        if let Some(sink) = json_sink {
+            match sink.finish(&report) {
+                Ok(_) => {}
+                Err(e) if is_broken_pipe(&e) => closed = true,
+                Err(e) => return Err(output_error(&args.json, e).into()),
+            }
+        }
+        if let Some(sink) = ndjson_sink {
+            sink.into_inner()
+                .map_err(|e| output_error(&args.flows, e))?;
+        }
+        for out in [json, flows].into_iter().flatten() {
+            match out.finish() {
+                Ok(()) => {}
+                Err(e) if e.is_closed() => closed = true,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    if !stdout_taken && !closed {
+        print_terminal(&report, args.top)?;
+    }
+    for (i, input) in report.inputs.iter().enumerate() {
         for e in &input.errors {
             eprintln!(
                 "residency: warning: {}: {} at byte {} (packet {}): {}; the report covers the file up to there",
                 input.path, e.kind, e.offset, e.packet, e.message
             );
         }
+        for w in &input.warnings {
+            eprintln!("residency: warning: input {i} ({}): {w}", input.path);
+        }
+        if let Some(of) = input.duplicate_of {
+            eprintln!(
+                "residency: warning: input {i} ({}) has the same SHA-256 as input {of}: not read again",
+                input.path
+            );
+        }
     }
-    Ok(if analysis.is_partial() {
+    if let Some(signal) = interrupted {
+        eprintln!(
+            "residency: interrupted by {signal}: the outputs cover the packets read before it (complete: false)"
+        );
+    }
+    Ok(exit_for(interrupted, !report.summary.incomplete.is_empty()))
+}
+
+/// The exit status: interrupted (4), else partial input (3), else 0.
+fn exit_for(interrupted: Option<&'static str>, partial: bool) -> u8 {
+    if interrupted.is_some() {
+        EXIT_INTERRUPTED
+    } else if partial {
         EXIT_PARTIAL
     } else {
         EXIT_OK
-    })
+    }
+}
+
+fn is_stdin(p: &Path) -> bool {
+    p.as_os_str() == "-"
+}
+
+/// An I/O error while writing an output, naming it.
+fn output_error(path: &Option<PathBuf>, e: std::io::Error) -> anyhow::Error {
+    match path {
+        Some(p) => anyhow::Error::new(e).context(format!("writing {}", p.display())),
+        None => anyhow::Error::new(e),
+    }
 }
 
 fn lookup_cmd(args: LookupArgs) -> Result<u8> {

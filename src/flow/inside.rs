@@ -19,7 +19,8 @@ pub const DEFAULT_INSIDE: [&str; 9] = [
 ];
 
 /// Where a flow runs relative to the inside networks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Scope {
     /// Client inside, server outside.
     Outbound,
@@ -32,6 +33,16 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// Which side of a flow is the remote destination: the server of outbound and external
+    /// flows, the client of inbound ones, none of internal ones.
+    pub fn remote_side(self) -> Option<super::Side> {
+        match self {
+            Scope::Outbound | Scope::External => Some(super::Side::Server),
+            Scope::Inbound => Some(super::Side::Client),
+            Scope::Internal => None,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Scope::Outbound => "outbound",

@@ -10,10 +10,10 @@ mod table;
 pub use fragments::{FragmentStats, FragmentTracker, MAX_PENDING_FRAGMENTS, MAX_TRACKED_DATAGRAMS};
 pub use inside::{DEFAULT_INSIDE, Inside, Scope};
 pub use key::{Endpoint, FlowKey};
-pub use record::{ClientBy, Flow, FlowEnd, PacketRef};
+pub use record::{ClientBy, Flow, FlowEnd, FlowId, PacketRef, Side};
 pub use table::{FlowTable, TableStats, Timeouts, is_service_port, port_rank};
 
-use crate::decode::TcpFlags;
+use crate::decode::{TcpFlags, Transport};
 use crate::timestamp::Timestamp;
 
 /// What the flow table needs to know of one packet.
@@ -32,5 +32,20 @@ pub struct PacketMeta {
     pub tcp_flags: Option<TcpFlags>,
     /// Part of a fragmented datagram.
     pub fragment: bool,
+    pub at: PacketRef,
+}
+
+/// One packet of a flow, as the stages after the flow table see it (names, round trips).
+pub struct FlowPacket<'p, 'a> {
+    pub flow: FlowId,
+    /// This packet opened the flow.
+    pub opened: bool,
+    pub src: Endpoint,
+    pub dst: Endpoint,
+    pub transport: &'p Transport<'a>,
+    /// The payload is not all there: cut by the snap length, or the first fragment of a
+    /// datagram.
+    pub partial: bool,
+    pub ts: Timestamp,
     pub at: PacketRef,
 }

@@ -3,6 +3,18 @@
 use super::key::Endpoint;
 use crate::timestamp::Timestamp;
 
+/// A flow's number: 1-based, in order of creation, never reused within a run. Handed out by the
+/// flow table, not chosen by whoever sends packets (so fast non-keyed hashes are safe on it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct FlowId(pub u64);
+
+impl std::fmt::Display for FlowId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// Where a packet is: the input (0-based, in command-line order) and its 1-based number there.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PacketRef {
@@ -11,7 +23,8 @@ pub struct PacketRef {
 }
 
 /// How the client (the side that opened the flow) was decided.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum ClientBy {
     /// It sent the TCP SYN.
     Syn,
@@ -37,7 +50,8 @@ impl ClientBy {
 }
 
 /// Why a flow's record was closed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum FlowEnd {
     /// TCP FIN seen in both directions.
     Fin,
@@ -63,6 +77,23 @@ impl FlowEnd {
     }
 }
 
+/// One side of a flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Side {
+    Server,
+    Client,
+}
+
+impl Side {
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Server => "server",
+            Side::Client => "client",
+        }
+    }
+}
+
 /// Direction index into the per-direction arrays.
 pub const TO_SERVER: usize = 0;
 pub const TO_CLIENT: usize = 1;
@@ -70,8 +101,7 @@ pub const TO_CLIENT: usize = 1;
 /// A bidirectional flow.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Flow {
-    /// 1-based, in order of creation.
-    pub id: u64,
+    pub id: FlowId,
     pub protocol: u8,
     pub has_ports: bool,
     pub client: Endpoint,

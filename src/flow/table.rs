@@ -2,7 +2,7 @@
 
 use super::PacketMeta;
 use super::key::FlowKey;
-use super::record::{ClientBy, Flow, FlowEnd, TO_CLIENT, TO_SERVER};
+use super::record::{ClientBy, Flow, FlowEnd, FlowId, TO_CLIENT, TO_SERVER};
 use crate::decode::TcpFlags;
 use crate::timestamp::Timestamp;
 use std::collections::HashMap;
@@ -88,17 +88,35 @@ pub struct TableStats {
     pub peak_active: usize,
     /// Passes over the full table to make room (each frees at least a sixteenth of it).
     pub sweeps: u64,
+    /// Passes over the table, as capture time advanced, to close the flows that timed out.
+    pub expiry_sweeps: u64,
 }
 
+/// How often, in capture time, the table looks for flows that have timed out, at most: every
+/// shortest timeout, and at least every 10 s and at most every second. A sweep costs one pass
+/// over the open flows (a few ms per 100,000), so a flow leaves memory, and reaches the
+/// outputs, at most one interval after its timeout; how it ended does not depend on it.
+const MAX_EXPIRY_INTERVAL_NS: i64 = 10 * NANOS;
+const MIN_EXPIRY_INTERVAL_NS: i64 = NANOS;
+
+/// The bidirectional flow table. Flows that end (FIN/RST and their close window, idle
+/// timeout, eviction from a full table, end of input) leave it at once and wait in `ended`
+/// until the caller takes them (`take_ended`), which it does after every packet: memory is the
+/// open flows, never the finished ones.
 pub struct FlowTable {
     active: HashMap<FlowKey, Flow>,
     /// The site of each input, by input index (empty: one site).
     sites: Vec<u32>,
-    finished: Vec<Flow>,
+    ended: Vec<Flow>,
     max_flows: usize,
     timeouts: Timeouts,
     next_id: u64,
     stats: TableStats,
+    /// Capture time the table has reached: the older of the last two packets' times, so one
+    /// packet with a wild timestamp cannot time out every other flow.
+    clock: Option<Timestamp>,
+    last_ts: Option<Timestamp>,
+    next_expiry: Option<Timestamp>,
 }
 
 impl FlowTable {
@@ -107,11 +125,14 @@ impl FlowTable {
         FlowTable {
             active: HashMap::new(),
             sites: Vec::new(),
-            finished: Vec::new(),
+            ended: Vec::new(),
             max_flows: max_flows.max(1),
             timeouts,
             next_id: 1,
             stats: TableStats::default(),
+            clock: None,
+            last_ts: None,
+            next_expiry: None,
         }
     }
 
@@ -123,12 +144,13 @@ impl FlowTable {
     }
 
     /// Count one packet into its flow, opening a new flow when needed. Returns the flow's id.
-    pub fn add(&mut self, p: &PacketMeta) -> u64 {
+    pub fn add(&mut self, p: &PacketMeta) -> FlowId {
         self.add_opened(p).0
     }
 
     /// As `add`, and whether this packet opened the flow.
-    pub fn add_opened(&mut self, p: &PacketMeta) -> (u64, bool) {
+    pub fn add_opened(&mut self, p: &PacketMeta) -> (FlowId, bool) {
+        self.advance(p.ts);
         let site = usize::try_from(p.at.input)
             .ok()
             .and_then(|i| self.sites.get(i))
@@ -144,7 +166,7 @@ impl FlowTable {
                 Some(end) => {
                     if let Some(mut old) = self.active.remove(&key) {
                         old.end = Some(end);
-                        self.finished.push(old);
+                        self.ended.push(old);
                     }
                 }
             }
@@ -152,7 +174,7 @@ impl FlowTable {
         if self.active.len() >= self.max_flows {
             self.make_room(p.ts);
         }
-        let flow = open(self.next_id, p);
+        let flow = open(FlowId(self.next_id), p);
         self.next_id += 1;
         let id = flow.id;
         self.active.insert(key, flow);
@@ -160,15 +182,73 @@ impl FlowTable {
         (id, true)
     }
 
+    /// Flows that ended since the last call, in the order they ended: by the time of their
+    /// last packet, ties by id (a sweep closes many at once).
+    pub fn take_ended(&mut self) -> std::vec::Drain<'_, Flow> {
+        self.ended.drain(..)
+    }
+
+    /// Whether flows wait in `take_ended`.
+    pub fn has_ended(&self) -> bool {
+        !self.ended.is_empty()
+    }
+
+    /// Advance capture time; when it has moved on by the expiry interval, close the flows that
+    /// timed out by then.
+    fn advance(&mut self, ts: Timestamp) {
+        let clock = match self.last_ts {
+            Some(last) => last.min(ts),
+            None => ts,
+        };
+        self.last_ts = Some(ts);
+        if self.clock.is_some_and(|c| c >= clock) {
+            return;
+        }
+        self.clock = Some(clock);
+        let interval = self.expiry_interval();
+        match self.next_expiry {
+            None => self.next_expiry = Some(Timestamp(clock.0.saturating_add(interval))),
+            Some(next) if clock >= next => {
+                self.next_expiry = Some(Timestamp(clock.0.saturating_add(interval)));
+                self.expire(clock);
+            }
+            Some(_) => {}
+        }
+    }
+
+    fn expiry_interval(&self) -> i64 {
+        let t = &self.timeouts;
+        let shortest = [t.tcp_idle, t.tcp_close, t.udp_idle, t.other_idle]
+            .into_iter()
+            .min()
+            .unwrap_or(0);
+        secs_to_nanos(shortest).clamp(MIN_EXPIRY_INTERVAL_NS, MAX_EXPIRY_INTERVAL_NS)
+    }
+
+    /// Close every flow that has timed out by `now`.
+    fn expire(&mut self, now: Timestamp) {
+        self.stats.expiry_sweeps += 1;
+        let start = self.ended.len();
+        let timeouts = self.timeouts;
+        for (_, mut flow) in self
+            .active
+            .extract_if(|_, f| ended_by(&timeouts, f, now).is_some())
+        {
+            flow.end = ended_by(&timeouts, &flow, now);
+            self.ended.push(flow);
+        }
+        sort_batch(&mut self.ended[start..]);
+    }
+
     /// Free room in a full table: close every flow that has timed out by `now`, and if that
     /// is not enough to reach the low-water mark (a sixteenth below the bound), close flows
     /// that already ended with FIN/RST, then evict the least recently seen. One O(n) pass thus
     /// buys room for `max_flows / 16` new flows: O(1) per new flow, amortised.
     fn make_room(&mut self, now: Timestamp) {
-        let low_water = self.max_flows - (self.max_flows / 16).max(1);
+        let low_water = self.max_flows - crate::bounded::sixteenth(self.max_flows);
         self.stats.sweeps += 1;
         // Rank 0: timed out; 1: closed by FIN/RST, within its close window; 2: open.
-        let mut candidates: Vec<(u8, Timestamp, u64, FlowKey)> = self
+        let candidates: Vec<(u8, Timestamp, FlowId, FlowKey)> = self
             .active
             .iter()
             .map(|(key, f)| {
@@ -186,11 +266,8 @@ impl FlowTable {
         let count = (self.active.len().saturating_sub(low_water))
             .max(timed_out)
             .min(candidates.len());
-        if count == 0 {
-            return;
-        }
-        candidates.select_nth_unstable(count - 1);
-        for (rank, _, _, key) in candidates.into_iter().take(count) {
+        let start = self.ended.len();
+        for (rank, _, _, key) in crate::bounded::smallest(candidates, count) {
             let Some(mut flow) = self.active.remove(&key) else {
                 continue;
             };
@@ -203,27 +280,45 @@ impl FlowTable {
                 self.stats.evicted += 1;
             }
             flow.end = Some(end.unwrap_or(FlowEnd::Evicted));
-            self.finished.push(flow);
+            self.ended.push(flow);
         }
+        sort_batch(&mut self.ended[start..]);
     }
 
-    /// Close every flow and return them all, ordered by id, with the table's counters. A flow
-    /// still open ends `end-of-capture` (or how FIN/RST closed it): whether it would have timed
-    /// out is judged only by a later packet of its own, so one packet with a wild timestamp
-    /// cannot rewrite how every other flow ended.
-    pub fn finish(mut self) -> (Vec<Flow>, TableStats) {
-        let active = std::mem::take(&mut self.active);
-        for (_, mut flow) in active {
+    /// Close every flow still open (the input ended); they wait in `take_ended`. A flow still
+    /// open ends `end-of-capture` (or how FIN/RST closed it): whether it would have timed out
+    /// is judged only by a later packet of its own or by capture time moving on, so one packet
+    /// with a wild timestamp cannot rewrite how every other flow ended.
+    pub fn close_all(&mut self) {
+        let start = self.ended.len();
+        for (_, mut flow) in self.active.drain() {
             flow.end = Some(flow.close_reason.unwrap_or(FlowEnd::EndOfCapture));
-            self.finished.push(flow);
+            self.ended.push(flow);
         }
-        self.finished.sort_unstable_by_key(|f| f.id);
-        (self.finished, self.stats)
+        sort_batch(&mut self.ended[start..]);
+    }
+
+    /// Close every flow and return those not yet taken, ordered by id, with the counters: for
+    /// tests and benchmarks that look at a whole small capture at once.
+    pub fn finish(mut self) -> (Vec<Flow>, TableStats) {
+        self.close_all();
+        let mut flows = std::mem::take(&mut self.ended);
+        flows.sort_unstable_by_key(|f| f.id);
+        (flows, self.stats)
+    }
+
+    pub fn stats(&self) -> TableStats {
+        self.stats
     }
 
     pub fn active_len(&self) -> usize {
         self.active.len()
     }
+}
+
+/// Flows closed at one moment, in a deterministic order: by last packet time, then id.
+fn sort_batch(batch: &mut [Flow]) {
+    batch.sort_unstable_by_key(|f| (f.last_seen, f.id));
 }
 
 /// Whether `p` starts a new flow rather than continuing `flow`, and if so how `flow` ended: a
@@ -250,7 +345,7 @@ fn ended_by(timeouts: &Timeouts, flow: &Flow, now: Timestamp) -> Option<FlowEnd>
 }
 
 /// A new flow from its first packet, deciding which side is the client.
-fn open(id: u64, p: &PacketMeta) -> Flow {
+fn open(id: FlowId, p: &PacketMeta) -> Flow {
     let flags = p.tcp_flags.unwrap_or_default();
     let (client, server, client_by) = if flags.has(TcpFlags::SYN) && !flags.has(TcpFlags::ACK) {
         (p.src, p.dst, ClientBy::Syn)

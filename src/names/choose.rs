@@ -2,8 +2,9 @@
 //! (TLS/QUIC server name, HTTP Host), then what DNS told that client the address was, then what
 //! the server's certificate claims, then reverse DNS.
 
-use super::dns::Resolution;
-use super::{NameSource, Names};
+use super::dns::{AnswerCache, Resolution};
+use super::facts::FlowNames;
+use super::NameSource;
 use crate::flow::{Flow, PacketRef};
 
 /// The name chosen for a flow and where it came from.
@@ -15,22 +16,17 @@ pub struct Hostname {
     pub at: Option<PacketRef>,
 }
 
-impl Names {
-    /// The DNS answers that bear on a flow's server address.
-    pub fn dns_for(&self, flow: &Flow) -> Resolution<'_> {
-        self.answers
-            .resolve(flow.client.ip, flow.server.ip, flow.first_seen)
-    }
+/// The DNS answers that bear on a flow's server address, among those seen by the time the
+/// flow ended.
+pub fn dns_for<'c>(answers: &'c AnswerCache, flow: &Flow) -> Resolution<'c> {
+    answers.resolve(flow.client.ip, flow.server.ip, flow.first_seen)
+}
 
-    /// The flow's name from the capture, by the order above (reverse DNS is added by the
-    /// report, which alone may look outside the capture).
-    pub fn hostname(&self, flow: &Flow) -> Option<Hostname> {
-        self.hostname_with(flow, &self.dns_for(flow))
-    }
-
-    /// As `hostname`, with the flow's DNS resolution already looked up (`dns_for`).
-    pub fn hostname_with(&self, flow: &Flow, dns: &Resolution<'_>) -> Option<Hostname> {
-        let facts = self.flows.get(&flow.id);
+/// The flow's name from the capture, by the order above, from its own facts and its DNS
+/// resolution (`dns_for`); reverse DNS is added by the report, which alone may look outside
+/// the capture.
+pub fn hostname(facts: Option<&FlowNames>, dns: &Resolution<'_>) -> Option<Hostname> {
+    {
         let named = |name: &str, source, at| Hostname {
             name: name.to_string(),
             source,

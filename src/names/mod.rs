@@ -12,7 +12,8 @@ pub mod stun;
 pub mod tls;
 
 /// Where a flow's name came from, in order of preference when several are known.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum NameSource {
     TlsSni,
     QuicSni,
@@ -40,14 +41,12 @@ pub mod facts;
 mod inspect;
 pub mod resolve;
 
-pub use choose::Hostname;
+pub use choose::{Hostname, dns_for, hostname};
 pub use facts::FlowNames;
 pub use inspect::{
-    INSPECTION_WINDOW_NS, MAX_HELD_BYTES, MAX_INSPECTED_PACKETS, MAX_INSPECTING_FLOWS, Namer, Seen,
+    INSPECTION_WINDOW_NS, MAX_HELD_BYTES, MAX_INSPECTED_PACKETS, MAX_INSPECTING_FLOWS, Namer,
 };
 
-use dns::AnswerCache;
-use std::collections::HashMap;
 
 /// Counters of the names stage, for the report.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -65,21 +64,3 @@ pub struct NameStats {
     pub dns_malformed: u64,
 }
 
-/// What the names stage learned over a run.
-#[derive(Default)]
-pub struct Names {
-    /// Facts per flow id (flows without any fact are absent).
-    pub flows: HashMap<u64, FlowNames>,
-    /// Every address DNS answers bound to a name, per client.
-    pub answers: AnswerCache,
-    pub stats: NameStats,
-}
-
-impl std::fmt::Debug for Names {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Names")
-            .field("flows", &self.flows.len())
-            .field("stats", &self.stats)
-            .finish_non_exhaustive()
-    }
-}

@@ -17,6 +17,7 @@
 //!   `--home` country, else the legal table (`eu`, `eea`, `adequate`, `us-dpf`), else `third`.
 
 pub mod countries;
+pub mod addresses;
 pub mod geo;
 pub mod legal;
 pub mod physics;
@@ -28,9 +29,8 @@ use geo::{Answer, GeoError, GeoSet, Role};
 use ipnet::IpNet;
 use legal::{LegalTable, Zone};
 use providers::{MatchedBy, ProviderTable};
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::rc::Rc;
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlaceError {
@@ -125,10 +125,6 @@ pub struct Placer {
     pub geo: GeoSet,
     pub tables: Tables,
     pub home: Option<String>,
-    /// One entry per distinct remote address: the report lists each of them anyway, so this
-    /// holds no more than the report itself. `Rc` so callers keep a placement while they read
-    /// the placer's tables.
-    cache: HashMap<IpAddr, Rc<Placement>>,
 }
 
 impl Placer {
@@ -148,17 +144,14 @@ impl Placer {
             geo,
             tables,
             home,
-            cache: HashMap::new(),
         })
     }
 
-    pub fn place(&mut self, ip: IpAddr) -> Rc<Placement> {
-        if let Some(p) = self.cache.get(&ip) {
-            return Rc::clone(p);
-        }
-        let placement = Rc::new(self.compute(ip));
-        self.cache.insert(ip, Rc::clone(&placement));
-        placement
+    /// Place one address. No cache here: the per-address table of a run
+    /// (`place::addresses`) places each destination once and holds the result, within its
+    /// bound.
+    pub fn place(&self, ip: IpAddr) -> Arc<Placement> {
+        Arc::new(self.compute(ip))
     }
 
     /// The zone of a country, with `--home` applied, and the legal fact behind it (none for

@@ -13,7 +13,7 @@ use std::net::IpAddr;
 pub struct LookupEntry {
     #[serde(flatten)]
     pub geo: ServerGeo,
-    pub zone: &'static str,
+    pub zone: crate::place::legal::Zone,
     pub provider: Option<ProviderReport>,
     pub jurisdiction: JurisdictionReport,
 }
@@ -73,7 +73,7 @@ pub fn write_lookup_table(entries: &[LookupEntry], out: &mut impl Write) -> io::
             "{:<39}  {:<12}  {:<8}  {:<9}  {:<24}  {:<7}  {}{}",
             e.geo.ip,
             e.geo.country.as_deref().or(e.geo.special).unwrap_or("?"),
-            e.zone,
+            e.zone.name(),
             e.geo.asn.map_or("-".to_string(), |a| format!("AS{a}")),
             super::terminal_place::short(name, 24),
             control,

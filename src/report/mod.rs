@@ -1,7 +1,10 @@
-//! The report: one set of serde types that is the JSON contract (`model`), built once from the
-//! analysis (`build`), and writers that only format it (`terminal`, JSON via serde_json).
+//! The report: one set of serde types that is the JSON contract (`model`); the records of
+//! flows and inputs (`record`); the summary, added up as flows end (`summary`); and writers
+//! that only format: the streamed JSON report (`json`), per-flow NDJSON records in Elastic
+//! Common Schema (`ecs`), the terminal summary (`terminal`).
 
-mod build;
+pub mod ecs;
+pub mod json;
 mod lookup;
 mod model;
 mod names;
@@ -10,22 +13,17 @@ mod physics;
 mod physics_model;
 mod place;
 mod place_model;
+pub mod record;
+pub mod summary;
 mod terminal;
 mod terminal_names;
 mod terminal_physics;
 mod terminal_place;
 mod units;
 
-pub use build::{build, unnamed_destinations};
 pub use lookup::{LookupEntry, lookup, write_lookup_json, write_lookup_table};
 pub use model::*;
-pub use names::{MS_TURN_SERVICE, Naming};
+pub use names::{FlowNaming, MS_TURN_SERVICE, ServiceTotals, flow_naming};
+pub use physics::ms;
+pub use place::flow_placement;
 pub use terminal::write_terminal;
-
-use std::io::Write;
-
-/// Write the report as JSON (pretty-printed, stable key order, trailing newline).
-pub fn write_json(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report)?;
-    out.write_all(b"\n")
-}

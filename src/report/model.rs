@@ -1,26 +1,43 @@
-//! The JSON contract, schema `residency.report/1`. Field names here are what scripts depend
-//! on: add fields freely, never rename or remove one. Documented in docs/report-schema.md.
+//! The JSON contract, schema `residency.report/2`. Field names here are what scripts depend
+//! on: add fields freely, never rename or remove one within a schema version. Documented in
+//! docs/report-schema.md, and as a JSON Schema in docs/report.schema.json.
+//!
+//! The report is normalised: each remote address has one entry (`addresses`: placement,
+//! provider, jurisdiction, round trips and physics, traffic), and flows refer to it by
+//! `address`. It is written while the run goes: the head (`schema` … `geo`), then each flow as
+//! it ends, then the addresses and the parts known only at the end (`inputs`, `summary`).
+//! Categorical values are enums, serialised in kebab-case.
 
+use crate::flow::{ClientBy, FlowEnd, Scope, Side};
 use serde::Serialize;
 
 pub use super::names_model::*;
 pub use super::physics_model::*;
 pub use super::place_model::*;
 
-pub const SCHEMA: &str = "residency.report/1";
+pub const SCHEMA: &str = "residency.report/2";
 
+/// The report without its flows and addresses (they are streamed): the head, written first,
+/// and the tail (`resolve`, `inputs`, `summary`), written when the run ends. Serialised in
+/// the order of the fields; see `super::json` for where `flows` and `addresses` go.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
+    #[serde(flatten)]
+    pub head: Head,
+    /// Reverse lookups made for `--resolve` (null without it): not from the capture.
+    pub resolve: Option<ResolveReport>,
+    pub inputs: Vec<Input>,
+    pub summary: Summary,
+}
+
+/// What is known before the first packet: written first.
+#[derive(Clone, Debug, Serialize)]
+pub struct Head {
     pub schema: &'static str,
     pub tool: Tool,
     pub settings: Settings,
     /// The geo databases and tables behind every placement.
     pub geo: GeoReport,
-    /// Reverse lookups made for `--resolve` (null without it): not from the capture.
-    pub resolve: Option<ResolveReport>,
-    pub inputs: Vec<Input>,
-    pub flows: Vec<FlowReport>,
-    pub summary: Summary,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -38,6 +55,8 @@ pub struct Settings {
     pub udp_idle_timeout_s: u64,
     pub other_idle_timeout_s: u64,
     pub max_flows: usize,
+    /// Remote addresses held at once in the per-address table (`place::addresses`).
+    pub max_addresses: usize,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -57,6 +76,15 @@ pub struct Input {
     pub complete: bool,
     pub errors: Vec<InputError>,
     pub skipped: SkippedPackets,
+    /// Problems that did not stop the reading: e.g. a file whose first packet is older than
+    /// the last packet of the file before it (rotated parts out of order: flows that span
+    /// them split).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// The index of an earlier input with the same SHA-256: this one was not read again
+    /// (its packets would be counted twice).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<u32>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -80,19 +108,25 @@ pub struct SkippedPackets {
     pub invalid_record: u64,
 }
 
+/// One flow (`flows[]`), written when it ends.
 #[derive(Clone, Debug, Serialize)]
 pub struct FlowReport {
-    pub id: u64,
+    pub id: crate::flow::FlowId,
+    /// Community ID v1 (seed 0) of the flow's 5-tuple: the same value Zeek, Suricata and
+    /// Arkime give it, to join records across tools.
+    pub community_id: String,
     pub transport: &'static str,
     pub ip_protocol: u8,
     pub client: EndpointReport,
     pub server: EndpointReport,
-    /// How the client was decided: `syn`, `syn-ack`, `port-heuristic`, `first-packet`.
-    pub client_by: &'static str,
-    /// `outbound`, `inbound`, `internal`, `external` (relative to the inside networks).
-    pub scope: &'static str,
-    /// Which side is the remote destination: `server`, `client`, or null (internal flows).
-    pub remote: Option<&'static str>,
+    /// How the client was decided.
+    pub client_by: ClientBy,
+    /// Relative to the inside networks.
+    pub scope: Scope,
+    /// Which side is the remote destination (null for internal flows).
+    pub remote: Option<Side>,
+    /// The remote side's address: its entry in `addresses` (null for internal flows).
+    pub address: Option<String>,
     pub packets: Directions,
     pub bytes: Directions,
     /// TCP flags seen per direction (null for other transports).
@@ -103,14 +137,7 @@ pub struct FlowReport {
     pub last_seen: String,
     pub first_packet: PacketRefReport,
     pub last_packet: PacketRefReport,
-    /// `fin`, `rst`, `idle-timeout`, `evicted`, `end-of-capture`.
-    pub end: &'static str,
-    /// Where the remote side is (null for internal flows).
-    pub server_geo: Option<ServerGeo>,
-    /// Who operates the remote side and whose law controls it (null: unknown or internal).
-    pub provider: Option<ProviderReport>,
-    /// The verdict for the remote side (null for internal flows).
-    pub jurisdiction: Option<JurisdictionReport>,
+    pub end: FlowEnd,
     /// The name the client used for the server, and where it came from (null: none known).
     pub hostname: Option<HostnameReport>,
     /// The service by the catalog, and the rule that matched (null: none matched).
@@ -119,8 +146,6 @@ pub struct FlowReport {
     pub names: Option<NamesReport>,
     /// Round-trip samples taken from the flow's packets; null when none.
     pub rtt: Option<RttReport>,
-    /// What the round trips prove about where the remote address is; null for internal flows.
-    pub physics: Option<PhysicsReport>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -148,10 +173,24 @@ pub struct PacketRefReport {
     pub number: u64,
 }
 
+/// Why a report does not cover everything it was asked to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Incomplete {
+    /// An input is truncated or corrupt (`inputs[].errors`).
+    DamagedInput,
+    /// SIGINT or SIGTERM stopped the reading; the report covers what was read.
+    Interrupted,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Summary {
-    /// True when every input was read to its end.
+    /// True when every input was read to its end and the run was not interrupted.
     pub complete: bool,
+    /// Why not (empty when complete).
+    pub incomplete: Vec<Incomplete>,
+    /// The signal that interrupted the run (`SIGINT`, `SIGTERM`), when one did.
+    pub interrupted_by: Option<&'static str>,
     pub first_packet: Option<String>,
     pub last_packet: Option<String>,
     pub packets: PacketTotals,
@@ -162,16 +201,31 @@ pub struct Summary {
     pub bytes_to_remote: u64,
     pub bytes_from_remote: u64,
     pub flow_table: FlowTableReport,
+    pub address_table: AddressTableReport,
     pub fragments: FragmentReport,
     /// Where the data went: per zone, per provider jurisdiction, and the headline totals.
     pub placement: PlacementSummary,
     /// Per service and category, with how much left; how flows were named.
     pub services: ServicesSummary,
-    /// What the round trips prove: per verdict, contradicted and proven volumes, and the
-    /// table of database claims against the physics.
+    /// What the round trips prove: per verdict, contradicted and proven volumes.
     pub physics: PhysicsSummary,
-    /// Every remote address, most bytes first.
-    pub destinations: Vec<Destination>,
+    /// The remote addresses with the most bytes, for the terminal (every address is in
+    /// `addresses`).
+    #[serde(skip)]
+    pub top_destinations: Vec<AddressReport>,
+    /// Distinct remote addresses (entries in `addresses`, counting an address evicted from the
+    /// table and seen again once per part).
+    pub destinations: u64,
+}
+
+/// The per-address table's work.
+#[derive(Clone, Debug, Serialize)]
+pub struct AddressTableReport {
+    pub max_addresses: usize,
+    pub peak: usize,
+    /// Entries written out early because the table was full. An address seen again after its
+    /// entry was written gets a new entry with the next `part` number.
+    pub evicted: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -197,6 +251,8 @@ pub struct FlowTableReport {
     pub peak_active: usize,
     /// Flows closed early because the table was full (still reported, with `end: evicted`).
     pub evicted: u64,
+    /// Passes over the table as capture time moved on, closing flows that timed out.
+    pub expiry_sweeps: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -209,26 +265,34 @@ pub struct FragmentReport {
     pub tracker_evicted: u64,
 }
 
+/// One remote address (`addresses[]`): everything the run learned of it, once.
 #[derive(Clone, Debug, Serialize)]
-pub struct Destination {
+pub struct AddressReport {
     pub ip: String,
-    /// The names its flows were given, most flows first (at most 8).
-    pub hostnames: Vec<String>,
-    /// The services its flows were matched to, most flows first.
-    pub services: Vec<String>,
+    /// 1, or n when the per-address table had to write this address out n-1 times before
+    /// (see `summary.address_table`): add the parts up for its totals.
+    pub part: u32,
     pub flows: u64,
     pub packets: u64,
     /// Bytes sent to this address.
     pub bytes_to: u64,
     /// Bytes received from it.
     pub bytes_from: u64,
-    pub country: Option<String>,
-    pub asn: Option<u32>,
-    pub as_org: Option<String>,
-    pub provider: Option<String>,
-    /// The provider's jurisdiction.
-    pub jurisdiction: Option<String>,
-    pub zone: &'static str,
-    /// Databases disagree on the country.
-    pub disputed: bool,
+    pub first_seen: String,
+    pub last_seen: String,
+    /// The names its flows were given (as their server), most flows first (at most 8).
+    pub hostnames: Vec<String>,
+    /// The services its flows were matched to (as their server), most flows first.
+    pub services: Vec<String>,
+    /// Where it is, by every database, with their records.
+    pub geo: ServerGeo,
+    /// Who operates it and whose law controls them (null: unknown).
+    pub provider: Option<ProviderReport>,
+    /// Its zone and what leaves what.
+    pub jurisdiction: JurisdictionReport,
+    /// What the round trips prove, per vantage its flows were captured from.
+    pub physics: Vec<PhysicsReport>,
+    /// Reverse DNS, with `--resolve`, for addresses the capture gave no name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ptr: Option<PtrReport>,
 }

@@ -5,24 +5,16 @@ use super::model::PacketRefReport;
 use super::names_model::*;
 use super::place_model::Volume;
 use crate::flow::{Flow, PacketRef};
+use crate::names::dns::{AnswerCache, CacheStats};
 use crate::names::facts::{FlowNames, Hello, StunFact};
-use crate::names::resolve::{PtrAnswer, PtrResults};
-use crate::names::{NameSource, Names, quic};
+use crate::names::{NameSource, NameStats, dns_for, hostname, quic};
 use crate::place::Placement;
 use crate::services::{Catalog, Category, Query, RuleKind, Service};
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 
 /// The catalog entry a flow with Microsoft MS-TURN attributes belongs to when no name or range
 /// rule placed it: only Teams (and Skype for Business) relays speak MS-TURN.
 pub const MS_TURN_SERVICE: &str = "teams-media";
-
-/// What the names side of the report needs besides the analysis.
-pub struct Naming<'a> {
-    pub catalog: &'a Catalog,
-    /// Reverse lookups, when `--resolve` asked for them.
-    pub ptr: Option<&'a PtrResults>,
-}
 
 /// A flow's names and service, for its report.
 pub struct FlowNaming {
@@ -98,19 +90,19 @@ fn facts_report(f: &FlowNames, catalog: &Catalog) -> NamesReport {
     }
 }
 
-/// Names, evidence and service of one flow. `remote` is the flow's remote address (None for
-/// internal flows): only it is ever looked up by reverse DNS.
+/// Names, evidence and service of one flow, from its own facts and the DNS answers seen by
+/// the time it ended. Reverse DNS (`--resolve`) names addresses, not flows: it is in
+/// `addresses[].ptr`.
 pub fn flow_naming(
     flow: &Flow,
-    remote: Option<IpAddr>,
-    names: &Names,
-    naming: &Naming<'_>,
+    facts: Option<&FlowNames>,
+    answers: &AnswerCache,
+    catalog: &Catalog,
 ) -> FlowNaming {
-    let facts = names.flows.get(&flow.id);
     let mut report = facts
-        .map(|f| facts_report(f, naming.catalog))
+        .map(|f| facts_report(f, catalog))
         .unwrap_or_default();
-    let resolution = names.dns_for(flow);
+    let resolution = dns_for(answers, flow);
     if let Some(answer) = resolution.chosen {
         report.dns = Some(DnsReport {
             name: answer.name.clone(),
@@ -123,50 +115,24 @@ pub fn flow_naming(
             other_names: resolution.others.iter().map(|s| s.to_string()).collect(),
         });
     }
-    let mut hostname = names
-        .hostname_with(flow, &resolution)
-        .map(|h| HostnameReport {
-            name: h.name,
-            source: h.source.name(),
-            packet: h.at.map(|a| a.number),
-            input: h.at.map(|a| a.input),
-        });
-    // Reverse DNS names the remote address; it becomes the hostname only when that address is
-    // the flow's server (the hostname is the name used *for the server*).
-    if let (Some(ptr), Some(ip)) = (naming.ptr, remote)
-        && let Some(answer) = ptr.answers.get(&ip)
-    {
-        let (name, status) = match answer {
-            PtrAnswer::Name(n) => (Some(n.clone()), "found".to_string()),
-            PtrAnswer::NoName => (None, "no-name".to_string()),
-            PtrAnswer::Failed(why) => (None, format!("failed: {why}")),
-        };
-        if hostname.is_none()
-            && ip == flow.server.ip
-            && let Some(n) = &name
-        {
-            hostname = Some(HostnameReport {
-                name: n.clone(),
-                source: NameSource::Ptr.name(),
-                packet: None,
-                input: None,
-            });
-        }
-        report.ptr = Some(PtrReport { name, status });
-    }
+    let hostname = hostname(facts, &resolution).map(|h| HostnameReport {
+        name: h.name,
+        source: h.source,
+        packet: h.at.map(|a| a.number),
+        input: h.at.map(|a| a.input),
+    });
     // A PTR name is whatever the owner of the reverse zone chose to publish, unverified: it
     // must not make an address look like a catalog service, so it takes no part in name rules.
     let query = Query {
         name: hostname
             .as_ref()
-            .filter(|h| h.source != NameSource::Ptr.name())
+            .filter(|h| h.source != NameSource::Ptr)
             .map(|h| h.name.as_str()),
         server: flow.server.ip,
         protocol: flow.protocol,
         server_port: flow.has_ports.then_some(flow.server.port),
     };
-    let mut matched = naming
-        .catalog
+    let mut matched = catalog
         .classify(&query)
         .map(|m| (m.service, m.rule, m.kind.name()));
     // A flow that carries STUN/TURN is media, whatever name it was reached by (Teams relays
@@ -181,8 +147,7 @@ pub fn flow_naming(
     };
     if carries_stun && !is_media(&matched) {
         let provider = matched.as_ref().and_then(|m| m.0.provider.clone());
-        let by_address = naming
-            .catalog
+        let by_address = catalog
             .classify(&Query {
                 name: None,
                 ..query
@@ -192,8 +157,7 @@ pub fn flow_naming(
             .map(|m| (m.service, m.rule, "range"));
         let by_ms_turn = ms_turn
             .then(|| {
-                naming
-                    .catalog
+                catalog
                     .services()
                     .iter()
                     .find(|s| s.id == MS_TURN_SERVICE)
@@ -209,8 +173,7 @@ pub fn flow_naming(
             matched = media;
         }
     }
-    let empty =
-        facts.is_none_or(FlowNames::is_empty) && report.dns.is_none() && report.ptr.is_none();
+    let empty = facts.is_none_or(FlowNames::is_empty) && report.dns.is_none();
     FlowNaming {
         hostname,
         category: matched.as_ref().map(|m| m.0.category),
@@ -218,7 +181,7 @@ pub fn flow_naming(
         service: matched.map(|(s, rule, _)| ServiceReport {
             name: s.name.clone(),
             provider: s.provider.clone(),
-            category: s.category.name(),
+            category: s.category,
             rule,
             id: s.id.clone(),
         }),
@@ -254,7 +217,7 @@ impl ServiceTotals {
 
     /// One remote flow: `to` bytes sent to the destination `pl`, `from` received.
     pub fn add(&mut self, naming: &FlowNaming, pl: &Placement, to: u64, from: u64) {
-        let source = naming.hostname.as_ref().map_or("none", |h| h.source);
+        let source = naming.hostname.as_ref().map_or("none", |h| h.source.name());
         *self.by_source.entry(source).or_default() += 1;
         let add = |v: &mut ServiceVolume| add_volume(v, pl, to, from);
         match (&naming.service, naming.category) {
@@ -280,7 +243,7 @@ impl ServiceTotals {
         }
     }
 
-    pub fn finish(self, names: &Names) -> ServicesSummary {
+    pub fn finish(self, names: NameStats, cache: CacheStats) -> ServicesSummary {
         let mut by_service: Vec<ServiceTotal> = self
             .by_service
             .into_iter()
@@ -293,7 +256,6 @@ impl ServiceTotals {
             .collect();
         let total = |s: &ServiceTotal| s.volume.volume.bytes_to + s.volume.volume.bytes_from;
         by_service.sort_by(|a, b| total(b).cmp(&total(a)).then_with(|| a.name.cmp(&b.name)));
-        let cache = names.answers.stats();
         ServicesSummary {
             by_service,
             by_category: self.by_category,
@@ -301,10 +263,10 @@ impl ServiceTotals {
             by_hostname_source: self.by_source,
             by_rule_kind: self.by_rule,
             inspection: InspectionReport {
-                flows_inspected: names.stats.inspected,
-                flows_evicted: names.stats.evicted,
-                dns_responses: names.stats.dns_responses,
-                dns_malformed: names.stats.dns_malformed,
+                flows_inspected: names.inspected,
+                flows_evicted: names.evicted,
+                dns_responses: names.dns_responses,
+                dns_malformed: names.dns_malformed,
                 dns_bindings: cache.bindings as u64,
                 dns_bindings_evicted: cache.evicted_bindings,
             },

@@ -9,8 +9,7 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, Serialize)]
 pub struct HostnameReport {
     pub name: String,
-    /// `tls-sni`, `quic-sni`, `http-host`, `dns`, `tls-cert` or `ptr`.
-    pub source: &'static str,
+    pub source: crate::names::NameSource,
     /// Number of the packet that carried the name, in input `input` (null for `ptr`).
     pub packet: Option<u64>,
     pub input: Option<u32>,
@@ -21,8 +20,7 @@ pub struct HostnameReport {
 pub struct ServiceReport {
     pub name: String,
     pub provider: Option<String>,
-    /// `media`, `signalling`, `telemetry`, `auth`, `web`, `storage`, `cdn` or `other`.
-    pub category: &'static str,
+    pub category: crate::services::Category,
     /// The catalog rule that matched, e.g. `name:*.teams.microsoft.com`.
     pub rule: String,
     /// The catalog entry's id.

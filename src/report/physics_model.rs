@@ -2,6 +2,9 @@
 
 use super::model::PacketRefReport;
 use super::place_model::Volume;
+use crate::flow::{FlowId, Side};
+use crate::place::physics::judge::Verdict;
+use crate::rtt::Source;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -21,10 +24,10 @@ pub struct RttReport {
     pub min_ms: Option<f64>,
     /// Samples the remote endpoint answered.
     pub samples: u32,
-    /// What gave `min_ms`: `tcp-handshake`, `quic`, `stun`, `dns`.
-    pub source: Option<&'static str>,
-    /// `server` or `client`: the remote endpoint, whose answers these are.
-    pub answered_by: &'static str,
+    /// What gave `min_ms`.
+    pub source: Option<Source>,
+    /// The remote endpoint, whose answers these are.
+    pub answered_by: Side,
     /// The request and the answer that gave `min_ms`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request: Option<PacketRefReport>,
@@ -82,31 +85,42 @@ pub struct VantageRtt {
     pub max_distance_km: u64,
 }
 
-/// What the physics says of a flow's remote address (`flows[].physics`), from the fastest
-/// answer that address gave to this vantage over the whole run.
+/// What the physics says of a remote address from one vantage (`addresses[].physics[]`),
+/// from the fastest answer that address gave to this vantage over the run (over this part of
+/// it, when the address table wrote the address out early).
 #[derive(Clone, Debug, Serialize)]
 pub struct PhysicsReport {
     pub vantage: Option<String>,
+    /// The flows to the address captured from this vantage, and their bytes.
+    pub flows: u64,
+    pub bytes_to: u64,
+    pub bytes_from: u64,
     pub rtt_ms: Option<f64>,
-    /// The flow and packet that gave `rtt_ms` (it may be another flow to the same address).
+    /// The flow that gave `rtt_ms`, and its request and answer packets.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rtt_flow: Option<u64>,
+    pub rtt_flow: Option<FlowId>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rtt_source: Option<&'static str>,
+    pub rtt_source: Option<Source>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtt_request: Option<PacketRefReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtt_response: Option<PacketRefReport>,
+    /// Round-trip samples this address answered, over all its flows from this vantage.
+    pub samples: u64,
     /// Farthest the address can be: light in vacuum, km (rounded up).
     pub max_distance_km: Option<u64>,
     /// Farthest it likely is: light in fibre, km (rounded up).
     pub likely_distance_km: Option<u64>,
-    /// `consistent`, `contradicts-database`, `no-rtt`, `no-vantage`, `no-claim`, `no-geometry`.
-    pub verdict: &'static str,
+    pub verdict: Verdict,
     /// The country judged: the one the report places the address in.
     pub country: Option<String>,
     /// Least distance from the vantage to that country's shape, km (rounded down).
     pub claim_distance_km: Option<u64>,
-    /// Countries within `max_distance_km` of the vantage (those within `likely_distance_km`
-    /// are listed once per address, in `summary.physics.destinations`); null without a
-    /// vantage or a round trip.
+    /// Countries within `max_distance_km` of the vantage; null without a vantage or a round
+    /// trip.
     pub feasible: Option<Vec<&'static str>>,
+    /// Countries within `likely_distance_km` (light in fibre); null likewise.
+    pub likely: Option<Vec<&'static str>>,
     /// Every feasible country is in the EU/EEA: the server is proven to be there.
     pub within_eu_eea: bool,
     /// Each database's country, checked the same way.
@@ -128,30 +142,23 @@ pub struct VantageReport {
     pub from_home: bool,
 }
 
-/// One destination's database claim against the physics (`summary.physics.destinations`).
-#[derive(Clone, Debug, Serialize)]
+/// One timed address and vantage, for the terminal's table (not in the JSON: the same facts
+/// are in `addresses[].physics[]`).
+#[derive(Clone, Debug)]
 pub struct PhysicsDestination {
     pub ip: String,
     pub vantage: String,
     pub country: Option<String>,
     pub rtt_ms: f64,
-    pub rtt_source: &'static str,
-    pub rtt_flow: u64,
-    pub samples: u64,
+    pub rtt_source: Source,
     pub max_distance_km: u64,
     pub claim_distance_km: Option<u64>,
-    pub verdict: &'static str,
+    pub verdict: Verdict,
     pub within_eu_eea: bool,
-    /// Databases whose country the bound rules out.
+    /// Databases whose country the bound rules out (`db=CC`).
     pub contradicted: Vec<String>,
-    /// Countries within `max_distance_km`, and within the likely (fibre) distance.
-    pub feasible: Vec<&'static str>,
-    pub likely: Vec<&'static str>,
     /// `known-range` or `vantages-disagree`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub anycast: Option<&'static str>,
-    pub bytes_to: u64,
-    pub bytes_from: u64,
 }
 
 /// The physics in one place (`summary.physics`).
@@ -172,7 +179,7 @@ pub struct PhysicsSummary {
     pub requests_dropped: u64,
     pub pending_evicted: u64,
     /// Flows and bytes by verdict (every verdict listed).
-    pub by_verdict: BTreeMap<&'static str, Volume>,
+    pub by_verdict: BTreeMap<Verdict, Volume>,
     /// Flows to addresses whose database location (the country the report gives) the physics
     /// contradicts.
     pub contradicted: Volume,
@@ -184,8 +191,14 @@ pub struct PhysicsSummary {
     pub proven_eu_eea: Volume,
     /// Flows to addresses flagged as anycast.
     pub anycast: Volume,
-    /// Every remote destination with a round trip, per vantage: fastest first.
-    pub destinations: Vec<PhysicsDestination>,
+    /// Addresses with a round trip (counted per address and vantage), those whose database
+    /// country is contradicted, and those proven within the EU/EEA.
+    pub timed: u64,
+    pub contradicted_destinations: u64,
+    pub proven_eu_eea_destinations: u64,
+    /// The terminal's table: contradictions first, then fastest; at most `--top` rows.
+    #[serde(skip)]
+    pub table: Vec<PhysicsDestination>,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -63,13 +63,13 @@ pub fn flow_placement(placer: &Placer, pl: &Placement) -> FlowPlacement {
         source: p.source.clone(),
     });
     let jurisdiction = JurisdictionReport {
-        zone: pl.zone.name(),
+        zone: pl.zone,
         legal_basis: pl.legal_basis.clone(),
         legal_scope: pl.legal_scope.clone(),
         leaves_home: pl.leaves_home,
         leaves_eu_eea: pl.leaves_eu_eea,
         foreign_control: pl.foreign_control,
-        control_zone: pl.control_zone.map(Zone::name),
+        control_zone: pl.control_zone,
     };
     FlowPlacement {
         server_geo,
@@ -144,7 +144,6 @@ pub fn geo_report(placer: &Placer, catalog: &crate::services::Catalog) -> GeoRep
 pub struct PlacementTotals {
     summary: PlacementSummary,
     providers: BTreeMap<(String, Option<String>, bool), Volume>,
-    disputed: std::collections::BTreeSet<std::net::IpAddr>,
 }
 
 impl PlacementTotals {
@@ -166,7 +165,6 @@ impl PlacementTotals {
                 disputed_destinations: 0,
             },
             providers: BTreeMap::new(),
-            disputed: Default::default(),
         }
     }
 
@@ -200,9 +198,6 @@ impl PlacementTotals {
         if pl.country.is_none() && pl.special.is_none() {
             s.unplaced.add(to, from);
         }
-        if !pl.agree {
-            self.disputed.insert(pl.ip);
-        }
         if let Some(p) = &pl.provider {
             let name = p
                 .name
@@ -216,9 +211,13 @@ impl PlacementTotals {
         }
     }
 
+    /// An address written out whose databases disagree on its country.
+    pub fn disputed(&mut self) {
+        self.summary.disputed_destinations += 1;
+    }
+
     pub fn finish(self) -> PlacementSummary {
         let mut s = self.summary;
-        s.disputed_destinations = self.disputed.len() as u64;
         let mut providers: Vec<ProviderVolume> = self
             .providers
             .into_iter()

@@ -74,8 +74,7 @@ pub struct ProviderReport {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct JurisdictionReport {
-    /// `home`, `eu`, `eea`, `adequate`, `us-dpf`, `third`, `private` or `unknown`.
-    pub zone: &'static str,
+    pub zone: crate::place::legal::Zone,
     /// The act that puts the country in its zone (null for home, third, private, unknown).
     pub legal_basis: Option<String>,
     /// The limits of that act, when it covers only some recipients (e.g. `us-dpf`: only
@@ -88,7 +87,7 @@ pub struct JurisdictionReport {
     /// The provider's controlling parent is outside the EU/EEA (null: provider unknown).
     pub foreign_control: Option<bool>,
     /// The zone of the provider's jurisdiction.
-    pub control_zone: Option<&'static str>,
+    pub control_zone: Option<crate::place::legal::Zone>,
 }
 
 /// The geo data behind the report.
@@ -150,6 +149,13 @@ impl Volume {
         self.flows += 1;
         self.bytes_to += to;
         self.bytes_from += from;
+    }
+
+    /// Add another volume (its flows too).
+    pub fn merge(&mut self, other: &Volume) {
+        self.flows += other.flows;
+        self.bytes_to += other.bytes_to;
+        self.bytes_from += other.bytes_from;
     }
 }
 

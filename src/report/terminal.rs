@@ -11,8 +11,8 @@ pub fn write_terminal(report: &Report, top: usize, out: &mut impl Write) -> io::
     writeln!(
         out,
         "{} {}: {} input(s), {} packets, {} flows, {}",
-        report.tool.name,
-        report.tool.version,
+        report.head.tool.name,
+        report.head.tool.version,
         report.inputs.len(),
         s.packets.read,
         s.flows.total,
@@ -75,19 +75,20 @@ pub fn write_terminal(report: &Report, top: usize, out: &mut impl Write) -> io::
     super::terminal_place::write_placement(report, out)?;
     super::terminal_names::write_services(report, out)?;
     super::terminal_physics::write_physics(report, top, out)?;
-    if !s.destinations.is_empty() {
+    let shown = &s.top_destinations;
+    if !shown.is_empty() {
         writeln!(
             out,
             "\nTop remote destinations by bytes ({} of {})",
-            top.min(s.destinations.len()),
-            s.destinations.len()
+            top.min(shown.len()),
+            s.destinations
         )?;
         writeln!(
             out,
             "  {:>3}  {:<39}  {:<32}  {:>5}  {:>9}  {:>9}  {:<7}  {:<8}  {:<20}  control",
             "#", "remote", "name", "flows", "sent", "received", "country", "zone", "provider",
         )?;
-        for (i, d) in s.destinations.iter().take(top).enumerate() {
+        for (i, d) in shown.iter().take(top).enumerate() {
             writeln!(
                 out,
                 "  {:>3}  {:<39}  {:<32}  {:>5}  {:>9}  {:>9}  {:<7}  {:<8}  {:<20}  {}",
@@ -106,15 +107,24 @@ pub fn write_terminal(report: &Report, top: usize, out: &mut impl Write) -> io::
                 bytes(d.bytes_from),
                 format!(
                     "{}{}",
-                    d.country.as_deref().unwrap_or("?"),
-                    if d.disputed { "!" } else { "" }
+                    d.geo.country.as_deref().unwrap_or("?"),
+                    if d.geo.agree { "" } else { "!" }
                 ),
-                d.zone,
-                super::terminal_place::short(d.provider.as_deref().unwrap_or("-"), 20),
-                d.jurisdiction.as_deref().unwrap_or("-"),
+                d.jurisdiction.zone.name(),
+                super::terminal_place::short(
+                    d.provider
+                        .as_ref()
+                        .and_then(|p| p.name.as_deref())
+                        .unwrap_or("-"),
+                    20
+                ),
+                d.provider
+                    .as_ref()
+                    .and_then(|p| p.jurisdiction.as_deref())
+                    .unwrap_or("-"),
             )?;
         }
-        if s.destinations.iter().take(top).any(|d| d.disputed) {
+        if shown.iter().take(top).any(|d| !d.geo.agree) {
             writeln!(
                 out,
                 "  ! the geo databases disagree on this country (every answer is in the JSON report)"

@@ -25,22 +25,10 @@ pub fn write_physics(report: &Report, top: usize, out: &mut impl Write) -> io::R
             vantages.join("; ")
         }
     )?;
-    // Rows are per address and vantage; count addresses.
-    let count = |keep: &dyn Fn(&super::model::PhysicsDestination) -> bool| {
-        p.destinations
-            .iter()
-            .filter(|d| keep(d))
-            .map(|d| d.ip.as_str())
-            .collect::<std::collections::BTreeSet<_>>()
-            .len()
-    };
     writeln!(
         out,
         "  {} samples; {} addresses timed; database country contradicted for {}; proven within the EU/EEA: {}",
-        p.samples,
-        count(&|_| true),
-        count(&|d| d.verdict == "contradicts-database"),
-        count(&|d| d.within_eu_eea)
+        p.samples, p.timed, p.contradicted_destinations, p.proven_eu_eea_destinations
     )?;
     let line = |out: &mut dyn Write, label: &str, v: &super::model::Volume| {
         writeln!(
@@ -68,22 +56,22 @@ pub fn write_physics(report: &Report, top: usize, out: &mut impl Write) -> io::R
     if p.anycast.flows > 0 {
         line(out, "to anycast addresses", &p.anycast)?;
     }
-    if p.destinations.is_empty() {
+    if p.table.is_empty() {
         return Ok(());
     }
     writeln!(
         out,
         "  (a round trip places whatever answered: a proxy or DNS interceptor on the path answers for the server)"
     )?;
-    let mut rows: Vec<&super::model::PhysicsDestination> = p.destinations.iter().collect();
-    rows.sort_by_key(|d| d.verdict != "contradicts-database");
+    // Contradictions first, then fastest (kept in that order by the summary).
+    let rows = &p.table;
     writeln!(
         out,
         "  {:<39}  {:>9}  {:<13}  {:>6}  {:<7}  {:>7}  verdict",
         "remote", "rtt ms", "source", "max km", "db", "db km"
     )?;
     for d in rows.iter().take(top) {
-        let mut verdict = d.verdict.to_string();
+        let mut verdict = d.verdict.name().to_string();
         if d.within_eu_eea {
             verdict.push_str(", in EU/EEA");
         }
@@ -98,7 +86,7 @@ pub fn write_physics(report: &Report, top: usize, out: &mut impl Write) -> io::R
             "  {:<39}  {:>9.3}  {:<13}  {:>6}  {:<7}  {:>7}  {}",
             short(&d.ip, 39),
             d.rtt_ms,
-            d.rtt_source,
+            d.rtt_source.name(),
             d.max_distance_km,
             d.country.as_deref().unwrap_or("-"),
             d.claim_distance_km
@@ -106,11 +94,12 @@ pub fn write_physics(report: &Report, top: usize, out: &mut impl Write) -> io::R
             verdict
         )?;
     }
-    if rows.len() > top {
+    let timed = usize::try_from(p.timed).unwrap_or(usize::MAX);
+    if timed > rows.len().min(top) {
         writeln!(
             out,
-            "  … {} more in the JSON report (summary.physics.destinations)",
-            rows.len() - top
+            "  … {} more in the JSON report (addresses[].physics)",
+            timed - rows.len().min(top)
         )?;
     }
     Ok(())

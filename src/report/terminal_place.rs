@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 pub fn write_placement(report: &Report, out: &mut impl Write) -> io::Result<()> {
     let p = &report.summary.placement;
-    let geo = &report.geo;
+    let geo = &report.head.geo;
     let dbs: Vec<String> = geo
         .databases
         .iter()

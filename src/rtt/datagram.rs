@@ -1,7 +1,8 @@
 //! UDP exchanges: QUIC Initial → the server's first packet, STUN request → response, DNS
 //! query → response.
 
-use super::{Packet, Request, RttTracker, Source, remember, take};
+use crate::flow::FlowPacket;
+use super::{Request, RttTracker, Source, remember, take};
 use crate::names::quic;
 use crate::names::stun::{self, StunClass, StunPacket};
 
@@ -36,7 +37,7 @@ impl QuicIds {
 }
 
 impl RttTracker {
-    pub(super) fn udp(&mut self, p: &Packet<'_, '_>, src: u16, dst: u16, payload: &[u8]) {
+    pub(super) fn udp(&mut self, p: &FlowPacket<'_, '_>, src: u16, dst: u16, payload: &[u8]) {
         if src == DNS_PORT || dst == DNS_PORT {
             // The header and question are at the start: a cut payload still has them.
             return self.dns(p, payload);
@@ -53,7 +54,7 @@ impl RttTracker {
         }
     }
 
-    fn quic(&mut self, p: &Packet<'_, '_>, payload: &[u8]) {
+    fn quic(&mut self, p: &FlowPacket<'_, '_>, payload: &[u8]) {
         let Some(ids) = quic::long_header_ids(payload) else {
             return;
         };
@@ -93,7 +94,7 @@ impl RttTracker {
         }
     }
 
-    fn stun(&mut self, p: &Packet<'_, '_>, payload: &[u8]) {
+    fn stun(&mut self, p: &FlowPacket<'_, '_>, payload: &[u8]) {
         let Ok(StunPacket::Message(message)) = stun::parse_datagram(payload) else {
             return;
         };
@@ -127,7 +128,7 @@ impl RttTracker {
         }
     }
 
-    fn dns(&mut self, p: &Packet<'_, '_>, payload: &[u8]) {
+    fn dns(&mut self, p: &FlowPacket<'_, '_>, payload: &[u8]) {
         let Some((id, response, question)) = dns_key(payload) else {
             return;
         };

@@ -1,6 +1,7 @@
 //! TCP: SYN → SYN/ACK, and SYN/ACK → ACK, matched by sequence numbers.
 
-use super::{Packet, Request, RttTracker, Source};
+use crate::flow::FlowPacket;
+use super::{Request, RttTracker, Source};
 use crate::decode::TcpFlags;
 
 /// The handshake packets waiting for their answer.
@@ -19,7 +20,7 @@ impl TcpState {
 }
 
 impl RttTracker {
-    pub(super) fn tcp(&mut self, p: &Packet<'_, '_>, seq: u32, ack: u32, flags: TcpFlags) {
+    pub(super) fn tcp(&mut self, p: &FlowPacket<'_, '_>, seq: u32, ack: u32, flags: TcpFlags) {
         let syn = flags.has(TcpFlags::SYN);
         let has_ack = flags.has(TcpFlags::ACK);
         if syn && !has_ack {
@@ -31,7 +32,7 @@ impl RttTracker {
         }
     }
 
-    fn syn(&mut self, p: &Packet<'_, '_>, seq: u32) {
+    fn syn(&mut self, p: &FlowPacket<'_, '_>, seq: u32) {
         if self
             .out
             .flows
@@ -56,7 +57,7 @@ impl RttTracker {
         }
     }
 
-    fn syn_ack(&mut self, p: &Packet<'_, '_>, seq: u32, ack: u32) {
+    fn syn_ack(&mut self, p: &FlowPacket<'_, '_>, seq: u32, ack: u32) {
         let flow = self.out.flows.get(&p.flow).copied().unwrap_or_default();
         if flow.handshake_ack.is_some() {
             return;
@@ -85,7 +86,7 @@ impl RttTracker {
         }
     }
 
-    fn ack(&mut self, p: &Packet<'_, '_>, ack: u32) {
+    fn ack(&mut self, p: &FlowPacket<'_, '_>, ack: u32) {
         let Some(pending) = self.pending.get_mut(&p.flow) else {
             return;
         };

@@ -24,10 +24,9 @@ mod handshake;
 mod tests;
 
 use crate::decode::Transport;
-use crate::flow::{Endpoint, PacketRef};
+use crate::flow::{Endpoint, FlowId, FlowPacket, PacketRef};
 use crate::timestamp::Timestamp;
 use rustc_hash::FxHashMap;
-use std::collections::HashMap;
 
 /// Flows with requests waiting for an answer, at most. A request is answered within a few
 /// round trips (STUN gives up after 39.5 s, DNS clients after a few seconds); 65,536 flows with
@@ -41,7 +40,8 @@ pub const MAX_PENDING_FLOWS: usize = 65_536;
 pub const MAX_PENDING_REQUESTS: usize = 8;
 
 /// What kind of exchange gave a sample.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Source {
     TcpHandshake,
     Quic,
@@ -145,20 +145,8 @@ pub struct RttStats {
 /// The stage's result.
 #[derive(Debug, Default)]
 pub struct Rtts {
-    pub flows: HashMap<u64, FlowRtt>,
+    pub flows: FxHashMap<FlowId, FlowRtt>,
     pub stats: RttStats,
-}
-
-/// What one packet is, for this stage.
-pub struct Packet<'p, 'a> {
-    pub flow: u64,
-    pub src: Endpoint,
-    pub dst: Endpoint,
-    pub transport: &'p Transport<'a>,
-    /// The payload is cut short (snap length, a first fragment).
-    pub partial: bool,
-    pub ts: Timestamp,
-    pub at: PacketRef,
 }
 
 /// A request waiting for its answer.
@@ -192,7 +180,7 @@ impl Pending {
 /// sends packets, so the fast FxHash needs no protection against crafted collisions.
 #[derive(Default)]
 pub struct RttTracker {
-    pending: FxHashMap<u64, Pending>,
+    pending: FxHashMap<FlowId, Pending>,
     out: Rtts,
 }
 
@@ -201,7 +189,7 @@ impl RttTracker {
         RttTracker::default()
     }
 
-    pub fn packet(&mut self, p: &Packet<'_, '_>) {
+    pub fn packet(&mut self, p: &FlowPacket<'_, '_>) {
         match *p.transport {
             Transport::Tcp {
                 seq, ack, flags, ..
@@ -215,12 +203,18 @@ impl RttTracker {
         }
     }
 
-    pub fn finish(self) -> Rtts {
-        self.out
+    /// A flow has ended: hand over its samples and forget its waiting requests.
+    pub fn end_flow(&mut self, flow: FlowId) -> Option<FlowRtt> {
+        self.pending.remove(&flow);
+        self.out.flows.remove(&flow)
+    }
+
+    pub fn stats(&self) -> RttStats {
+        self.out.stats
     }
 
     /// The flow's waiting requests, made room for when new.
-    fn pending(&mut self, p: &Packet<'_, '_>) -> &mut Pending {
+    fn pending(&mut self, p: &FlowPacket<'_, '_>) -> &mut Pending {
         if !self.pending.contains_key(&p.flow) && self.pending.len() >= MAX_PENDING_FLOWS {
             self.make_room();
         }
@@ -232,20 +226,17 @@ impl RttTracker {
     /// Forget the least recently active sixteenth of the flows with requests in flight: one
     /// O(n) pass buys room for n/16 new ones.
     fn make_room(&mut self) {
-        let count = (MAX_PENDING_FLOWS / 16).max(1);
-        let mut ages: Vec<(Timestamp, u64)> =
+        let count = crate::bounded::sixteenth(MAX_PENDING_FLOWS);
+        let ages: Vec<(Timestamp, FlowId)> =
             self.pending.iter().map(|(id, p)| (p.last, *id)).collect();
-        if ages.len() > count {
-            ages.select_nth_unstable(count - 1);
-        }
-        for (_, id) in ages.into_iter().take(count) {
+        for (_, id) in crate::bounded::smallest(ages, count) {
             self.pending.remove(&id);
             self.out.stats.pending_evicted += 1;
         }
     }
 
     /// Drop a flow's entry once nothing waits in it.
-    fn tidy(&mut self, flow: u64) {
+    fn tidy(&mut self, flow: FlowId) {
         if self.pending.get(&flow).is_some_and(Pending::is_idle) {
             self.pending.remove(&flow);
         }
@@ -254,7 +245,7 @@ impl RttTracker {
     /// Record that `responder` answered a request (taken from `request`) with packet `p`.
     fn answered<K>(
         &mut self,
-        p: &Packet<'_, '_>,
+        p: &FlowPacket<'_, '_>,
         request: &Request<K>,
         source: Source,
     ) -> Option<Sample> {

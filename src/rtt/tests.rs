@@ -28,7 +28,7 @@ impl Feed {
         }
     }
 
-    fn send(&mut self, flow: u64, src: Endpoint, dst: Endpoint, ts_us: i64, t: Transport<'_>) {
+    fn send(&mut self, flow: FlowId, src: Endpoint, dst: Endpoint, ts_us: i64, t: Transport<'_>) {
         self.number += 1;
         self.rtt.packet(&Packet {
             flow,

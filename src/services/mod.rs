@@ -43,7 +43,8 @@ pub const SERVICES_TOML: &str = include_str!("../../geo/services.toml");
 pub const SERVICES_PATH: &str = "geo/services.toml";
 
 /// What kind of traffic a service carries.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Category {
     Media,
     Signalling,

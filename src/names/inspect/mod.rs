@@ -17,11 +17,11 @@ use super::dns::{self, AnswerCache};
 use super::facts::{FlowNames, StunFact};
 use super::quic::QuicConnection;
 use super::stream::{self, StreamPrefix};
-use super::{NameStats, Names, stun};
+use super::{NameStats, stun};
 use crate::decode::Transport;
-use crate::flow::{Endpoint, PacketRef};
+use crate::flow::{Endpoint, FlowId, FlowPacket};
 use crate::timestamp::Timestamp;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::net::IpAddr;
 
 /// Packets of one flow looked at before giving up. A TLS 1.2 server's certificate arrives within
@@ -50,21 +50,6 @@ const PREFIX_LIMIT: usize = if stream::SERVER_PREFIX_LIMIT > stream::CLIENT_PREF
 /// The DNS port; also DNS over TCP.
 const DNS_PORT: u16 = 53;
 
-/// One packet, as inspection needs it.
-pub struct Seen<'p, 'a> {
-    pub flow: u64,
-    /// This packet opened the flow.
-    pub opened: bool,
-    pub src: Endpoint,
-    pub dst: Endpoint,
-    pub transport: &'p Transport<'a>,
-    /// The payload is not all there: cut by the snap length, or the first fragment of a
-    /// datagram. Only DNS (which reads what is there) looks at such a payload.
-    pub partial: bool,
-    pub ts: Timestamp,
-    pub at: PacketRef,
-}
-
 #[derive(Default)]
 struct Side {
     prefix: Option<StreamPrefix>,
@@ -84,7 +69,7 @@ struct Inspect {
 }
 
 impl Inspect {
-    fn new(seen: &Seen<'_, '_>) -> Self {
+    fn new(seen: &FlowPacket<'_, '_>) -> Self {
         Inspect {
             opened: seen.ts,
             last: seen.ts,
@@ -130,8 +115,8 @@ struct Limits {
 
 /// The names stage's state across a run.
 pub struct Namer {
-    inspecting: HashMap<u64, Inspect>,
-    facts: HashMap<u64, FlowNames>,
+    inspecting: FxHashMap<FlowId, Inspect>,
+    facts: FxHashMap<FlowId, FlowNames>,
     answers: AnswerCache,
     held: usize,
     limits: Limits,
@@ -151,8 +136,8 @@ impl Namer {
 
     fn with_limits(flows: usize, held: usize) -> Self {
         Namer {
-            inspecting: HashMap::new(),
-            facts: HashMap::new(),
+            inspecting: FxHashMap::default(),
+            facts: FxHashMap::default(),
             answers: AnswerCache::new(),
             held: 0,
             limits: Limits {
@@ -164,7 +149,7 @@ impl Namer {
     }
 
     /// Look at one packet of flow `seen.flow`.
-    pub fn packet(&mut self, seen: &Seen<'_, '_>) {
+    pub fn packet(&mut self, seen: &FlowPacket<'_, '_>) {
         match *seen.transport {
             Transport::Udp {
                 src_port,
@@ -195,20 +180,31 @@ impl Namer {
         }
     }
 
-    /// Hand over what was learned.
-    pub fn finish(self) -> Names {
-        Names {
-            flows: self.facts,
-            answers: self.answers,
-            stats: self.stats,
-        }
+    /// A flow has ended: hand over its facts and forget it (its inspection too).
+    pub fn end_flow(&mut self, flow: FlowId) -> Option<FlowNames> {
+        self.drop_flow(flow);
+        self.facts.remove(&flow)
     }
 
-    fn facts(&mut self, flow: u64) -> &mut FlowNames {
+    /// The DNS answers seen so far, bound to the clients that asked.
+    pub fn answers(&self) -> &AnswerCache {
+        &self.answers
+    }
+
+    pub fn stats(&self) -> NameStats {
+        self.stats
+    }
+
+    /// Flows with facts not yet handed over (each ends with its flow).
+    pub fn pending_facts(&self) -> usize {
+        self.facts.len()
+    }
+
+    fn facts(&mut self, flow: FlowId) -> &mut FlowNames {
         self.facts.entry(flow).or_default()
     }
 
-    fn dns_message(&mut self, seen: &Seen<'_, '_>, message: &[u8], client: IpAddr) {
+    fn dns_message(&mut self, seen: &FlowPacket<'_, '_>, message: &[u8], client: IpAddr) {
         let Ok(m) = dns::parse_message(message) else {
             self.stats.dns_malformed += 1;
             return;
@@ -224,7 +220,7 @@ impl Namer {
         }
     }
 
-    fn stun_datagram(&mut self, seen: &Seen<'_, '_>, payload: &[u8]) {
+    fn stun_datagram(&mut self, seen: &FlowPacket<'_, '_>, payload: &[u8]) {
         let Ok(packet) = stun::parse_datagram(payload) else {
             return;
         };
@@ -243,7 +239,7 @@ impl Namer {
     }
 
     /// Start inspecting a flow, making room when a bound is reached.
-    fn begin(&mut self, seen: &Seen<'_, '_>, state: Inspect) {
+    fn begin(&mut self, seen: &FlowPacket<'_, '_>, state: Inspect) {
         if self.inspecting.len() >= self.limits.flows {
             self.make_room(seen.ts, seen.flow);
         }
@@ -261,7 +257,7 @@ impl Namer {
 
     /// Account for a flow's buffers changing from `before` to `after` bytes; evict others when
     /// the total passes `MAX_HELD_BYTES`.
-    fn held_changed(&mut self, before: usize, after: usize, now: Timestamp, flow: u64) {
+    fn held_changed(&mut self, before: usize, after: usize, now: Timestamp, flow: FlowId) {
         self.held = (self.held + after).saturating_sub(before);
         if self.held > self.limits.held {
             self.make_room(now, flow);
@@ -273,7 +269,7 @@ impl Namer {
     /// seen since, then the least recently seen (counted as evicted); never `keep` (the flow of
     /// the current packet). Candidates are taken a sixteenth at a time with a linear
     /// selection, so one sweep costs O(n) and buys room for n/16 flows or 16 MiB of buffers.
-    fn make_room(&mut self, now: Timestamp, keep: u64) {
+    fn make_room(&mut self, now: Timestamp, keep: FlowId) {
         self.stats.sweeps += 1;
         let Limits { flows, held } = self.limits;
         let len_goal = if self.inspecting.len() >= flows {
@@ -287,41 +283,25 @@ impl Namer {
             usize::MAX
         };
         // (still live, last seen, id): finished flows sort first, then the oldest.
-        let mut order: Vec<(bool, Timestamp, u64)> = self
+        let order: Vec<(bool, Timestamp, FlowId)> = self
             .inspecting
             .iter()
             .filter(|(id, _)| **id != keep)
             .map(|(id, i)| (!i.finished(now), i.last, *id))
             .collect();
-        let chunk = (order.len() / 16).max(1);
-        let mut start = 0;
-        while start < order.len() {
-            let end = (start + chunk).min(order.len());
-            if let Some(rest) = order.get_mut(start..) {
-                if end - start < rest.len() {
-                    rest.select_nth_unstable(end - start - 1);
-                }
-                if let Some(part) = rest.get_mut(..end - start) {
-                    part.sort_unstable();
-                }
+        let chunk = crate::bounded::sixteenth(order.len());
+        for (live, _, id) in crate::bounded::oldest_first(order, chunk) {
+            if live && self.inspecting.len() <= len_goal && self.held <= held_goal {
+                return;
             }
-            for i in start..end {
-                let Some(&(live, _, id)) = order.get(i) else {
-                    break;
-                };
-                if live && self.inspecting.len() <= len_goal && self.held <= held_goal {
-                    return;
-                }
-                self.drop_flow(id);
-                if live {
-                    self.stats.evicted += 1;
-                }
+            self.drop_flow(id);
+            if live {
+                self.stats.evicted += 1;
             }
-            start = end;
         }
     }
 
-    fn drop_flow(&mut self, flow: u64) {
+    fn drop_flow(&mut self, flow: FlowId) {
         if let Some(insp) = self.inspecting.remove(&flow) {
             self.held = self.held.saturating_sub(insp.held());
         }

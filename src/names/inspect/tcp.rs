@@ -1,14 +1,15 @@
 //! TCP: each direction's first bytes, in order, read as TLS, else HTTP, else STUN; DNS on
 //! port 53.
 
-use super::{DNS_PORT, Inspect, Namer, PREFIX_LIMIT, Seen};
+use super::{DNS_PORT, Inspect, Namer, PREFIX_LIMIT};
+use crate::flow::{FlowId, FlowPacket};
 use crate::decode::TcpFlags;
 use crate::names::facts::{CertFact, Hello, Named, StunFact};
 use crate::names::stream::StreamPrefix;
 use crate::names::{dns, http, stun, tls};
 
 impl Namer {
-    pub(super) fn tcp(&mut self, seen: &Seen<'_, '_>, seq: u32, flags: TcpFlags, payload: &[u8]) {
+    pub(super) fn tcp(&mut self, seen: &FlowPacket<'_, '_>, seq: u32, flags: TcpFlags, payload: &[u8]) {
         if !self.inspecting.contains_key(&seen.flow) {
             // Only a flow's first packet starts inspection: a flow not in inspection has told
             // what it could, or was let go.
@@ -44,7 +45,7 @@ impl Namer {
     /// A segment the capture cut short. A flow it opens is still inspected from its next
     /// packets on; in a flow being inspected, its side can never be read in order past it, so
     /// that side is done (its buffer released), and its FIN/RST still count.
-    pub(super) fn cut_tcp(&mut self, seen: &Seen<'_, '_>, flags: TcpFlags, payload: &[u8]) {
+    pub(super) fn cut_tcp(&mut self, seen: &FlowPacket<'_, '_>, flags: TcpFlags, payload: &[u8]) {
         let Some(insp) = self.inspecting.get_mut(&seen.flow) else {
             if seen.opened {
                 self.begin(seen, Inspect::new(seen));
@@ -67,7 +68,7 @@ impl Namer {
 
     /// After RST nothing more comes; after FIN nothing more from that side. A flow whose sides
     /// are both done leaves inspection.
-    fn after_segment(&mut self, flow: u64, index: usize, flags: TcpFlags) {
+    fn after_segment(&mut self, flow: FlowId, index: usize, flags: TcpFlags) {
         let Some(insp) = self.inspecting.get_mut(&flow) else {
             return;
         };
@@ -84,7 +85,7 @@ impl Namer {
     }
 
     /// Read what a side's grown prefix now shows.
-    fn scan_side(&mut self, seen: &Seen<'_, '_>, index: usize) {
+    fn scan_side(&mut self, seen: &FlowPacket<'_, '_>, index: usize) {
         let Some(mut insp) = self.inspecting.remove(&seen.flow) else {
             return;
         };
@@ -112,7 +113,7 @@ impl Namer {
     }
 
     /// DNS over TCP: read the messages completed since last time. Done only when full.
-    fn dns_stream(&mut self, seen: &Seen<'_, '_>, bytes: &[u8], read: &mut usize) -> bool {
+    fn dns_stream(&mut self, seen: &FlowPacket<'_, '_>, bytes: &[u8], read: &mut usize) -> bool {
         let messages = dns::tcp_messages(bytes);
         for message in messages.iter().skip(*read) {
             // A response goes to the client that asked.
@@ -124,7 +125,7 @@ impl Namer {
 
     /// TLS first; if not TLS, an HTTP request; if not HTTP, STUN over TCP. Returns whether this
     /// side has nothing more to tell.
-    fn tls_or_other(&mut self, seen: &Seen<'_, '_>, bytes: &[u8], read: &mut usize) -> bool {
+    fn tls_or_other(&mut self, seen: &FlowPacket<'_, '_>, bytes: &[u8], read: &mut usize) -> bool {
         let scan = tls::scan(bytes);
         if !scan.not_tls {
             if let Some(ch) = scan.client_hello {

@@ -39,7 +39,7 @@ fn client_hello(host: &str) -> Vec<u8> {
 }
 
 struct Packet {
-    flow: u64,
+    flow: FlowId,
     opened: bool,
     from_client: bool,
     port: u16,
@@ -48,7 +48,7 @@ struct Packet {
     ms: i64,
 }
 
-fn tcp(flow: u64, port: u16, seq: u32, flags: u8, payload: &'static [u8]) -> Packet {
+fn tcp(flow: FlowId, port: u16, seq: u32, flags: u8, payload: &'static [u8]) -> Packet {
     Packet {
         flow,
         opened: false,
@@ -83,7 +83,7 @@ impl Packet {
         } else {
             (server, client)
         };
-        namer.packet(&Seen {
+        namer.packet(&FlowPacket {
             flow: self.flow,
             opened: self.opened,
             src,

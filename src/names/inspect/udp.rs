@@ -1,12 +1,13 @@
 //! UDP: QUIC client Initials, decrypted until the ClientHello (or Google's CHLO) is complete.
 
-use super::{Inspect, Namer, Seen};
+use super::{Inspect, Namer};
+use crate::flow::{FlowId, FlowPacket};
 use crate::names::facts::{Hello, QuicFact};
 use crate::names::quic::{self, QuicConnection, QuicEvent};
 use crate::names::tls;
 
 impl Namer {
-    pub(super) fn udp(&mut self, seen: &Seen<'_, '_>, payload: &[u8]) {
+    pub(super) fn udp(&mut self, seen: &FlowPacket<'_, '_>, payload: &[u8]) {
         let Some(insp) = self.inspecting.get_mut(&seen.flow) else {
             // Only a flow's first datagram starts inspection, and only when the QUIC reader
             // takes it (a client Initial, or a Google QUIC packet): other UDP flows keep no
@@ -54,7 +55,7 @@ impl Namer {
     /// Record what a datagram told; `done`: the connection has nothing more to tell.
     fn quic_event(
         &mut self,
-        seen: &Seen<'_, '_>,
+        seen: &FlowPacket<'_, '_>,
         payload: &[u8],
         event: QuicEvent,
         version: Option<u32>,
@@ -100,14 +101,14 @@ impl Namer {
         }
     }
 
-    fn quic_fact(&mut self, flow: u64, version: Option<u32>) {
+    fn quic_fact(&mut self, flow: FlowId, version: Option<u32>) {
         let fact = self.facts(flow).quic.get_or_insert_with(empty_quic);
         if fact.version.is_none() {
             fact.version = version;
         }
     }
 
-    fn quic_hello(&mut self, flow: u64, version: Option<u32>, hello: Result<Hello, String>) {
+    fn quic_hello(&mut self, flow: FlowId, version: Option<u32>, hello: Result<Hello, String>) {
         self.quic_fact(flow, version);
         let fact = self.facts(flow).quic.get_or_insert_with(empty_quic);
         match hello {

@@ -10,7 +10,7 @@ pub use embedded::{EMBEDDED, EmbeddedDb};
 pub use layout::Layout;
 
 use ipnet::IpNet;
-use std::cell::OnceCell;
+use std::sync::OnceLock;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -94,7 +94,7 @@ pub struct GeoDb {
     pub source: Option<&'static str>,
     reader: maxminddb::Reader<Bytes>,
     bytes: Bytes,
-    sha256: OnceCell<String>,
+    sha256: OnceLock<String>,
 }
 
 /// What one database says about one address.
@@ -185,7 +185,7 @@ impl GeoDb {
             source: None,
             reader,
             bytes,
-            sha256: OnceCell::new(),
+            sha256: OnceLock::new(),
         })
     }
 

@@ -9,7 +9,8 @@ use crate::place::legal::{LegalTable, Zone};
 use std::net::IpAddr;
 
 /// What the physics says of a database's country.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     /// The claimed country lies within the strict bound.
     Consistent,

@@ -1,0 +1,228 @@
+//! What happens when a flow ends: its names and round trips are taken from the stages, its
+//! service decided, its remote address visited in the per-address table, the summary counts
+//! it, and the outputs get its record. Addresses written out go the same way.
+
+use super::Analyzer;
+use crate::flow::{Flow, Side};
+use crate::names::resolve::{self, PtrAnswer, PtrResults};
+use crate::place::Placement;
+use crate::place::addresses::{Judged, Visit};
+use crate::report::record::{flow_report, remote_bytes, remote_ip};
+use crate::report::{AddressReport, FlowReport, PtrReport, ResolveReport, flow_naming};
+use std::io;
+
+/// The input a flow ended in.
+#[derive(Clone, Debug)]
+pub struct InputInfo {
+    pub index: u32,
+    pub path: String,
+    /// Known before reading for regular files; None for pipes (their hash is in the report's
+    /// `inputs`, at the end).
+    pub sha256: Option<String>,
+}
+
+/// One ended flow, as the outputs see it.
+pub struct Ended<'a> {
+    pub flow: &'a Flow,
+    pub report: &'a FlowReport,
+    /// Its remote address's placement (None for internal flows).
+    pub placement: Option<&'a Placement>,
+    /// Its remote address's physics as of the flow's end (when asked for: `judge_per_flow`).
+    pub physics: Option<&'a Judged>,
+    /// The input being read when the flow ended.
+    pub input: &'a InputInfo,
+}
+
+/// An output fed by the pipeline: every ended flow, every address written out, in one
+/// deterministic order.
+pub trait Sink {
+    fn flow(&mut self, ended: &Ended<'_>) -> io::Result<()>;
+    fn address(&mut self, address: &AddressReport) -> io::Result<()>;
+}
+
+/// Several outputs as one.
+impl Sink for Vec<Box<dyn Sink + '_>> {
+    fn flow(&mut self, ended: &Ended<'_>) -> io::Result<()> {
+        self.iter_mut().try_for_each(|s| s.flow(ended))
+    }
+
+    fn address(&mut self, address: &AddressReport) -> io::Result<()> {
+        self.iter_mut().try_for_each(|s| s.address(address))
+    }
+}
+
+/// `--resolve` over a run: lookups made as addresses are written out.
+#[derive(Default)]
+pub struct Resolving {
+    resolver: Option<String>,
+    started: Option<String>,
+    looked_up: usize,
+    found: usize,
+    skipped: usize,
+}
+
+impl Resolving {
+    pub fn report(&self) -> Option<ResolveReport> {
+        Some(ResolveReport {
+            resolver: self.resolver.clone()?,
+            started: self.started.clone().unwrap_or_default(),
+            looked_up: self.looked_up,
+            found: self.found,
+            skipped: self.skipped,
+        })
+    }
+
+    fn add(&mut self, results: &PtrResults) {
+        self.resolver.get_or_insert_with(|| results.resolver.clone());
+        self.started.get_or_insert_with(|| results.started.clone());
+        self.looked_up += results.answers.len();
+        self.found += results
+            .answers
+            .values()
+            .filter(|a| matches!(a, PtrAnswer::Name(_)))
+            .count();
+        self.skipped += results.skipped;
+    }
+}
+
+impl Analyzer<'_> {
+    /// Hand every flow that ended to the outputs.
+    pub(super) fn drain(&mut self, input: &InputInfo, sink: &mut dyn Sink) -> io::Result<()> {
+        let ended: Vec<Flow> = self.stages.table.take_ended().collect();
+        for flow in ended {
+            self.end_flow(flow, input, sink)?;
+        }
+        self.drain_addresses(sink)
+    }
+
+    fn end_flow(&mut self, flow: Flow, input: &InputInfo, sink: &mut dyn Sink) -> io::Result<()> {
+        let ctx = &self.ctx;
+        let facts = self.stages.namer.end_flow(flow.id);
+        let rtt = self.stages.rtt.end_flow(flow.id);
+        let mut naming = flow_naming(
+            &flow,
+            facts.as_ref(),
+            self.stages.namer.answers(),
+            ctx.catalog,
+        );
+        let remote = ctx.options.inside.scope(&flow).remote_side();
+        let (sent, received) = remote_bytes(&flow, remote);
+        let mut placement = None;
+        let mut judged = None;
+        if let (Some(ip), Some(side)) = (remote_ip(&flow, remote), remote) {
+            let endpoint = match side {
+                Side::Server => flow.server,
+                Side::Client => flow.client,
+            };
+            let answer = rtt.as_ref().and_then(|r| r.answered_by(endpoint));
+            // The vantage of the flow's own fastest answer, else of its first packet.
+            let vantage_input = answer.map_or(flow.first_packet.input, |a| a.min.request.input);
+            let vantage = ctx.physics.vantage_of(vantage_input);
+            let tick = usize::try_from(vantage_input)
+                .ok()
+                .and_then(|i| self.ticks.get(i))
+                .copied()
+                .unwrap_or(1);
+            let is_server = side == Side::Server;
+            let visit = Visit {
+                ip,
+                vantage,
+                flow: flow.id,
+                packets: flow.packets[0] + flow.packets[1],
+                sent,
+                received,
+                first_seen: flow.first_seen,
+                last_seen: flow.last_seen,
+                answer: answer.map(|a| (a.min, a.samples, tick)),
+                hostname: naming
+                    .hostname
+                    .as_ref()
+                    .filter(|_| is_server)
+                    .map(|h| h.name.as_str()),
+                service: naming
+                    .service
+                    .as_ref()
+                    .filter(|_| is_server)
+                    .map(|s| s.name.as_str()),
+            };
+            placement = Some(self.addresses.visit(&visit, ctx.placer, ctx.physics));
+            if ctx.judge_per_flow {
+                judged = self
+                    .addresses
+                    .judged_now(ip, vantage, ctx.placer, ctx.physics);
+            }
+        }
+        let names = naming.names.take();
+        let report = flow_report(
+            &flow,
+            &naming,
+            names,
+            rtt.as_ref(),
+            ctx.options,
+            self.digits.max(1),
+            crate::report::record::community_id_of(&flow),
+        );
+        self.summary
+            .flow(&report, &naming, placement.as_deref(), sent, received);
+        sink.flow(&Ended {
+            flow: &flow,
+            report: &report,
+            placement: placement.as_deref(),
+            physics: judged.as_deref(),
+            input,
+        })
+    }
+
+    /// Hand every address written out to the summary and the outputs (looking up reverse DNS
+    /// first, with `--resolve`).
+    pub(super) fn drain_addresses(&mut self, sink: &mut dyn Sink) -> io::Result<()> {
+        let mut done: Vec<AddressReport> = self.addresses.take_done().collect();
+        if done.is_empty() {
+            return Ok(());
+        }
+        if let Some(config) = &self.ctx.resolve {
+            let mut unnamed: Vec<std::net::IpAddr> = done
+                .iter()
+                .filter(|a| a.hostnames.is_empty())
+                .filter_map(|a| a.ip.parse().ok())
+                .collect();
+            let room = resolve::MAX_PTR_LOOKUPS.saturating_sub(self.resolve.looked_up);
+            if unnamed.len() > room {
+                self.resolve.skipped += unnamed.len() - room;
+                unnamed.truncate(room);
+            }
+            if !unnamed.is_empty() {
+                let results = resolve::lookup(&unnamed, config).map_err(io::Error::other)?;
+                self.resolve.add(&results);
+                for a in &mut done {
+                    let Ok(ip) = a.ip.parse() else { continue };
+                    if let Some(answer) = results.answers.get(&ip) {
+                        a.ptr = Some(ptr_report(answer));
+                    }
+                }
+            }
+        }
+        for a in &done {
+            self.summary.address(a);
+            sink.address(a)?;
+        }
+        Ok(())
+    }
+}
+
+fn ptr_report(answer: &PtrAnswer) -> PtrReport {
+    match answer {
+        PtrAnswer::Name(n) => PtrReport {
+            name: Some(n.clone()),
+            status: "found".to_string(),
+        },
+        PtrAnswer::NoName => PtrReport {
+            name: None,
+            status: "no-name".to_string(),
+        },
+        PtrAnswer::Failed(why) => PtrReport {
+            name: None,
+            status: format!("failed: {why}"),
+        },
+    }
+}

@@ -1,0 +1,439 @@
+//! The pipeline: capture → decode → fragments → flow table (names and round trips on the
+//! first packets) → each flow as it ends: its names and service, its remote address in the
+//! per-address table (placement, physics) → the outputs (`Sink`).
+//!
+//! Per packet this does no allocation (new flows aside) and copies no packet bytes; everything
+//! after the flow table runs once per flow as it ends, and once per address as it is written
+//! out. Memory is the open flows, the per-address table and the named caps of each stage,
+//! never the number of finished flows. Flows reach the outputs in the order they end (see
+//! `FlowTable::take_ended`), so the same input gives the same outputs, byte for byte.
+
+mod ended;
+
+pub use ended::{Ended, Sink};
+
+use crate::decode::{self, Skip, Transport};
+use crate::flow::{
+    Endpoint, FlowPacket, FlowTable, FragmentTracker, Inside, PacketMeta, PacketRef, Timeouts,
+};
+use crate::names::Namer;
+use crate::place::addresses::{AddressBook, DEFAULT_MAX_ADDRESSES};
+use crate::rtt::RttTracker;
+use crate::source::{Capture, Damage, DamageKind, Format, LinkType};
+use crate::timestamp::Timestamp;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::PathBuf;
+
+/// Flows held open at once by default. A flow costs about 250 bytes, so a million is ~250 MB;
+/// a busy office mirror port has tens of thousands alive at once.
+pub const DEFAULT_MAX_FLOWS: usize = 1_000_000;
+
+/// What the user chose.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub inside: Inside,
+    pub timeouts: Timeouts,
+    pub max_flows: usize,
+    /// Remote addresses held at once in the per-address table.
+    pub max_addresses: usize,
+    /// The site of each input, by input index: inputs of different sites never share a flow.
+    /// Empty: every input is one site (rotated parts of one capture).
+    pub sites: Vec<u32>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            inside: Inside::default_nets(),
+            timeouts: Timeouts::default(),
+            max_flows: DEFAULT_MAX_FLOWS,
+            max_addresses: DEFAULT_MAX_ADDRESSES,
+            sites: Vec::new(),
+        }
+    }
+}
+
+/// Packets that did not become part of a flow, by reason.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Skipped {
+    /// Frames without IP (ARP, LLDP, spanning tree, ...).
+    pub non_ip: u64,
+    /// Frames of a link type this tool does not read.
+    pub unsupported_link: u64,
+    /// Frames whose headers contradict themselves, by the first problem found.
+    pub malformed: BTreeMap<&'static str, u64>,
+    /// Capture records that could not be placed (e.g. a pcapng packet naming an undescribed
+    /// interface).
+    pub invalid_record: u64,
+}
+
+impl Skipped {
+    pub fn malformed_total(&self) -> u64 {
+        self.malformed.values().sum()
+    }
+}
+
+/// One input file after reading.
+#[derive(Clone, Debug)]
+pub struct InputSummary {
+    pub path: PathBuf,
+    /// SHA-256 of the whole file; `None` when it could not be read to its end.
+    pub sha256: Option<String>,
+    pub size: u64,
+    pub format: Format,
+    pub link_types: Vec<LinkType>,
+    pub packets: u64,
+    pub first_packet: Option<Timestamp>,
+    pub last_packet: Option<Timestamp>,
+    /// Fractional digits of its timestamps.
+    pub precision: u8,
+    pub damage: Option<Damage>,
+    pub skipped: Skipped,
+    /// Problems that did not stop the reading (e.g. rotated parts out of order).
+    pub warnings: Vec<String>,
+    /// An earlier input with the same SHA-256: this one was not read.
+    pub duplicate_of: Option<u32>,
+}
+
+/// The per-packet stages: each packet goes through all of them (`count`).
+pub struct Stages {
+    pub table: FlowTable,
+    pub fragments: FragmentTracker,
+    pub namer: Namer,
+    pub rtt: RttTracker,
+}
+
+impl Stages {
+    pub fn new(options: &Options) -> Self {
+        Stages {
+            table: FlowTable::new(options.max_flows, options.timeouts)
+                .with_sites(options.sites.clone()),
+            fragments: FragmentTracker::new(),
+            namer: Namer::new(),
+            rtt: RttTracker::new(),
+        }
+    }
+}
+
+/// Why reading stopped before the end of the inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// A signal asked to stop (`SIGINT`, `SIGTERM`).
+    Interrupted(&'static str),
+}
+
+/// What the pipeline needs besides the packets: the user's options and the tables it places
+/// and names with.
+pub struct Context<'c> {
+    pub options: &'c Options,
+    pub placer: &'c crate::place::Placer,
+    pub physics: &'c crate::place::physics::Physics,
+    pub catalog: &'c crate::services::Catalog,
+    /// Judge each flow's address as of the flow's end, for outputs whose records stand alone
+    /// (NDJSON, Parquet); the report judges each address once, when it is written out.
+    pub judge_per_flow: bool,
+    /// Reverse DNS for unnamed addresses (`--resolve`).
+    pub resolve: Option<crate::names::resolve::PtrConfig>,
+}
+
+/// The pipeline's state across inputs: feed it captures in order, then `finish`.
+pub struct Analyzer<'c> {
+    ctx: Context<'c>,
+    stages: Stages,
+    addresses: AddressBook,
+    summary: crate::report::summary::SummaryBuilder,
+    inputs: Vec<InputSummary>,
+    /// Fractional digits of timestamps written: the finest of the inputs so far.
+    digits: u8,
+    /// One tick of each input's clock, ns, by input index.
+    ticks: Vec<u64>,
+    resolve: ended::Resolving,
+}
+
+impl<'c> Analyzer<'c> {
+    /// `top`: rows the terminal's lists keep.
+    pub fn new(ctx: Context<'c>, top: usize) -> Self {
+        Analyzer {
+            stages: Stages::new(ctx.options),
+            addresses: AddressBook::new(ctx.options.max_addresses),
+            summary: crate::report::summary::SummaryBuilder::new(ctx.placer.home.clone(), top),
+            inputs: Vec::new(),
+            digits: 0,
+            ticks: Vec::new(),
+            resolve: ended::Resolving::default(),
+            ctx,
+        }
+    }
+
+    /// Record an input that is not read: the same bytes as input `of` (same SHA-256).
+    pub fn skip_duplicate(&mut self, input: InputSummary) {
+        self.ticks.push(1);
+        self.inputs.push(input);
+    }
+
+    /// Read one capture to its end, its damage, or until `stop` says so. `path` names it in
+    /// the report; `sha256` is its hash when known before reading (a regular file). Flows
+    /// that end go to `sink`; an error of the sink stops the reading and is returned.
+    pub fn read<R: Read>(
+        &mut self,
+        path: &std::path::Path,
+        sha256: Option<&str>,
+        mut capture: Capture<R>,
+        sink: &mut dyn Sink,
+        stop: &mut dyn FnMut() -> Option<Stop>,
+    ) -> Result<Option<Stop>, std::io::Error> {
+        let input = u32::try_from(self.inputs.len()).unwrap_or(u32::MAX);
+        let info = ended::InputInfo {
+            index: input,
+            path: path.display().to_string(),
+            sha256: sha256.map(str::to_string),
+        };
+        self.ticks.push(tick(capture.precision_digits()));
+        let mut skipped = Skipped::default();
+        let (mut packets, mut first, mut last) = (0u64, None::<Timestamp>, None::<Timestamp>);
+        let mut stopped = None;
+        let mut result = Ok(());
+        while let Some(packet) = capture.next_packet() {
+            packets += 1;
+            first = Some(first.map_or(packet.ts, |f| f.min(packet.ts)));
+            last = Some(last.map_or(packet.ts, |l| l.max(packet.ts)));
+            let at = PacketRef {
+                input,
+                number: packet.number,
+            };
+            let missing = packet.wire_len.saturating_sub(packet.data.len() as u32);
+            match decode::decode(packet.link_type, packet.data, missing) {
+                Ok(d) => count(&d, packet.ts, at, &mut self.stages),
+                Err(Skip::NotIp) => skipped.non_ip += 1,
+                Err(Skip::UnsupportedLink) => skipped.unsupported_link += 1,
+                Err(Skip::Malformed(why)) => *skipped.malformed.entry(why).or_default() += 1,
+            }
+            if self.stages.table.has_ended() {
+                let digits = capture.precision_digits();
+                self.set_precision(input, digits);
+                if let Err(e) = self.drain(&info, sink) {
+                    result = Err(e);
+                    break;
+                }
+            }
+            if let Some(s) = stop() {
+                stopped = Some(s);
+                break;
+            }
+        }
+        skipped.invalid_record = capture.invalid_records();
+        let digits = capture.precision_digits();
+        self.set_precision(input, digits);
+        let mut damage = capture.damage().cloned();
+        let digest = if stopped.is_none() && result.is_ok() {
+            capture.finish()
+        } else {
+            crate::source::Digest {
+                sha256: None,
+                size: 0,
+                error: None,
+            }
+        };
+        if let (None, Some(error)) = (&damage, &digest.error) {
+            // Every packet was read, but the rest of the file (for the digest) was not.
+            damage = Some(Damage {
+                kind: DamageKind::Io,
+                offset: digest.size,
+                packet: packets + 1,
+                message: error.to_string(),
+            });
+        }
+        let mut warnings = Vec::new();
+        let site = |i: usize| self.ctx.options.sites.get(i).copied().unwrap_or(0);
+        let this_site = site(self.inputs.len());
+        if let Some((i, prev)) = self
+            .inputs
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(i, p)| site(*i) == this_site && p.duplicate_of.is_none())
+            && let (Some(prev_last), Some(first)) = (prev.last_packet, first)
+            && first < prev_last
+        {
+            warnings.push(format!(
+                "its first packet is older than the last packet of input {i} ({}): rotated parts given out of order split the flows that span them; give the parts in capture order",
+                prev.path.display()
+            ));
+        }
+        self.inputs.push(InputSummary {
+            path: path.to_owned(),
+            sha256: sha256.map(str::to_string).or(digest.sha256),
+            size: digest.size,
+            format: capture.format(),
+            link_types: capture.link_types(),
+            packets,
+            first_packet: first,
+            last_packet: last,
+            precision: digits,
+            damage,
+            skipped,
+            warnings,
+            duplicate_of: None,
+        });
+        result.map(|()| stopped)
+    }
+
+    fn set_precision(&mut self, input: u32, digits: u8) {
+        self.digits = self.digits.max(digits);
+        self.addresses.set_digits(self.digits);
+        if let Some(t) = usize::try_from(input)
+            .ok()
+            .and_then(|i| self.ticks.get_mut(i))
+        {
+            *t = tick(digits);
+        }
+    }
+
+    /// The inputs read so far.
+    pub fn inputs(&self) -> &[InputSummary] {
+        &self.inputs
+    }
+
+    /// Release waiting fragments, close every flow and write out every address; returns the
+    /// report (head, inputs, summary) for the writers' tails.
+    pub fn finish(
+        mut self,
+        sink: &mut dyn Sink,
+        interrupted_by: Option<&'static str>,
+    ) -> Result<crate::report::Report, std::io::Error> {
+        let Stages {
+            table, fragments, ..
+        } = &mut self.stages;
+        fragments.flush(|p| {
+            table.add(p);
+        });
+        table.close_all();
+        let info = ended::InputInfo {
+            index: u32::try_from(self.inputs.len().saturating_sub(1)).unwrap_or(u32::MAX),
+            path: String::new(),
+            sha256: None,
+        };
+        self.drain(&info, sink)?;
+        self.addresses
+            .close_all(self.ctx.placer, self.ctx.physics);
+        self.drain_addresses(sink)?;
+        let mut incomplete = Vec::new();
+        if self.inputs.iter().any(|i| i.damage.is_some()) {
+            incomplete.push(crate::report::Incomplete::DamagedInput);
+        }
+        if interrupted_by.is_some() {
+            incomplete.push(crate::report::Incomplete::Interrupted);
+        }
+        let digits = if self.digits == 0 { 6 } else { self.digits };
+        let end = crate::report::summary::RunEnd {
+            inputs: &self.inputs,
+            incomplete,
+            interrupted_by,
+            digits,
+            max_flows: self.ctx.options.max_flows,
+            table: self.stages.table.stats(),
+            addresses: self.addresses.stats(),
+            max_addresses: self.addresses.max(),
+            fragments: self.stages.fragments.stats(),
+            names: self.stages.namer.stats(),
+            dns_cache: self.stages.namer.answers().stats(),
+            rtt: self.stages.rtt.stats(),
+            physics: self.ctx.physics,
+        };
+        let summary = self.summary.finish(end);
+        Ok(crate::report::Report {
+            head: crate::report::record::head(self.ctx.options, self.ctx.placer, self.ctx.catalog),
+            resolve: self.resolve.report(),
+            inputs: self
+                .inputs
+                .iter()
+                .map(crate::report::record::input_report)
+                .collect(),
+            summary,
+        })
+    }
+}
+
+/// One tick of a clock with `digits` fractional digits, ns.
+fn tick(digits: u8) -> u64 {
+    10u64.pow(9 - u32::from(digits.min(9)))
+}
+
+/// Count one decoded packet into its flow (through the fragment tracker when it is a
+/// fragment), and let the names and round-trip stages look at it (a payload the capture cut
+/// short is marked partial). Public for benchmarks that time single packets.
+pub fn count(d: &decode::Decoded<'_>, ts: Timestamp, at: PacketRef, stages: &mut Stages) {
+    let Stages {
+        table,
+        fragments,
+        namer,
+        rtt,
+    } = stages;
+    let (src_port, dst_port, tcp_flags, has_ports) = match d.transport {
+        Transport::Tcp {
+            src_port,
+            dst_port,
+            flags,
+            ..
+        } => (src_port, dst_port, Some(flags), true),
+        Transport::Udp {
+            src_port, dst_port, ..
+        } => (src_port, dst_port, None, true),
+        Transport::Icmp { .. } | Transport::Other => (0, 0, None, false),
+    };
+    let meta = PacketMeta {
+        ts,
+        protocol: d.protocol,
+        src: Endpoint {
+            ip: d.src,
+            port: src_port,
+        },
+        dst: Endpoint {
+            ip: d.dst,
+            port: dst_port,
+        },
+        has_ports,
+        ip_len: d.ip_len,
+        tcp_flags,
+        fragment: d.fragment.is_some(),
+        at,
+    };
+    let seen = |flow, opened, partial| FlowPacket {
+        flow,
+        opened,
+        src: meta.src,
+        dst: meta.dst,
+        transport: &d.transport,
+        partial,
+        ts,
+        at,
+    };
+    let timed = |flow, partial| FlowPacket {
+        flow,
+        opened: false,
+        src: meta.src,
+        dst: meta.dst,
+        transport: &d.transport,
+        partial,
+        ts,
+        at,
+    };
+    match d.fragment {
+        None => {
+            let (flow, opened) = table.add_opened(&meta);
+            namer.packet(&seen(flow, opened, d.cut));
+            rtt.packet(&timed(flow, d.cut));
+        }
+        // A first fragment carries the transport header and the start of the payload: enough
+        // for a DNS response's question and first answers (large answers fragment), so the
+        // names stage sees it as a partial payload.
+        Some(f) => fragments.fragment(meta, f.id, f.is_first(), |p| {
+            let (flow, opened) = table.add_opened(p);
+            if f.is_first() && p.at == at {
+                namer.packet(&seen(flow, opened, true));
+                rtt.packet(&timed(flow, true));
+            }
+        }),
+    }
+}

@@ -1,0 +1,162 @@
+//! An address's round trips against its databases' countries, per vantage: the verdict and
+//! its report.
+
+use crate::flow::FlowId;
+use crate::place::physics::Physics;
+use crate::place::physics::bounds::Bound;
+use crate::place::physics::judge::{self, Anycast, Judge, Judgement};
+use crate::place::{Placement, Placer};
+use crate::report::{
+    AnycastReport, ClaimReport, PacketRefReport, PhysicsReport, VantageRtt, Volume, ms,
+};
+use crate::rtt::Sample;
+use std::net::IpAddr;
+
+/// The fastest answer of one address to one vantage.
+#[derive(Clone, Copy, Debug)]
+pub struct Fastest {
+    pub sample: Sample,
+    /// The sample lengthened by one tick of its file's timestamp resolution: a clock that
+    /// counts in ticks can show a round trip up to one tick shorter than it was. Bounds use
+    /// this.
+    pub padded: u64,
+    pub flow: FlowId,
+}
+
+/// A judgement of one address from one vantage, with the anycast check.
+#[derive(Clone, Debug)]
+pub struct Judged {
+    pub judgement: Judgement,
+    pub anycast: Option<Anycast>,
+    pub country: Option<String>,
+    /// Vantage labels and round trips of the two vantages that disagree (for the report).
+    pub disagreeing: Vec<VantageRtt>,
+}
+
+/// Judge an address's fastest padded round trip `rtt` from `vantage`; `across` holds every
+/// vantage's fastest round trip to it, padded and as measured (for the anycast check).
+pub fn judge_now(
+    ip: IpAddr,
+    vantage: Option<usize>,
+    rtt: Option<u64>,
+    placement: &Placement,
+    across: &[(usize, u64, u64)],
+    placer: &Placer,
+    physics: &Physics,
+) -> Judged {
+    let claims: Vec<(String, String)> = placement
+        .answers
+        .iter()
+        .filter_map(|a| {
+            let db = placer.geo.dbs.get(a.db)?;
+            Some((db.name.clone(), a.country.clone()?))
+        })
+        .collect();
+    let judgement = match vantage.and_then(|v| physics.judges.get(v)) {
+        Some(judge) => judge.judge(
+            rtt,
+            placement.country.as_deref(),
+            &claims,
+            &placer.tables.legal,
+        ),
+        None => Judge::without_vantage(rtt),
+    };
+    let padded: Vec<(usize, u64)> = across.iter().map(|&(v, p, _)| (v, p)).collect();
+    let anycast = judge::anycast(ip, &physics.anycast, &physics.judges, &padded);
+    let disagreeing = match &anycast {
+        Some(Anycast::VantagesDisagree { a, b, .. }) => [*a, *b]
+            .iter()
+            .filter_map(|v| {
+                let (_, padded, nanos) = across.iter().find(|(w, _, _)| w == v)?;
+                let label = physics.judges.get(*v)?.vantage.label();
+                Some(VantageRtt {
+                    vantage: label,
+                    rtt_ms: ms(*nanos),
+                    max_distance_km: Bound::from_rtt(*padded).strict_km.ceil() as u64,
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Judged {
+        judgement,
+        anycast,
+        country: placement.country.clone(),
+        disagreeing,
+    }
+}
+
+fn packet(at: crate::flow::PacketRef) -> PacketRefReport {
+    PacketRefReport {
+        input: at.input,
+        number: at.number,
+    }
+}
+
+/// The report of one address from one vantage.
+pub fn physics_report(
+    judged: &Judged,
+    vantage: Option<usize>,
+    volume: Volume,
+    fastest: Option<&Fastest>,
+    samples: u64,
+    physics: &Physics,
+) -> PhysicsReport {
+    let j = &judged.judgement;
+    PhysicsReport {
+        vantage: vantage
+            .and_then(|v| physics.judges.get(v))
+            .map(|j| j.vantage.label()),
+        flows: volume.flows,
+        bytes_to: volume.bytes_to,
+        bytes_from: volume.bytes_from,
+        rtt_ms: fastest.map(|f| ms(f.sample.nanos)),
+        rtt_flow: fastest.map(|f| f.flow),
+        rtt_source: fastest.map(|f| f.sample.source),
+        rtt_request: fastest.map(|f| packet(f.sample.request)),
+        rtt_response: fastest.map(|f| packet(f.sample.response)),
+        samples,
+        max_distance_km: j.bound.map(|b| b.strict_km.ceil() as u64),
+        likely_distance_km: j.bound.map(|b| b.likely_km.ceil() as u64),
+        verdict: j.verdict,
+        country: judged.country.clone(),
+        claim_distance_km: j.claim_distance_km.map(|d| d.floor() as u64),
+        feasible: j.feasible.clone(),
+        likely: j.likely.clone(),
+        within_eu_eea: j.within_eu_eea,
+        claims: j
+            .claims
+            .iter()
+            .map(|c| ClaimReport {
+                db: c.source.clone(),
+                country: c.country.clone(),
+                distance_km: c.distance_km.map(|d| d.floor() as u64),
+                contradicted: c.contradicted,
+            })
+            .collect(),
+        anycast: judged.anycast.as_ref().map(|a| match a {
+            Anycast::KnownRange(r) => AnycastReport {
+                reason: "known-range",
+                prefix: Some(r.prefix.to_string()),
+                operator: Some(r.operator.clone()),
+                source: Some(r.source.clone()),
+                vantages: Vec::new(),
+                distance_km: None,
+                gap_km: None,
+            },
+            Anycast::VantagesDisagree {
+                distance_km,
+                gap_km,
+                ..
+            } => AnycastReport {
+                reason: "vantages-disagree",
+                prefix: None,
+                operator: None,
+                source: None,
+                vantages: judged.disagreeing.clone(),
+                distance_km: Some(distance_km.floor() as u64),
+                gap_km: Some(gap_km.floor() as u64),
+            },
+        }),
+    }
+}

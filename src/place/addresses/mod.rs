@@ -1,0 +1,342 @@
+//! The per-address table: each remote address's facts once — placement, provider,
+//! jurisdiction, round trips, physics, traffic — however many flows go to it.
+//!
+//! Flows report to it as they end (`visit`). An address is placed on its first visit and
+//! its fastest answer per vantage is kept; the physics is judged when an entry is written
+//! out: when the table is full (the least recently visited sixteenth goes, counted) or when
+//! the run ends. Written-out entries wait in `take_done` for the outputs. Memory is bounded
+//! by `max_addresses` entries whatever the capture.
+
+mod judged;
+
+pub use judged::{Fastest, Judged, judge_now};
+
+use crate::flow::FlowId;
+use crate::place::physics::Physics;
+use crate::place::{Placement, Placer};
+use crate::report::{AddressReport, PhysicsReport, Volume};
+use crate::rtt::Sample;
+use crate::timestamp::Timestamp;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// Remote addresses held at once by default. An office's day has a few thousand
+/// destinations, a month of a busy site tens of thousands; an entry is its placement (every
+/// database's answer: about 1 KB) and counters, so the table stays under ~100 MiB. A flood of
+/// distinct addresses (a scan) goes past it: the least recently visited entries are then
+/// written out early, a sixteenth at a time, and counted (`summary.address_table.evicted`).
+pub const DEFAULT_MAX_ADDRESSES: usize = 65_536;
+/// Distinct names (and services) counted per address. A CDN address can serve thousands of
+/// names; the report lists the 8 most used, and past this many the rarest are not counted.
+const MAX_NAMES_PER_ADDRESS: usize = 32;
+/// Names listed per address in the report.
+const LISTED_NAMES: usize = 8;
+
+/// What one ended flow tells its remote address.
+pub struct Visit<'a> {
+    pub ip: IpAddr,
+    /// The vantage (judge index) of the flow's input, or of its fastest answer.
+    pub vantage: Option<usize>,
+    pub flow: FlowId,
+    pub packets: u64,
+    /// Bytes sent to the address and received from it.
+    pub sent: u64,
+    pub received: u64,
+    pub first_seen: Timestamp,
+    pub last_seen: Timestamp,
+    /// The address's fastest answer on this flow, how many it gave, and one tick of the
+    /// input's clock (ns).
+    pub answer: Option<(Sample, u32, u64)>,
+    /// The flow's hostname and service, when the address is its server.
+    pub hostname: Option<&'a str>,
+    pub service: Option<&'a str>,
+}
+
+/// The table's counters, for the report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AddressStats {
+    pub peak: usize,
+    /// Entries written out early because the table was full.
+    pub evicted: u64,
+    /// Entries written out in all (parts).
+    pub written: u64,
+}
+
+/// Counts per name, bounded.
+#[derive(Default)]
+struct Counts(Vec<(String, u64)>);
+
+impl Counts {
+    fn add(&mut self, name: &str) {
+        if let Some(e) = self.0.iter_mut().find(|(n, _)| n == name) {
+            e.1 += 1;
+        } else if self.0.len() < MAX_NAMES_PER_ADDRESS {
+            self.0.push((name.to_string(), 1));
+        }
+    }
+
+    /// Most used first, ties by name; at most `max`.
+    fn top(&self, max: usize) -> Vec<String> {
+        let mut v: Vec<&(String, u64)> = self.0.iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        v.into_iter().take(max).map(|(n, _)| n.clone()).collect()
+    }
+}
+
+/// One vantage's view of an address.
+struct PerVantage {
+    vantage: Option<usize>,
+    volume: Volume,
+    fastest: Option<Fastest>,
+    samples: u64,
+    /// The last judgement and the padded round trip it was made for.
+    judged: Option<(Option<u64>, Arc<Judged>)>,
+}
+
+struct Entry {
+    placement: Arc<Placement>,
+    part: u32,
+    volume: Volume,
+    packets: u64,
+    first_seen: Timestamp,
+    last_seen: Timestamp,
+    hostnames: Counts,
+    services: Counts,
+    vantages: Vec<PerVantage>,
+    /// Visit stamp, for least-recently-visited eviction.
+    used: u64,
+}
+
+/// The per-address table of a run.
+pub struct AddressBook {
+    /// SipHash (std): addresses are chosen by whoever sends packets.
+    entries: HashMap<IpAddr, Entry>,
+    /// Parts already written per address that was evicted: the next entry's part number.
+    /// Bounded like the table (the oldest are forgotten: a part number then restarts at 1
+    /// only for an address evicted `max_addresses` evictions ago).
+    parts: HashMap<IpAddr, u32>,
+    done: Vec<AddressReport>,
+    max: usize,
+    clock: u64,
+    digits: u8,
+    stats: AddressStats,
+}
+
+impl AddressBook {
+    pub fn new(max_addresses: usize) -> Self {
+        AddressBook {
+            entries: HashMap::new(),
+            parts: HashMap::new(),
+            done: Vec::new(),
+            max: max_addresses.max(1),
+            clock: 0,
+            digits: 6,
+            stats: AddressStats::default(),
+        }
+    }
+
+    /// Fractional digits of the timestamps written (the finest input's).
+    pub fn set_digits(&mut self, digits: u8) {
+        self.digits = digits;
+    }
+
+    /// Count an ended flow into its remote address; returns the address's placement.
+    pub fn visit(&mut self, v: &Visit<'_>, placer: &Placer, physics: &Physics) -> Arc<Placement> {
+        self.clock += 1;
+        if !self.entries.contains_key(&v.ip) && self.entries.len() >= self.max {
+            self.make_room(placer, physics);
+        }
+        let clock = self.clock;
+        let parts = &self.parts;
+        let entry = self.entries.entry(v.ip).or_insert_with(|| Entry {
+            placement: placer.place(v.ip),
+            part: parts.get(&v.ip).copied().unwrap_or(1),
+            volume: Volume::default(),
+            packets: 0,
+            first_seen: v.first_seen,
+            last_seen: v.last_seen,
+            hostnames: Counts::default(),
+            services: Counts::default(),
+            vantages: Vec::new(),
+            used: clock,
+        });
+        entry.used = clock;
+        entry.volume.add(v.sent, v.received);
+        entry.packets += v.packets;
+        entry.first_seen = entry.first_seen.min(v.first_seen);
+        entry.last_seen = entry.last_seen.max(v.last_seen);
+        if let Some(h) = v.hostname {
+            entry.hostnames.add(h);
+        }
+        if let Some(s) = v.service {
+            entry.services.add(s);
+        }
+        let pv = match entry.vantages.iter().position(|p| p.vantage == v.vantage) {
+            Some(i) => &mut entry.vantages[i],
+            None => {
+                entry.vantages.push(PerVantage {
+                    vantage: v.vantage,
+                    volume: Volume::default(),
+                    fastest: None,
+                    samples: 0,
+                    judged: None,
+                });
+                entry.vantages.sort_by_key(|p| p.vantage);
+                let i = entry
+                    .vantages
+                    .iter()
+                    .position(|p| p.vantage == v.vantage)
+                    .unwrap_or(0);
+                &mut entry.vantages[i]
+            }
+        };
+        pv.volume.add(v.sent, v.received);
+        if let Some((sample, samples, tick)) = v.answer {
+            pv.samples += u64::from(samples);
+            let padded = sample.nanos.saturating_add(tick);
+            if pv.fastest.is_none_or(|f| padded < f.padded) {
+                pv.fastest = Some(Fastest {
+                    sample,
+                    padded,
+                    flow: v.flow,
+                });
+            }
+        }
+        let placement = Arc::clone(&entry.placement);
+        self.stats.peak = self.stats.peak.max(self.entries.len());
+        placement
+    }
+
+    /// The physics of an address from a vantage as of now (judged again only when its fastest
+    /// answer changed): what a per-flow record written now can say.
+    pub fn judged_now(
+        &mut self,
+        ip: IpAddr,
+        vantage: Option<usize>,
+        placer: &Placer,
+        physics: &Physics,
+    ) -> Option<Arc<Judged>> {
+        let entry = self.entries.get_mut(&ip)?;
+        let across = across(&entry.vantages);
+        let pv = entry.vantages.iter_mut().find(|p| p.vantage == vantage)?;
+        Some(judge_cached(ip, pv, &entry.placement, &across, placer, physics))
+    }
+
+    /// Entries written out since the last call.
+    pub fn take_done(&mut self) -> std::vec::Drain<'_, AddressReport> {
+        self.done.drain(..)
+    }
+
+    /// Write out every entry (the run ended), in address order.
+    pub fn close_all(&mut self, placer: &Placer, physics: &Physics) {
+        let mut all: Vec<(IpAddr, Entry)> = self.entries.drain().collect();
+        all.sort_unstable_by_key(|(ip, _)| *ip);
+        for (ip, entry) in all {
+            let report = self.report(ip, entry, placer, physics);
+            self.done.push(report);
+        }
+    }
+
+    pub fn stats(&self) -> AddressStats {
+        self.stats
+    }
+
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
+    /// Write out the least recently visited sixteenth.
+    fn make_room(&mut self, placer: &Placer, physics: &Physics) {
+        let count = crate::bounded::sixteenth(self.max);
+        let ages: Vec<(u64, IpAddr)> = self.entries.iter().map(|(ip, e)| (e.used, *ip)).collect();
+        if self.parts.len() >= self.max {
+            self.parts.clear();
+        }
+        for (_, ip) in crate::bounded::smallest(ages, count) {
+            let Some(entry) = self.entries.remove(&ip) else {
+                continue;
+            };
+            self.stats.evicted += 1;
+            self.parts.insert(ip, entry.part.saturating_add(1));
+            let report = self.report(ip, entry, placer, physics);
+            self.done.push(report);
+        }
+    }
+
+    fn report(
+        &mut self,
+        ip: IpAddr,
+        mut entry: Entry,
+        placer: &Placer,
+        physics: &Physics,
+    ) -> AddressReport {
+        self.stats.written += 1;
+        let across = across(&entry.vantages);
+        let mut reports: Vec<PhysicsReport> = Vec::with_capacity(entry.vantages.len());
+        for pv in &mut entry.vantages {
+            let judged = judge_cached(ip, pv, &entry.placement, &across, placer, physics);
+            reports.push(judged::physics_report(
+                &judged,
+                pv.vantage,
+                pv.volume,
+                pv.fastest.as_ref(),
+                pv.samples,
+                physics,
+            ));
+        }
+        let placed = crate::report::flow_placement(placer, &entry.placement);
+        AddressReport {
+            ip: ip.to_string(),
+            part: entry.part,
+            flows: entry.volume.flows,
+            packets: entry.packets,
+            bytes_to: entry.volume.bytes_to,
+            bytes_from: entry.volume.bytes_from,
+            first_seen: entry.first_seen.rfc3339(self.digits),
+            last_seen: entry.last_seen.rfc3339(self.digits),
+            hostnames: entry.hostnames.top(LISTED_NAMES),
+            services: entry.services.top(usize::MAX),
+            geo: placed.server_geo,
+            provider: placed.provider,
+            jurisdiction: placed.jurisdiction,
+            physics: reports,
+            ptr: None,
+        }
+    }
+}
+
+/// Each vantage's fastest round trip, padded and as measured (for the anycast check across
+/// vantages).
+fn across(vantages: &[PerVantage]) -> Vec<(usize, u64, u64)> {
+    vantages
+        .iter()
+        .filter_map(|p| {
+            let f = p.fastest?;
+            Some((p.vantage?, f.padded, f.sample.nanos))
+        })
+        .collect()
+}
+
+fn judge_cached(
+    ip: IpAddr,
+    pv: &mut PerVantage,
+    placement: &Placement,
+    across: &[(usize, u64, u64)],
+    placer: &Placer,
+    physics: &Physics,
+) -> Arc<Judged> {
+    let rtt = pv.fastest.map(|f| f.padded);
+    if let Some((at, judged)) = &pv.judged
+        && *at == rtt
+        && across.len() < 2
+    {
+        return Arc::clone(judged);
+    }
+    let judged = Arc::new(judge_now(ip, pv.vantage, rtt, placement, across, placer, physics));
+    pv.judged = Some((rtt, Arc::clone(&judged)));
+    judged
+}
+
+#[cfg(test)]
+mod tests;

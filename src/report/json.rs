@@ -1,0 +1,94 @@
+//! The JSON report, written while the run goes: the head first, each flow as it ends (one
+//! compact object per line), then the addresses, then the tail known only at the end
+//! (`resolve`, `inputs`, `summary`). Nothing waits in memory for the end but the summary's
+//! bounded totals: addresses written out before the flows are done wait in an anonymous
+//! temporary file (deleted by the system however the process ends).
+//!
+//! The document is valid JSON at the end only; the caller writes it to a temporary file and
+//! renames it into place when complete (`crate::output`).
+
+use super::model::{AddressReport, FlowReport, Head, Report};
+use serde::Serialize;
+use std::fs::File;
+use std::io::{self, BufWriter, Seek, Write};
+
+pub struct JsonReport<W: Write> {
+    out: W,
+    /// Addresses written out while flows still come.
+    spill: BufWriter<File>,
+    flows: u64,
+    addresses: u64,
+    line: Vec<u8>,
+}
+
+/// Write `"key": value` at the top level, the value pretty-printed and indented one level.
+fn field(out: &mut impl Write, key: &str, value: &impl Serialize, last: bool) -> io::Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(io::Error::other)?;
+    write!(out, "  \"{key}\": {}", text.replace('\n', "\n  "))?;
+    out.write_all(if last { b"\n" } else { b",\n" })
+}
+
+impl<W: Write> JsonReport<W> {
+    /// Start the document with its head (schema, tool, settings, geo).
+    pub fn start(mut out: W, report: &Head) -> io::Result<Self> {
+        out.write_all(b"{\n")?;
+        field(&mut out, "schema", &report.schema, false)?;
+        field(&mut out, "tool", &report.tool, false)?;
+        field(&mut out, "settings", &report.settings, false)?;
+        field(&mut out, "geo", &report.geo, false)?;
+        out.write_all(b"  \"flows\": [")?;
+        Ok(JsonReport {
+            out,
+            spill: BufWriter::new(tempfile::tempfile()?),
+            flows: 0,
+            addresses: 0,
+            line: Vec::with_capacity(2048),
+        })
+    }
+
+    pub fn flow(&mut self, flow: &FlowReport) -> io::Result<()> {
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, flow).map_err(io::Error::other)?;
+        self.out
+            .write_all(if self.flows == 0 { b"\n    " } else { b",\n    " })?;
+        self.out.write_all(&self.line)?;
+        self.flows += 1;
+        Ok(())
+    }
+
+    pub fn address(&mut self, address: &AddressReport) -> io::Result<()> {
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, address).map_err(io::Error::other)?;
+        self.spill
+            .write_all(if self.addresses == 0 { b"\n    " } else { b",\n    " })?;
+        self.spill.write_all(&self.line)?;
+        self.addresses += 1;
+        Ok(())
+    }
+
+    /// Close the document with the tail of `report`; returns the writer (flushed).
+    pub fn finish(mut self, report: &Report) -> io::Result<W> {
+        let close = |n: u64| if n == 0 { "]" } else { "\n  ]" };
+        write!(self.out, "{},\n  \"addresses\": [", close(self.flows))?;
+        let mut spill = self.spill.into_inner().map_err(|e| e.into_error())?;
+        spill.rewind()?;
+        io::copy(&mut spill, &mut self.out)?;
+        write!(self.out, "{},\n", close(self.addresses))?;
+        field(&mut self.out, "resolve", &report.resolve, false)?;
+        field(&mut self.out, "inputs", &report.inputs, false)?;
+        field(&mut self.out, "summary", &report.summary, true)?;
+        self.out.write_all(b"}\n")?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+impl<W: Write> crate::analyze::Sink for JsonReport<W> {
+    fn flow(&mut self, ended: &crate::analyze::Ended<'_>) -> io::Result<()> {
+        JsonReport::flow(self, ended.report)
+    }
+
+    fn address(&mut self, address: &AddressReport) -> io::Result<()> {
+        JsonReport::address(self, address)
+    }
+}

@@ -1,0 +1,186 @@
+//! The report's records: one flow as it ends (`flow_report`), one input (`input_report`), and
+//! the head of the report (`head`). Built once per flow, never per packet.
+
+use super::model::*;
+use super::names::FlowNaming;
+use super::physics::rtt_report;
+use super::place::geo_report;
+use crate::analyze::{InputSummary, Options, Skipped};
+use crate::decode::TcpFlags;
+use crate::flow::{Endpoint, Flow, Side};
+use crate::place::Placer;
+use crate::rtt::FlowRtt;
+use crate::services::Catalog;
+use crate::timestamp::Timestamp;
+use std::net::IpAddr;
+
+pub fn transport_name(protocol: u8) -> &'static str {
+    match protocol {
+        6 => "tcp",
+        17 => "udp",
+        1 => "icmp",
+        58 => "icmpv6",
+        _ => "other",
+    }
+}
+
+/// The head of the report: what is known before the first packet.
+pub fn head(options: &Options, placer: &Placer, catalog: &Catalog) -> Head {
+    Head {
+        schema: SCHEMA,
+        tool: Tool {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        settings: Settings {
+            inside: options
+                .inside
+                .nets()
+                .iter()
+                .map(|n| n.to_string())
+                .collect(),
+            tcp_idle_timeout_s: options.timeouts.tcp_idle,
+            tcp_close_timeout_s: options.timeouts.tcp_close,
+            udp_idle_timeout_s: options.timeouts.udp_idle,
+            other_idle_timeout_s: options.timeouts.other_idle,
+            max_flows: options.max_flows,
+            max_addresses: options.max_addresses,
+        },
+        geo: geo_report(placer, catalog),
+    }
+}
+
+pub fn input_report(input: &InputSummary) -> Input {
+    let stamp = |t: Option<Timestamp>| t.map(|t| t.rfc3339(input.precision));
+    Input {
+        path: input.path.display().to_string(),
+        sha256: input.sha256.clone(),
+        size: input.size,
+        format: input.format.name(),
+        link_types: input.link_types.iter().map(|l| l.name()).collect(),
+        packets: input.packets,
+        first_packet: stamp(input.first_packet),
+        last_packet: stamp(input.last_packet),
+        precision: input.precision,
+        complete: input.damage.is_none(),
+        errors: input
+            .damage
+            .iter()
+            .map(|d| InputError {
+                kind: d.kind.name(),
+                offset: d.offset,
+                packet: d.packet,
+                message: d.message.clone(),
+            })
+            .collect(),
+        skipped: skipped_report(&input.skipped),
+        warnings: input.warnings.clone(),
+        duplicate_of: input.duplicate_of,
+    }
+}
+
+pub fn skipped_report(s: &Skipped) -> SkippedPackets {
+    SkippedPackets {
+        non_ip: s.non_ip,
+        unsupported_link: s.unsupported_link,
+        malformed: s.malformed_total(),
+        malformed_reasons: s
+            .malformed
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect(),
+        invalid_record: s.invalid_record,
+    }
+}
+
+fn endpoint(e: &Endpoint, has_ports: bool) -> EndpointReport {
+    EndpointReport {
+        ip: e.ip.to_string(),
+        port: has_ports.then_some(e.port),
+    }
+}
+
+fn flags(bits: u8) -> Vec<&'static str> {
+    TcpFlags::NAMES
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| bits & (1 << i) != 0)
+        .map(|(_, name)| *name)
+        .collect()
+}
+
+/// The remote address of a flow, by its remote side.
+pub fn remote_ip(f: &Flow, remote: Option<Side>) -> Option<IpAddr> {
+    match remote? {
+        Side::Server => Some(f.server.ip),
+        Side::Client => Some(f.client.ip),
+    }
+}
+
+/// Bytes sent to and received from a flow's remote side (both 0 without one).
+pub fn remote_bytes(f: &Flow, remote: Option<Side>) -> (u64, u64) {
+    match remote {
+        Some(Side::Server) => (f.bytes[0], f.bytes[1]),
+        Some(Side::Client) => (f.bytes[1], f.bytes[0]),
+        None => (0, 0),
+    }
+}
+
+/// The Community ID v1 (seed 0) of a flow.
+pub fn community_id_of(_f: &Flow) -> String {
+    String::new()
+}
+
+/// A flow's record: its names (`names`, taken out of `naming`) and its service and hostname.
+pub fn flow_report(
+    f: &Flow,
+    naming: &FlowNaming,
+    names: Option<NamesReport>,
+    rtt: Option<&FlowRtt>,
+    options: &Options,
+    digits: u8,
+    community_id: String,
+) -> FlowReport {
+    let scope = options.inside.scope(f);
+    let remote = scope.remote_side();
+    FlowReport {
+        id: f.id,
+        community_id,
+        transport: transport_name(f.protocol),
+        ip_protocol: f.protocol,
+        client: endpoint(&f.client, f.has_ports),
+        server: endpoint(&f.server, f.has_ports),
+        client_by: f.client_by,
+        scope,
+        remote,
+        address: remote_ip(f, remote).map(|ip| ip.to_string()),
+        packets: Directions {
+            to_server: f.packets[0],
+            to_client: f.packets[1],
+        },
+        bytes: Directions {
+            to_server: f.bytes[0],
+            to_client: f.bytes[1],
+        },
+        tcp_flags: (f.protocol == 6).then(|| FlagsReport {
+            to_server: flags(f.tcp_flags[0]),
+            to_client: flags(f.tcp_flags[1]),
+        }),
+        fragments: f.fragments,
+        first_seen: f.first_seen.rfc3339(digits),
+        last_seen: f.last_seen.rfc3339(digits),
+        first_packet: PacketRefReport {
+            input: f.first_packet.input,
+            number: f.first_packet.number,
+        },
+        last_packet: PacketRefReport {
+            input: f.last_packet.input,
+            number: f.last_packet.number,
+        },
+        end: f.end.unwrap_or(crate::flow::FlowEnd::EndOfCapture),
+        hostname: naming.hostname.clone(),
+        service: naming.service.clone(),
+        names,
+        rtt: rtt_report(f, rtt, remote),
+    }
+}
