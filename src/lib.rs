@@ -12,6 +12,7 @@ pub mod decode;
 pub mod digest;
 pub mod flow;
 pub mod names;
+pub mod output;
 pub mod place;
 pub mod report;
 pub mod rtt;
