@@ -40,6 +40,16 @@ pub trait Sink {
     fn address(&mut self, address: &AddressReport) -> io::Result<()>;
 }
 
+impl<S: Sink + ?Sized> Sink for &mut S {
+    fn flow(&mut self, ended: &Ended<'_>) -> io::Result<()> {
+        (**self).flow(ended)
+    }
+
+    fn address(&mut self, address: &AddressReport) -> io::Result<()> {
+        (**self).address(address)
+    }
+}
+
 /// Several outputs as one.
 impl Sink for Vec<Box<dyn Sink + '_>> {
     fn flow(&mut self, ended: &Ended<'_>) -> io::Result<()> {

@@ -149,6 +149,8 @@ pub struct Analyzer<'c> {
     /// One tick of each input's clock, ns, by input index.
     ticks: Vec<u64>,
     resolve: ended::Resolving,
+    /// The input being read (or the last one read): where flows that end now ended.
+    current: ended::InputInfo,
 }
 
 impl<'c> Analyzer<'c> {
@@ -162,6 +164,11 @@ impl<'c> Analyzer<'c> {
             digits: 0,
             ticks: Vec::new(),
             resolve: ended::Resolving::default(),
+            current: ended::InputInfo {
+                index: 0,
+                path: String::new(),
+                sha256: None,
+            },
             ctx,
         }
     }
@@ -184,11 +191,12 @@ impl<'c> Analyzer<'c> {
         stop: &mut dyn FnMut() -> Option<Stop>,
     ) -> Result<Option<Stop>, std::io::Error> {
         let input = u32::try_from(self.inputs.len()).unwrap_or(u32::MAX);
-        let info = ended::InputInfo {
+        self.current = ended::InputInfo {
             index: input,
             path: path.display().to_string(),
             sha256: sha256.map(str::to_string),
         };
+        let info = self.current.clone();
         self.ticks.push(tick(capture.precision_digits()));
         let mut skipped = Skipped::default();
         let (mut packets, mut first, mut last) = (0u64, None::<Timestamp>, None::<Timestamp>);
@@ -309,11 +317,7 @@ impl<'c> Analyzer<'c> {
             table.add(p);
         });
         table.close_all();
-        let info = ended::InputInfo {
-            index: u32::try_from(self.inputs.len().saturating_sub(1)).unwrap_or(u32::MAX),
-            path: String::new(),
-            sha256: None,
-        };
+        let info = self.current.clone();
         self.drain(&info, sink)?;
         self.addresses
             .close_all(self.ctx.placer, self.ctx.physics);

@@ -14,7 +14,7 @@ pub fn write_services(report: &Report, out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
         "\nWhat the data was (services: {} {})",
-        report.head.geo.services_table.file, report.geo.services_table.date
+        report.head.geo.services_table.file, report.head.geo.services_table.date
     )?;
     let left_home = match home {
         Some(h) => format!("left {h}"),
