@@ -29,7 +29,7 @@ pub struct Ended<'a> {
     pub placement: Option<&'a Placement>,
     /// Its remote address's physics as of the flow's end (when asked for: `judge_per_flow`).
     pub physics: Option<&'a Judged>,
-    /// The input being read when the flow ended.
+    /// The input of the flow's first packet.
     pub input: &'a InputInfo,
 }
 
@@ -83,7 +83,8 @@ impl Resolving {
     }
 
     fn add(&mut self, results: &PtrResults) {
-        self.resolver.get_or_insert_with(|| results.resolver.clone());
+        self.resolver
+            .get_or_insert_with(|| results.resolver.clone());
         self.started.get_or_insert_with(|| results.started.clone());
         self.looked_up += results.answers.len();
         self.found += results
@@ -97,15 +98,15 @@ impl Resolving {
 
 impl Analyzer<'_> {
     /// Hand every flow that ended to the outputs.
-    pub(super) fn drain(&mut self, input: &InputInfo, sink: &mut dyn Sink) -> io::Result<()> {
+    pub(super) fn drain(&mut self, sink: &mut dyn Sink) -> io::Result<()> {
         let ended: Vec<Flow> = self.stages.table.take_ended().collect();
         for flow in ended {
-            self.end_flow(flow, input, sink)?;
+            self.end_flow(flow, sink)?;
         }
         self.drain_addresses(sink)
     }
 
-    fn end_flow(&mut self, flow: Flow, input: &InputInfo, sink: &mut dyn Sink) -> io::Result<()> {
+    fn end_flow(&mut self, flow: Flow, sink: &mut dyn Sink) -> io::Result<()> {
         let ctx = &self.ctx;
         let facts = self.stages.namer.end_flow(flow.id);
         let rtt = self.stages.rtt.end_flow(flow.id);
@@ -174,6 +175,15 @@ impl Analyzer<'_> {
         );
         self.summary
             .flow(&report, &naming, placement.as_deref(), sent, received);
+        let unknown = InputInfo {
+            index: flow.first_packet.input,
+            path: String::new(),
+            sha256: None,
+        };
+        let input = usize::try_from(flow.first_packet.input)
+            .ok()
+            .and_then(|i| self.infos.get(i))
+            .unwrap_or(&unknown);
         sink.flow(&Ended {
             flow: &flow,
             report: &report,

@@ -8,9 +8,11 @@
 //! never the number of finished flows. Flows reach the outputs in the order they end (see
 //! `FlowTable::take_ended`), so the same input gives the same outputs, byte for byte.
 
+pub mod collect;
 mod ended;
 
-pub use ended::{Ended, Sink};
+pub use collect::{Collected, collect};
+pub use ended::{Ended, InputInfo, Sink};
 
 use crate::decode::{self, Skip, Transport};
 use crate::flow::{
@@ -149,8 +151,8 @@ pub struct Analyzer<'c> {
     /// One tick of each input's clock, ns, by input index.
     ticks: Vec<u64>,
     resolve: ended::Resolving,
-    /// The input being read (or the last one read): where flows that end now ended.
-    current: ended::InputInfo,
+    /// Each input's name and hash, by index (for the evidence in per-flow records).
+    infos: Vec<ended::InputInfo>,
 }
 
 impl<'c> Analyzer<'c> {
@@ -164,11 +166,7 @@ impl<'c> Analyzer<'c> {
             digits: 0,
             ticks: Vec::new(),
             resolve: ended::Resolving::default(),
-            current: ended::InputInfo {
-                index: 0,
-                path: String::new(),
-                sha256: None,
-            },
+            infos: Vec::new(),
             ctx,
         }
     }
@@ -176,6 +174,11 @@ impl<'c> Analyzer<'c> {
     /// Record an input that is not read: the same bytes as input `of` (same SHA-256).
     pub fn skip_duplicate(&mut self, input: InputSummary) {
         self.ticks.push(1);
+        self.infos.push(ended::InputInfo {
+            index: u32::try_from(self.inputs.len()).unwrap_or(u32::MAX),
+            path: input.path.display().to_string(),
+            sha256: input.sha256.clone(),
+        });
         self.inputs.push(input);
     }
 
@@ -191,12 +194,11 @@ impl<'c> Analyzer<'c> {
         stop: &mut dyn FnMut() -> Option<Stop>,
     ) -> Result<Option<Stop>, std::io::Error> {
         let input = u32::try_from(self.inputs.len()).unwrap_or(u32::MAX);
-        self.current = ended::InputInfo {
+        self.infos.push(ended::InputInfo {
             index: input,
             path: path.display().to_string(),
             sha256: sha256.map(str::to_string),
-        };
-        let info = self.current.clone();
+        });
         self.ticks.push(tick(capture.precision_digits()));
         let mut skipped = Skipped::default();
         let (mut packets, mut first, mut last) = (0u64, None::<Timestamp>, None::<Timestamp>);
@@ -220,7 +222,7 @@ impl<'c> Analyzer<'c> {
             if self.stages.table.has_ended() {
                 let digits = capture.precision_digits();
                 self.set_precision(input, digits);
-                if let Err(e) = self.drain(&info, sink) {
+                if let Err(e) = self.drain(sink) {
                     result = Err(e);
                     break;
                 }
@@ -268,6 +270,11 @@ impl<'c> Analyzer<'c> {
                 "its first packet is older than the last packet of input {i} ({}): rotated parts given out of order split the flows that span them; give the parts in capture order",
                 prev.path.display()
             ));
+        }
+        if let Some(info) = self.infos.last_mut()
+            && info.sha256.is_none()
+        {
+            info.sha256.clone_from(&digest.sha256);
         }
         self.inputs.push(InputSummary {
             path: path.to_owned(),
@@ -317,10 +324,8 @@ impl<'c> Analyzer<'c> {
             table.add(p);
         });
         table.close_all();
-        let info = self.current.clone();
-        self.drain(&info, sink)?;
-        self.addresses
-            .close_all(self.ctx.placer, self.ctx.physics);
+        self.drain(sink)?;
+        self.addresses.close_all(self.ctx.placer, self.ctx.physics);
         self.drain_addresses(sink)?;
         let mut incomplete = Vec::new();
         if self.inputs.iter().any(|i| i.damage.is_some()) {

@@ -2,9 +2,9 @@
 //! (TLS/QUIC server name, HTTP Host), then what DNS told that client the address was, then what
 //! the server's certificate claims, then reverse DNS.
 
+use super::NameSource;
 use super::dns::{AnswerCache, Resolution};
 use super::facts::FlowNames;
-use super::NameSource;
 use crate::flow::{Flow, PacketRef};
 
 /// The name chosen for a flow and where it came from.

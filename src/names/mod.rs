@@ -47,7 +47,6 @@ pub use inspect::{
     INSPECTION_WINDOW_NS, MAX_HELD_BYTES, MAX_INSPECTED_PACKETS, MAX_INSPECTING_FLOWS, Namer,
 };
 
-
 /// Counters of the names stage, for the report.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NameStats {
@@ -63,4 +62,3 @@ pub struct NameStats {
     /// DNS payloads (port 53) that were not a readable DNS message.
     pub dns_malformed: u64,
 }
-

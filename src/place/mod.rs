@@ -16,8 +16,8 @@
 //! - zone: `private` for non-routable addresses, `unknown` without a country, `home` for the
 //!   `--home` country, else the legal table (`eu`, `eea`, `adequate`, `us-dpf`), else `third`.
 
-pub mod countries;
 pub mod addresses;
+pub mod countries;
 pub mod geo;
 pub mod legal;
 pub mod physics;
@@ -140,11 +140,7 @@ impl Placer {
                 Some(code)
             }
         };
-        Ok(Placer {
-            geo,
-            tables,
-            home,
-        })
+        Ok(Placer { geo, tables, home })
     }
 
     /// Place one address. No cache here: the per-address table of a run

@@ -228,9 +228,6 @@ pub fn record<'a>(e: &'a Ended<'a>) -> Record<'a> {
         .filter(|h| h.source == NameSource::TlsSni)
         .map(|h| h.name.as_str());
     let input = e.input;
-    let first = f.first_packet;
-    // The input of the flow's first packet names its file; a flow spans files only when
-    // rotated parts join up.
     Record {
         timestamp: &f.first_seen,
         ecs: Ecs {
@@ -303,10 +300,7 @@ pub fn record<'a>(e: &'a Ended<'a>) -> Record<'a> {
                 foreign_control: pl.foreign_control,
                 agree: pl.agree,
                 provider: pl.provider.as_ref().and_then(|p| p.name.as_deref()),
-                provider_jurisdiction: pl
-                    .provider
-                    .as_ref()
-                    .and_then(|p| p.jurisdiction.as_deref()),
+                provider_jurisdiction: pl.provider.as_ref().and_then(|p| p.jurisdiction.as_deref()),
                 cloud_act: pl.provider.as_ref().is_some_and(|p| p.cloud_act()),
             }),
             physics: e.physics.map(|j| Physics {
@@ -317,7 +311,7 @@ pub fn record<'a>(e: &'a Ended<'a>) -> Record<'a> {
             }),
             rtt_ms: f.rtt.as_ref().and_then(|r| r.min_ms),
             evidence: Evidence {
-                input: first.input,
+                input: input.index,
                 input_path: &input.path,
                 input_sha256: input.sha256.as_deref(),
                 first_packet: f.first_packet,

@@ -49,8 +49,11 @@ impl<W: Write> JsonReport<W> {
     pub fn flow(&mut self, flow: &FlowReport) -> io::Result<()> {
         self.line.clear();
         serde_json::to_writer(&mut self.line, flow).map_err(io::Error::other)?;
-        self.out
-            .write_all(if self.flows == 0 { b"\n    " } else { b",\n    " })?;
+        self.out.write_all(if self.flows == 0 {
+            b"\n    "
+        } else {
+            b",\n    "
+        })?;
         self.out.write_all(&self.line)?;
         self.flows += 1;
         Ok(())
@@ -59,8 +62,11 @@ impl<W: Write> JsonReport<W> {
     pub fn address(&mut self, address: &AddressReport) -> io::Result<()> {
         self.line.clear();
         serde_json::to_writer(&mut self.line, address).map_err(io::Error::other)?;
-        self.spill
-            .write_all(if self.addresses == 0 { b"\n    " } else { b",\n    " })?;
+        self.spill.write_all(if self.addresses == 0 {
+            b"\n    "
+        } else {
+            b",\n    "
+        })?;
         self.spill.write_all(&self.line)?;
         self.addresses += 1;
         Ok(())

@@ -99,9 +99,7 @@ pub fn flow_naming(
     answers: &AnswerCache,
     catalog: &Catalog,
 ) -> FlowNaming {
-    let mut report = facts
-        .map(|f| facts_report(f, catalog))
-        .unwrap_or_default();
+    let mut report = facts.map(|f| facts_report(f, catalog)).unwrap_or_default();
     let resolution = dns_for(answers, flow);
     if let Some(answer) = resolution.chosen {
         report.dns = Some(DnsReport {
@@ -156,12 +154,7 @@ pub fn flow_naming(
             .filter(|m| provider.is_none() || m.service.provider == provider)
             .map(|m| (m.service, m.rule, "range"));
         let by_ms_turn = ms_turn
-            .then(|| {
-                catalog
-                    .services()
-                    .iter()
-                    .find(|s| s.id == MS_TURN_SERVICE)
-            })
+            .then(|| catalog.services().iter().find(|s| s.id == MS_TURN_SERVICE))
             .flatten()
             .filter(|s| provider.is_none() || s.provider == provider)
             .map(|s| (s, "stun:ms-turn".to_string(), "stun"));

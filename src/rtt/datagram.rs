@@ -1,8 +1,8 @@
 //! UDP exchanges: QUIC Initial → the server's first packet, STUN request → response, DNS
 //! query → response.
 
-use crate::flow::FlowPacket;
 use super::{Request, RttTracker, Source, remember, take};
+use crate::flow::FlowPacket;
 use crate::names::quic;
 use crate::names::stun::{self, StunClass, StunPacket};
 

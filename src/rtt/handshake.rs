@@ -1,8 +1,8 @@
 //! TCP: SYN → SYN/ACK, and SYN/ACK → ACK, matched by sequence numbers.
 
-use crate::flow::FlowPacket;
 use super::{Request, RttTracker, Source};
 use crate::decode::TcpFlags;
+use crate::flow::FlowPacket;
 
 /// The handshake packets waiting for their answer.
 #[derive(Clone, Copy, Debug, Default)]

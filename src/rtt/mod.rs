@@ -213,6 +213,12 @@ impl RttTracker {
         self.out.stats
     }
 
+    /// Everything not yet handed over (tests look at a few flows at once).
+    #[cfg(test)]
+    fn finish(self) -> Rtts {
+        self.out
+    }
+
     /// The flow's waiting requests, made room for when new.
     fn pending(&mut self, p: &FlowPacket<'_, '_>) -> &mut Pending {
         if !self.pending.contains_key(&p.flow) && self.pending.len() >= MAX_PENDING_FLOWS {

@@ -28,10 +28,11 @@ impl Feed {
         }
     }
 
-    fn send(&mut self, flow: FlowId, src: Endpoint, dst: Endpoint, ts_us: i64, t: Transport<'_>) {
+    fn send(&mut self, flow: u64, src: Endpoint, dst: Endpoint, ts_us: i64, t: Transport<'_>) {
         self.number += 1;
-        self.rtt.packet(&Packet {
-            flow,
+        self.rtt.packet(&FlowPacket {
+            flow: FlowId(flow),
+            opened: false,
             src,
             dst,
             transport: &t,
@@ -83,7 +84,7 @@ fn tcp_handshake_both_sides_from_the_first_syn() {
     f.tcp(SERVER, CLIENT, 1_500_000, 7000, 1001, SYN_ACK); // retransmitted, ignored
     f.tcp(CLIENT, SERVER, 1_011_461, 1001, 7001, ACK);
     let out = f.done();
-    let flow = out.flows[&1];
+    let flow = out.flows[&FlowId(1)];
     let hs = flow.handshake.unwrap();
     assert_eq!(hs.nanos, 1_011_421_000);
     assert_eq!((hs.request.number, hs.response.number), (1, 3));
@@ -102,8 +103,16 @@ fn tcp_answers_must_acknowledge_the_request() {
     f.tcp(SERVER, CLIENT, 5_000, 7000, 999, SYN_ACK); // acknowledges nothing sent
     f.tcp(CLIENT, SERVER, 5_100, 1001, 7002, ACK); // wrong ack of the SYN/ACK
     let out = f.done();
-    assert!(out.flows.get(&1).is_none_or(|f| f.handshake.is_none()));
-    assert!(out.flows.get(&1).is_none_or(|f| f.handshake_ack.is_none()));
+    assert!(
+        out.flows
+            .get(&FlowId(1))
+            .is_none_or(|f| f.handshake.is_none())
+    );
+    assert!(
+        out.flows
+            .get(&FlowId(1))
+            .is_none_or(|f| f.handshake_ack.is_none())
+    );
 }
 
 #[test]
@@ -111,7 +120,7 @@ fn tcp_without_the_syn_still_times_the_client_side() {
     let mut f = Feed::new();
     f.tcp(SERVER, CLIENT, 0, u32::MAX, 5, SYN_ACK); // sequence number wraps
     f.tcp(CLIENT, SERVER, 18_000, 5, 0, ACK);
-    let flow = f.done().flows[&1];
+    let flow = f.done().flows[&FlowId(1)];
     assert_eq!(flow.handshake, None);
     assert_eq!(flow.handshake_ack.unwrap().nanos, 18 * MS as u64);
     assert!(flow.answered_by(SERVER).is_none());
@@ -140,7 +149,7 @@ fn quic_initial_to_the_first_packet_addressed_to_the_client() {
     f.udp(SERVER, CLIENT, 325_000, &server_initial);
     f.udp(SERVER, CLIENT, 326_000, &server_initial);
     let out = f.done();
-    let server = out.flows[&1].answered_by(SERVER).copied().unwrap();
+    let server = out.flows[&FlowId(1)].answered_by(SERVER).copied().unwrap();
     assert_eq!(server.samples, 1);
     assert_eq!(server.min.nanos, 325 * MS as u64);
     assert_eq!(server.min.source, Source::Quic);
@@ -166,7 +175,7 @@ fn quic_times_the_first_flight_once() {
     f.udp(CLIENT, SERVER, 100_060, &client_initial);
     f.udp(SERVER, CLIENT, 100_100, &server_initial);
     let out = f.done();
-    let flow = out.flows[&1];
+    let flow = out.flows[&FlowId(1)];
     let server = flow.answered_by(SERVER).unwrap();
     assert_eq!((server.samples, server.min.nanos), (1, 100 * MS as u64));
     // Nor do the server's Initials time the client.
@@ -184,7 +193,10 @@ fn quic_v2_initials_use_their_own_type_codes() {
     f.udp(CLIENT, SERVER, 0, &zero_rtt); // does not start the clock
     f.udp(CLIENT, SERVER, 2_000, &initial);
     f.udp(SERVER, CLIENT, 42_500, &answer);
-    let server = f.done().flows[&1].answered_by(SERVER).copied().unwrap();
+    let server = f.done().flows[&FlowId(1)]
+        .answered_by(SERVER)
+        .copied()
+        .unwrap();
     assert_eq!((server.samples, server.min.nanos), (1, 40_500_000));
 }
 
@@ -210,7 +222,7 @@ fn stun_pairs_by_transaction_id_and_keeps_sides_apart() {
     // The remote side checks the client: that times the client, not the relay.
     f.udp(relay, CLIENT, 500_000, &stun(0x0000, 4));
     f.udp(CLIENT, relay, 500_300, &stun(0x0100, 4));
-    let flow = f.done().flows[&1];
+    let flow = f.done().flows[&FlowId(1)];
     let r = flow.answered_by(relay).unwrap();
     assert_eq!(
         (r.samples, r.min.nanos, r.min.source),
@@ -231,7 +243,7 @@ fn stun_requests_waiting_are_bounded() {
     f.udp(relay, CLIENT, 10_000, &stun(0x0100, 1));
     let out = f.done();
     assert_eq!(out.stats.requests_dropped, 1);
-    assert_eq!(out.flows[&1].answered_by(relay).unwrap().samples, 1);
+    assert_eq!(out.flows[&FlowId(1)].answered_by(relay).unwrap().samples, 1);
 }
 
 fn dns(id: u16, response: bool, name: &[u8]) -> Vec<u8> {
@@ -266,7 +278,10 @@ fn dns_pairs_by_id_and_question() {
     f.udp(resolver, CLIENT, 3_910, &dns(8, true, name));
     f.udp(resolver, CLIENT, 5_000, &dns(99, true, name));
     let out = f.done();
-    let r = out.flows[&1].answered_by(resolver).copied().unwrap();
+    let r = out.flows[&FlowId(1)]
+        .answered_by(resolver)
+        .copied()
+        .unwrap();
     assert_eq!(
         (r.samples, r.min.nanos, r.min.source),
         (2, 3_900_000, Source::Dns)
@@ -286,8 +301,9 @@ fn answers_before_their_request_or_from_another_file_are_discarded() {
         payload: &[],
     };
     let (syn, syn_ack) = (t(SYN), t(SYN_ACK));
-    let packet = |flow, src, dst, transport, ts, input| Packet {
-        flow,
+    let packet = |flow, src, dst, transport, ts, input| FlowPacket {
+        flow: FlowId(flow),
+        opened: false,
         src,
         dst,
         transport,
@@ -326,8 +342,9 @@ fn waiting_flows_are_bounded() {
         payload: &[],
     };
     for flow in 0..=MAX_PENDING_FLOWS as u64 {
-        rtt.packet(&Packet {
-            flow,
+        rtt.packet(&FlowPacket {
+            flow: FlowId(flow),
+            opened: false,
             src: CLIENT,
             dst: SERVER,
             transport: &syn,
@@ -342,8 +359,8 @@ fn waiting_flows_are_bounded() {
         rtt.out.stats.pending_evicted,
         (MAX_PENDING_FLOWS / 16) as u64
     );
-    assert!(!rtt.pending.contains_key(&0));
-    assert!(rtt.pending.contains_key(&(MAX_PENDING_FLOWS as u64)));
+    assert!(!rtt.pending.contains_key(&FlowId(0)));
+    assert!(rtt.pending.contains_key(&FlowId(MAX_PENDING_FLOWS as u64)));
 }
 
 proptest! {

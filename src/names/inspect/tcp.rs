@@ -2,14 +2,20 @@
 //! port 53.
 
 use super::{DNS_PORT, Inspect, Namer, PREFIX_LIMIT};
-use crate::flow::{FlowId, FlowPacket};
 use crate::decode::TcpFlags;
+use crate::flow::{FlowId, FlowPacket};
 use crate::names::facts::{CertFact, Hello, Named, StunFact};
 use crate::names::stream::StreamPrefix;
 use crate::names::{dns, http, stun, tls};
 
 impl Namer {
-    pub(super) fn tcp(&mut self, seen: &FlowPacket<'_, '_>, seq: u32, flags: TcpFlags, payload: &[u8]) {
+    pub(super) fn tcp(
+        &mut self,
+        seen: &FlowPacket<'_, '_>,
+        seq: u32,
+        flags: TcpFlags,
+        payload: &[u8],
+    ) {
         if !self.inspecting.contains_key(&seen.flow) {
             // Only a flow's first packet starts inspection: a flow not in inspection has told
             // what it could, or was let go.

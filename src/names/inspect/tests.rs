@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::decode::TcpFlags;
+use crate::flow::PacketRef;
 
 const CLIENT: &str = "10.0.0.2";
 const SERVER: &str = "192.0.2.10";
@@ -39,7 +40,7 @@ fn client_hello(host: &str) -> Vec<u8> {
 }
 
 struct Packet {
-    flow: FlowId,
+    flow: u64,
     opened: bool,
     from_client: bool,
     port: u16,
@@ -48,7 +49,7 @@ struct Packet {
     ms: i64,
 }
 
-fn tcp(flow: FlowId, port: u16, seq: u32, flags: u8, payload: &'static [u8]) -> Packet {
+fn tcp(flow: u64, port: u16, seq: u32, flags: u8, payload: &'static [u8]) -> Packet {
     Packet {
         flow,
         opened: false,
@@ -84,7 +85,7 @@ impl Packet {
             (server, client)
         };
         namer.packet(&FlowPacket {
-            flow: self.flow,
+            flow: FlowId(self.flow),
             opened: self.opened,
             src,
             dst,
@@ -118,8 +119,8 @@ fn a_flood_of_half_open_flows_is_evicted_a_sixteenth_at_a_time() {
     // Each sweep frees 64 / 16 = 4 places: 1000 flows need about 234 sweeps, not 1000.
     assert!(namer.stats.sweeps <= 240, "{} sweeps", namer.stats.sweeps);
     // The oldest went first: the newest flow is still inspected.
-    assert!(namer.inspecting.contains_key(&1000));
-    assert!(!namer.inspecting.contains_key(&1));
+    assert!(namer.inspecting.contains_key(&FlowId(1000)));
+    assert!(!namer.inspecting.contains_key(&FlowId(1)));
 }
 
 #[test]
@@ -188,7 +189,10 @@ fn held_bytes_stay_bounded_and_new_flows_still_get_their_names() {
     tcp(500, 50_000, 2, TcpFlags::ACK | TcpFlags::PSH, hello)
         .at(301)
         .feed(&mut namer);
-    let sni = namer.facts[&500].tls.as_ref().and_then(|h| h.sni.clone());
+    let sni = namer.facts[&FlowId(500)]
+        .tls
+        .as_ref()
+        .and_then(|h| h.sni.clone());
     assert_eq!(sni.as_deref(), Some("teams.microsoft.com"));
     // The accounting matches what the flows hold.
     let actual: usize = namer.inspecting.values().map(Inspect::held).sum();
@@ -222,7 +226,10 @@ fn a_flow_opened_by_a_cut_packet_is_inspected_from_its_next_packet() {
     first.feed(&mut namer);
     let hello = leak(client_hello("login.microsoftonline.com"));
     tcp(1, 40000, 2, TcpFlags::ACK | TcpFlags::PSH, hello).feed(&mut namer);
-    let sni = namer.facts[&1].tls.as_ref().and_then(|h| h.sni.clone());
+    let sni = namer.facts[&FlowId(1)]
+        .tls
+        .as_ref()
+        .and_then(|h| h.sni.clone());
     assert_eq!(sni.as_deref(), Some("login.microsoftonline.com"));
 }
 
@@ -293,10 +300,13 @@ fn a_finished_flow_goes_before_a_live_one_at_a_sweep() {
         .at(40_000)
         .feed(&mut namer);
     assert!(
-        !namer.inspecting.contains_key(&1),
+        !namer.inspecting.contains_key(&FlowId(1)),
         "finished flow dropped first"
     );
-    assert!(namer.inspecting.contains_key(&2), "oldest live flow kept");
+    assert!(
+        namer.inspecting.contains_key(&FlowId(2)),
+        "oldest live flow kept"
+    );
     assert_eq!(
         namer.stats.evicted, 0,
         "dropping a finished flow is not an eviction"

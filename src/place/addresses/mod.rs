@@ -220,7 +220,14 @@ impl AddressBook {
         let entry = self.entries.get_mut(&ip)?;
         let across = across(&entry.vantages);
         let pv = entry.vantages.iter_mut().find(|p| p.vantage == vantage)?;
-        Some(judge_cached(ip, pv, &entry.placement, &across, placer, physics))
+        Some(judge_cached(
+            ip,
+            pv,
+            &entry.placement,
+            &across,
+            placer,
+            physics,
+        ))
     }
 
     /// Entries written out since the last call.
@@ -333,7 +340,9 @@ fn judge_cached(
     {
         return Arc::clone(judged);
     }
-    let judged = Arc::new(judge_now(ip, pv.vantage, rtt, placement, across, placer, physics));
+    let judged = Arc::new(judge_now(
+        ip, pv.vantage, rtt, placement, across, placer, physics,
+    ));
     pv.judged = Some((rtt, Arc::clone(&judged)));
     judged
 }

@@ -10,10 +10,10 @@ pub use embedded::{EMBEDDED, EmbeddedDb};
 pub use layout::Layout;
 
 use ipnet::IpNet;
-use std::sync::OnceLock;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::OnceLock;
 
 /// A database's bytes: embedded in the binary, or read from a file. Kept beside the reader
 /// (which has no accessor for them) to hash the file for the report.

@@ -1,0 +1,77 @@
+//! A whole run held in memory: for tests, benchmarks and small captures. The command line
+//! streams instead (`Analyzer` with its outputs as `Sink`s).
+
+use super::{Analyzer, Context, Ended, Sink};
+use crate::report::{AddressReport, FlowReport, Report};
+use crate::source::{self, OpenError};
+use std::io;
+use std::path::PathBuf;
+
+/// Every record of a run.
+#[derive(Debug)]
+pub struct Collected {
+    pub report: Report,
+    /// In the order they ended.
+    pub flows: Vec<FlowReport>,
+    /// In the order they were written out.
+    pub addresses: Vec<AddressReport>,
+}
+
+impl Collected {
+    /// The entry of an address (its first part).
+    pub fn address(&self, ip: &str) -> Option<&AddressReport> {
+        self.addresses.iter().find(|a| a.ip == ip)
+    }
+
+    /// True when some input could not be read to its end.
+    pub fn is_partial(&self) -> bool {
+        self.report.inputs.iter().any(|i| !i.complete)
+    }
+}
+
+/// A sink that keeps everything.
+#[derive(Default)]
+pub struct Collect {
+    pub flows: Vec<FlowReport>,
+    pub addresses: Vec<AddressReport>,
+}
+
+impl Sink for Collect {
+    fn flow(&mut self, ended: &Ended<'_>) -> io::Result<()> {
+        self.flows.push(ended.report.clone());
+        Ok(())
+    }
+
+    fn address(&mut self, address: &AddressReport) -> io::Result<()> {
+        self.addresses.push(address.clone());
+        Ok(())
+    }
+}
+
+/// Errors of [`collect`].
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    #[error("{0}")]
+    Io(#[from] io::Error),
+}
+
+/// Analyse capture files in order, as one stream, keeping every record.
+pub fn collect(paths: &[PathBuf], ctx: Context<'_>) -> Result<Collected, CollectError> {
+    let mut opened = Vec::with_capacity(paths.len());
+    for path in paths {
+        opened.push(source::open(path)?);
+    }
+    let mut analyzer = Analyzer::new(ctx, 10);
+    let mut sink = Collect::default();
+    for (path, capture) in paths.iter().zip(opened) {
+        analyzer.read(path, None, capture, &mut sink, &mut || None)?;
+    }
+    let report = analyzer.finish(&mut sink, None)?;
+    Ok(Collected {
+        report,
+        flows: sink.flows,
+        addresses: sink.addresses,
+    })
+}
