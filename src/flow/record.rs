@@ -120,9 +120,4 @@ pub struct Flow {
     pub last_packet: PacketRef,
     /// Set when the flow's record is closed.
     pub end: Option<FlowEnd>,
-    /// FIN seen per direction.
-    pub(super) fin: [bool; 2],
-    /// When FIN both ways or RST closed the connection.
-    pub(super) closed_at: Option<Timestamp>,
-    pub(super) close_reason: Option<FlowEnd>,
 }

@@ -1,7 +1,8 @@
 //! The flow table: bounded, with idle and close timeouts measured in capture time.
 
 use super::PacketMeta;
-use super::key::FlowKey;
+use super::key::{Endpoint, FlowKey};
+use super::record::PacketRef;
 use super::record::{ClientBy, Flow, FlowEnd, FlowId, TO_CLIENT, TO_SERVER};
 use crate::decode::TcpFlags;
 use crate::timestamp::Timestamp;
@@ -103,8 +104,73 @@ const MIN_EXPIRY_INTERVAL_NS: i64 = NANOS;
 /// timeout, eviction from a full table, end of input) leave it at once and wait in `ended`
 /// until the caller takes them (`take_ended`), which it does after every packet: memory is the
 /// open flows, never the finished ones.
+/// An open flow, as the table holds it: its endpoints are those of its key (`client_is_lo`
+/// says which is the client), so that the entry stays small (a key of 48 bytes and this of
+/// 112: a table of a million open flows is about 170 MB with the hash table's slack, 2 million
+/// twice that).
+#[derive(Clone, Debug)]
+struct Open {
+    id: FlowId,
+    first_seen: Timestamp,
+    last_seen: Timestamp,
+    /// When FIN both ways or RST closed the connection; `i64::MIN`: not closed.
+    closed_at: Timestamp,
+    first_packet: PacketRef,
+    last_packet: PacketRef,
+    packets: [u64; 2],
+    bytes: [u64; 2],
+    fragments: u32,
+    protocol: u8,
+    has_ports: bool,
+    client_by: ClientBy,
+    /// The client is the key's `lo` endpoint.
+    client_is_lo: bool,
+    tcp_flags: [u8; 2],
+    /// FIN seen per direction.
+    fin: [bool; 2],
+    close_reason: Option<FlowEnd>,
+}
+
+const NOT_CLOSED: Timestamp = Timestamp(i64::MIN);
+
+impl Open {
+    fn closed_at(&self) -> Option<Timestamp> {
+        (self.closed_at != NOT_CLOSED).then_some(self.closed_at)
+    }
+
+    fn client<'k>(&self, key: &'k FlowKey) -> &'k Endpoint {
+        if self.client_is_lo { &key.lo } else { &key.hi }
+    }
+
+    /// The flow's record, as it leaves the table.
+    fn into_flow(self, key: &FlowKey, end: FlowEnd) -> Flow {
+        let (client, server) = if self.client_is_lo {
+            (key.lo, key.hi)
+        } else {
+            (key.hi, key.lo)
+        };
+        Flow {
+            id: self.id,
+            protocol: self.protocol,
+            has_ports: self.has_ports,
+            client,
+            server,
+            client_by: self.client_by,
+            packets: self.packets,
+            bytes: self.bytes,
+            tcp_flags: self.tcp_flags,
+            fragments: u64::from(self.fragments),
+            first_seen: self.first_seen,
+            last_seen: self.last_seen,
+            first_packet: self.first_packet,
+            last_packet: self.last_packet,
+            end: Some(end),
+        }
+    }
+}
+
 pub struct FlowTable {
-    active: HashMap<FlowKey, Flow>,
+    active: HashMap<FlowKey, Open>,
     /// The site of each input, by input index (empty: one site).
     sites: Vec<u32>,
     ended: Vec<Flow>,
@@ -160,13 +226,12 @@ impl FlowTable {
         if let Some(flow) = self.active.get_mut(&key) {
             match expired(&self.timeouts, flow, p) {
                 None => {
-                    update(flow, p);
+                    update(flow, &key, p);
                     return (flow.id, false);
                 }
                 Some(end) => {
-                    if let Some(mut old) = self.active.remove(&key) {
-                        old.end = Some(end);
-                        self.ended.push(old);
+                    if let Some(old) = self.active.remove(&key) {
+                        self.ended.push(old.into_flow(&key, end));
                     }
                 }
             }
@@ -174,7 +239,7 @@ impl FlowTable {
         if self.active.len() >= self.max_flows {
             self.make_room(p.ts);
         }
-        let flow = open(FlowId(self.next_id), p);
+        let flow = open(FlowId(self.next_id), &key, p);
         self.next_id += 1;
         let id = flow.id;
         self.active.insert(key, flow);
@@ -230,12 +295,12 @@ impl FlowTable {
         self.stats.expiry_sweeps += 1;
         let start = self.ended.len();
         let timeouts = self.timeouts;
-        for (_, mut flow) in self
+        for (key, flow) in self
             .active
             .extract_if(|_, f| ended_by(&timeouts, f, now).is_some())
         {
-            flow.end = ended_by(&timeouts, &flow, now);
-            self.ended.push(flow);
+            let end = ended_by(&timeouts, &flow, now).unwrap_or(FlowEnd::IdleTimeout);
+            self.ended.push(flow.into_flow(&key, end));
         }
         sort_batch(&mut self.ended[start..]);
     }
@@ -254,7 +319,7 @@ impl FlowTable {
             .map(|(key, f)| {
                 let rank = if ended_by(&self.timeouts, f, now).is_some() {
                     0
-                } else if f.closed_at.is_some() {
+                } else if f.closed_at().is_some() {
                     1
                 } else {
                     2
@@ -268,7 +333,7 @@ impl FlowTable {
             .min(candidates.len());
         let start = self.ended.len();
         for (rank, _, _, key) in crate::bounded::smallest(candidates, count) {
-            let Some(mut flow) = self.active.remove(&key) else {
+            let Some(flow) = self.active.remove(&key) else {
                 continue;
             };
             let end = match rank {
@@ -279,8 +344,8 @@ impl FlowTable {
             if end.is_none() {
                 self.stats.evicted += 1;
             }
-            flow.end = Some(end.unwrap_or(FlowEnd::Evicted));
-            self.ended.push(flow);
+            self.ended
+                .push(flow.into_flow(&key, end.unwrap_or(FlowEnd::Evicted)));
         }
         sort_batch(&mut self.ended[start..]);
     }
@@ -291,9 +356,9 @@ impl FlowTable {
     /// with a wild timestamp cannot rewrite how every other flow ended.
     pub fn close_all(&mut self) {
         let start = self.ended.len();
-        for (_, mut flow) in self.active.drain() {
-            flow.end = Some(flow.close_reason.unwrap_or(FlowEnd::EndOfCapture));
-            self.ended.push(flow);
+        for (key, flow) in self.active.drain() {
+            let end = flow.close_reason.unwrap_or(FlowEnd::EndOfCapture);
+            self.ended.push(flow.into_flow(&key, end));
         }
         sort_batch(&mut self.ended[start..]);
     }
@@ -323,11 +388,11 @@ fn sort_batch(batch: &mut [Flow]) {
 
 /// Whether `p` starts a new flow rather than continuing `flow`, and if so how `flow` ended: a
 /// new SYN after FIN/RST, or the flow timed out by the packet's time.
-fn expired(timeouts: &Timeouts, flow: &Flow, p: &PacketMeta) -> Option<FlowEnd> {
+fn expired(timeouts: &Timeouts, flow: &Open, p: &PacketMeta) -> Option<FlowEnd> {
     let new_syn = p
         .tcp_flags
         .is_some_and(|f| f.has(TcpFlags::SYN) && !f.has(TcpFlags::ACK));
-    if new_syn && flow.closed_at.is_some() {
+    if new_syn && flow.closed_at().is_some() {
         return flow.close_reason;
     }
     ended_by(timeouts, flow, p.ts)
@@ -335,8 +400,8 @@ fn expired(timeouts: &Timeouts, flow: &Flow, p: &PacketMeta) -> Option<FlowEnd> 
 
 /// How a flow ends by `now` if no packet of it comes: past its close window after FIN/RST, or
 /// idle for longer than its protocol's timeout.
-fn ended_by(timeouts: &Timeouts, flow: &Flow, now: Timestamp) -> Option<FlowEnd> {
-    if let Some(closed) = flow.closed_at
+fn ended_by(timeouts: &Timeouts, flow: &Open, now: Timestamp) -> Option<FlowEnd> {
+    if let Some(closed) = flow.closed_at()
         && now.since(closed) > secs_to_nanos(timeouts.tcp_close)
     {
         return flow.close_reason;
@@ -345,54 +410,52 @@ fn ended_by(timeouts: &Timeouts, flow: &Flow, now: Timestamp) -> Option<FlowEnd>
 }
 
 /// A new flow from its first packet, deciding which side is the client.
-fn open(id: FlowId, p: &PacketMeta) -> Flow {
+fn open(id: FlowId, key: &FlowKey, p: &PacketMeta) -> Open {
     let flags = p.tcp_flags.unwrap_or_default();
-    let (client, server, client_by) = if flags.has(TcpFlags::SYN) && !flags.has(TcpFlags::ACK) {
-        (p.src, p.dst, ClientBy::Syn)
+    let (client, client_by) = if flags.has(TcpFlags::SYN) && !flags.has(TcpFlags::ACK) {
+        (p.src, ClientBy::Syn)
     } else if flags.has(TcpFlags::SYN | TcpFlags::ACK) {
-        (p.dst, p.src, ClientBy::SynAck)
+        (p.dst, ClientBy::SynAck)
     } else if p.has_ports && port_rank(p.src.port) < port_rank(p.dst.port) {
-        (p.dst, p.src, ClientBy::PortHeuristic)
+        (p.dst, ClientBy::PortHeuristic)
     } else {
-        (p.src, p.dst, ClientBy::FirstPacket)
+        (p.src, ClientBy::FirstPacket)
     };
-    let mut flow = Flow {
+    let mut flow = Open {
         id,
-        protocol: p.protocol,
-        has_ports: p.has_ports,
-        client,
-        server,
-        client_by,
-        packets: [0; 2],
-        bytes: [0; 2],
-        tcp_flags: [0; 2],
-        fragments: 0,
         first_seen: p.ts,
         last_seen: p.ts,
+        closed_at: NOT_CLOSED,
         first_packet: p.at,
         last_packet: p.at,
-        end: None,
+        packets: [0; 2],
+        bytes: [0; 2],
+        fragments: 0,
+        protocol: p.protocol,
+        has_ports: p.has_ports,
+        client_by,
+        client_is_lo: client == key.lo,
+        tcp_flags: [0; 2],
         fin: [false; 2],
-        closed_at: None,
         close_reason: None,
     };
-    update(&mut flow, p);
+    update(&mut flow, key, p);
     flow
 }
 
 /// Count a packet into a flow.
-fn update(flow: &mut Flow, p: &PacketMeta) {
+fn update(flow: &mut Open, key: &FlowKey, p: &PacketMeta) {
     if let Some(flags) = p.tcp_flags {
-        reorient(flow, p, flags);
+        reorient(flow, key, p, flags);
     }
-    let dir = if p.src == flow.client {
+    let dir = if p.src == *flow.client(key) {
         TO_SERVER
     } else {
         TO_CLIENT
     };
     flow.packets[dir] += 1;
     flow.bytes[dir] += u64::from(p.ip_len);
-    flow.fragments += u64::from(p.fragment);
+    flow.fragments = flow.fragments.saturating_add(u32::from(p.fragment));
     // First and last by capture time, so a fragment that waited for its first fragment, or an
     // input whose clock runs behind, still names the earliest and latest packets.
     if (p.ts, p.at) < (flow.first_seen, flow.first_packet) {
@@ -405,14 +468,14 @@ fn update(flow: &mut Flow, p: &PacketMeta) {
     }
     if let Some(flags) = p.tcp_flags {
         flow.tcp_flags[dir] |= flags.0;
-        if flags.has(TcpFlags::RST) && flow.closed_at.is_none() {
-            flow.closed_at = Some(p.ts);
+        if flags.has(TcpFlags::RST) && flow.closed_at().is_none() {
+            flow.closed_at = p.ts;
             flow.close_reason = Some(FlowEnd::Rst);
         }
         if flags.has(TcpFlags::FIN) {
             flow.fin[dir] = true;
-            if flow.fin == [true, true] && flow.closed_at.is_none() {
-                flow.closed_at = Some(p.ts);
+            if flow.fin == [true, true] && flow.closed_at().is_none() {
+                flow.closed_at = p.ts;
                 flow.close_reason = Some(FlowEnd::Fin);
             }
         }
@@ -420,7 +483,7 @@ fn update(flow: &mut Flow, p: &PacketMeta) {
 }
 
 /// A handshake packet in a flow whose client was only guessed settles who the client is.
-fn reorient(flow: &mut Flow, p: &PacketMeta, flags: TcpFlags) {
+fn reorient(flow: &mut Open, key: &FlowKey, p: &PacketMeta, flags: TcpFlags) {
     if matches!(flow.client_by, ClientBy::Syn | ClientBy::SynAck) || !flags.has(TcpFlags::SYN) {
         return;
     }
@@ -429,8 +492,8 @@ fn reorient(flow: &mut Flow, p: &PacketMeta, flags: TcpFlags) {
     } else {
         (p.src, ClientBy::Syn)
     };
-    if client != flow.client {
-        std::mem::swap(&mut flow.client, &mut flow.server);
+    if client != *flow.client(key) {
+        flow.client_is_lo = !flow.client_is_lo;
         flow.packets.swap(0, 1);
         flow.bytes.swap(0, 1);
         flow.tcp_flags.swap(0, 1);

@@ -255,3 +255,40 @@ fn a_wild_timestamp_does_not_rewrite_other_flows_ends() {
     let (flows, _) = t.finish();
     assert!(flows.iter().all(|f| f.end == Some(FlowEnd::EndOfCapture)));
 }
+
+/// The open-flow entry stays small: ≤ 300 B per open flow with the hash table's slack is the
+/// budget (docs/performance.md measures it).
+#[test]
+fn open_flow_entry_is_compact() {
+    let entry = std::mem::size_of::<FlowKey>() + std::mem::size_of::<super::Open>();
+    assert!(entry <= 160, "key + open flow = {entry} bytes");
+}
+
+#[test]
+fn capture_time_moving_on_closes_idle_flows_and_one_wild_timestamp_does_not() {
+    let t = Timeouts {
+        udp_idle: 10,
+        ..Timeouts::default()
+    };
+    let mut table = FlowTable::new(100, t);
+    let (c, s) = (ep("10.0.0.2", 40000), ep("192.0.2.1", 3478));
+    table.add(&udp(0, c, s, 100, 1));
+    // One packet dated a year later (a broken clock) moves nothing on its own.
+    table.add(&udp(365 * 24 * 3600 * SEC, ep("10.0.0.3", 1), s, 100, 2));
+    table.add(&udp(SEC, ep("10.0.0.4", 1), s, 100, 3));
+    assert!(!table.has_ended());
+    // Capture time really moves on (two packets agree): the first flow has timed out.
+    for (i, secs) in [20, 21].into_iter().enumerate() {
+        table.add(&udp(secs * SEC, ep("10.0.0.5", 1), s, 100, 4 + i as u64));
+    }
+    let ended: Vec<Flow> = table.take_ended().collect();
+    let ids: Vec<u64> = ended.iter().map(|f| f.id.0).collect();
+    assert_eq!(
+        ids,
+        vec![1, 3],
+        "flows 1 and 3 idle for over 10 s; flow 2's packet is in the future"
+    );
+    assert!(ended.iter().all(|f| f.end == Some(FlowEnd::IdleTimeout)));
+    assert_eq!(table.stats().expiry_sweeps, 1);
+    assert_eq!(table.active_len(), 2);
+}
