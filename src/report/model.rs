@@ -124,12 +124,15 @@ pub struct FlowReport {
     /// Relative to the inside networks.
     pub scope: Scope,
     /// Which side is the remote destination (null for internal flows).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote: Option<Side>,
     /// The remote side's address: its entry in `addresses` (null for internal flows).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     pub packets: Directions,
     pub bytes: Directions,
     /// TCP flags seen per direction (null for other transports).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tcp_flags: Option<FlagsReport>,
     /// Packets of this flow that were IP fragments.
     pub fragments: u64,
@@ -139,12 +142,16 @@ pub struct FlowReport {
     pub last_packet: PacketRefReport,
     pub end: FlowEnd,
     /// The name the client used for the server, and where it came from (null: none known).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hostname: Option<HostnameReport>,
     /// The service by the catalog, and the rule that matched (null: none matched).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<ServiceReport>,
     /// Every name fact behind `hostname` (null: nothing was read).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub names: Option<NamesReport>,
     /// Round-trip samples taken from the flow's packets; null when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rtt: Option<RttReport>,
 }
 
@@ -152,6 +159,7 @@ pub struct FlowReport {
 pub struct EndpointReport {
     pub ip: String,
     /// Null for transports without ports, and for fragments whose first fragment was never seen.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
 }
 
@@ -287,6 +295,7 @@ pub struct AddressReport {
     /// Where it is, by every database, with their records.
     pub geo: ServerGeo,
     /// Who operates it and whose law controls them (null: unknown).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<ProviderReport>,
     /// Its zone and what leaves what.
     pub jurisdiction: JurisdictionReport,

@@ -86,7 +86,6 @@ fn facts_report(f: &FlowNames, catalog: &Catalog) -> NamesReport {
         dns_queries: f.dns_queries.clone(),
         dns_query_services,
         stun: f.stun.as_ref().map(stun),
-        ptr: None,
     }
 }
 

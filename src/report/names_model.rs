@@ -11,7 +11,9 @@ pub struct HostnameReport {
     pub name: String,
     pub source: crate::names::NameSource,
     /// Number of the packet that carried the name, in input `input` (null for `ptr`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub packet: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub input: Option<u32>,
 }
 
@@ -19,6 +21,7 @@ pub struct HostnameReport {
 #[derive(Clone, Debug, Serialize)]
 pub struct ServiceReport {
     pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     pub category: crate::services::Category,
     /// The catalog rule that matched, e.g. `name:*.teams.microsoft.com`.
@@ -30,23 +33,31 @@ pub struct ServiceReport {
 /// Every name-related fact read for a flow (`flows[].names`), each with its packet.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct NamesReport {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<HelloReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quic: Option<QuicReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub http_host: Option<NamedReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tls_cert: Option<CertReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dns: Option<DnsReport>,
     /// Question names this flow carried (a flow to a DNS server), first seen first, at most 8.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dns_queries: Vec<String>,
     /// The services the `dns_queries` names belong to (by name rules), in query order, each
     /// once. The flow's own `service` stays that of its destination (the resolver): a lookup of
     /// a Teams name sends the name to the resolver, not to Microsoft.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dns_query_services: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stun: Option<StunReport>,
-    pub ptr: Option<PtrReport>,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct HelloReport {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sni: Option<String>,
     /// The ClientHello carried Encrypted Client Hello: `sni` is then the outer (public) name.
     pub ech: bool,
@@ -57,9 +68,12 @@ pub struct HelloReport {
 #[derive(Clone, Debug, Serialize)]
 pub struct QuicReport {
     /// e.g. `v1`, `v2`, `draft-29`, `Q046`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hello: Option<HelloReport>,
     /// Why the ClientHello could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
@@ -71,6 +85,7 @@ pub struct NamedReport {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct CertReport {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject_cn: Option<String>,
     /// At most 32 names, in certificate order.
     pub san_dns: Vec<String>,
@@ -108,15 +123,19 @@ pub struct StunReport {
     pub channel_data: u64,
     /// Microsoft MS-TURN attributes seen (Teams/Skype for Business media relays).
     pub ms_turn: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ms_version: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub software: Option<String>,
     pub methods: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_packet: Option<PacketRefReport>,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct PtrReport {
     /// Null when the resolver had no PTR record or the lookup failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `found`, `no-name` or `failed: <why>`.
     pub status: String,

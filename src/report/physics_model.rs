@@ -21,10 +21,12 @@ pub struct RttReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_side_ms: Option<f64>,
     /// The fastest answer from the flow's remote endpoint (`answered_by`), ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_ms: Option<f64>,
     /// Samples the remote endpoint answered.
     pub samples: u32,
     /// What gave `min_ms`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
     /// The remote endpoint, whose answers these are.
     pub answered_by: Side,
@@ -52,6 +54,7 @@ pub struct ClaimReport {
     pub db: String,
     pub country: String,
     /// Least great-circle distance from the vantage to the country's shape, km (rounded down).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub distance_km: Option<u64>,
     pub contradicted: bool,
 }
@@ -90,11 +93,13 @@ pub struct VantageRtt {
 /// it, when the address table wrote the address out early).
 #[derive(Clone, Debug, Serialize)]
 pub struct PhysicsReport {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vantage: Option<String>,
     /// The flows to the address captured from this vantage, and their bytes.
     pub flows: u64,
     pub bytes_to: u64,
     pub bytes_from: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rtt_ms: Option<f64>,
     /// The flow that gave `rtt_ms`, and its request and answer packets.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -108,18 +113,24 @@ pub struct PhysicsReport {
     /// Round-trip samples this address answered, over all its flows from this vantage.
     pub samples: u64,
     /// Farthest the address can be: light in vacuum, km (rounded up).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_distance_km: Option<u64>,
     /// Farthest it likely is: light in fibre, km (rounded up).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub likely_distance_km: Option<u64>,
     pub verdict: Verdict,
     /// The country judged: the one the report places the address in.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Least distance from the vantage to that country's shape, km (rounded down).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub claim_distance_km: Option<u64>,
     /// Countries within `max_distance_km` of the vantage; null without a vantage or a round
     /// trip.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub feasible: Option<Vec<&'static str>>,
     /// Countries within `likely_distance_km` (light in fibre); null likewise.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub likely: Option<Vec<&'static str>>,
     /// Every feasible country is in the EU/EEA: the server is proven to be there.
     pub within_eu_eea: bool,

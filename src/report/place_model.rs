@@ -10,21 +10,29 @@ use std::collections::BTreeMap;
 pub struct ServerGeo {
     pub ip: String,
     /// The chosen country (ISO 3166-1 alpha-2), null when no database knows the address.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_name: Option<&'static str>,
     /// `geolocation` or `declared`: what kind of database gave `country`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country_basis: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub asn: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub as_org: Option<String>,
     /// The network of the record that gave the ASN (else the country).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub prefix: Option<String>,
     /// Every database's answer, in priority order; databases without a record are absent.
     pub sources: Vec<GeoSource>,
     /// Every database that gave a country gave the same one.
     pub agree: bool,
     /// Why the address is not routable (`private`, `multicast`, ...), else null.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub special: Option<&'static str>,
     /// The address looked up instead (IPv4-mapped or NAT64 `64:ff9b::/96`), else null.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub looked_up: Option<LookedUp>,
 }
 
@@ -41,11 +49,14 @@ pub struct GeoSource {
     pub db: String,
     /// Its build date (metadata `build_epoch`, UTC).
     pub build: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// MaxMind layout only, when it differs from `country`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registered_country: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub asn: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub as_org: Option<String>,
     /// The network of the matching record.
     pub prefix: String,
@@ -57,13 +68,17 @@ pub struct GeoSource {
 #[derive(Clone, Debug, Serialize)]
 pub struct ProviderReport {
     /// Provider name; for a fallback, the ASN's organisation name (null if none).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The controlling parent company (null for a fallback).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
     /// ISO code of the parent's legal seat; for a fallback, the ASN's registration country.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jurisdiction: Option<String>,
     /// The provider is under US jurisdiction, which the US CLOUD Act reaches.
     pub cloud_act: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
     /// `asn`, `org-pattern` or `registration-fallback`.
     pub matched_by: &'static str,
@@ -76,17 +91,23 @@ pub struct ProviderReport {
 pub struct JurisdictionReport {
     pub zone: crate::place::legal::Zone,
     /// The act that puts the country in its zone (null for home, third, private, unknown).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub legal_basis: Option<String>,
     /// The limits of that act, when it covers only some recipients (e.g. `us-dpf`: only
     /// organisations certified under the Data Privacy Framework).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub legal_scope: Option<String>,
     /// Null without `--home` or when the country is unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub leaves_home: Option<bool>,
     /// Null when the country is unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub leaves_eu_eea: Option<bool>,
     /// The provider's controlling parent is outside the EU/EEA (null: provider unknown).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub foreign_control: Option<bool>,
     /// The zone of the provider's jurisdiction.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub control_zone: Option<crate::place::legal::Zone>,
 }
 
