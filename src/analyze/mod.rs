@@ -446,3 +446,22 @@ pub fn count(d: &decode::Decoded<'_>, ts: Timestamp, at: PacketRef, stages: &mut
         }),
     }
 }
+
+/// The core can move to another thread (a later reader + workers design): every stage is
+/// `Send`, and the tables it reads are `Sync`.
+#[cfg(test)]
+mod send {
+    fn send<T: Send>() {}
+    fn sync<T: Sync>() {}
+
+    #[test]
+    fn stages_are_send() {
+        send::<super::Stages>();
+        send::<super::Analyzer<'static>>();
+        send::<crate::place::addresses::AddressBook>();
+        send::<crate::report::summary::SummaryBuilder>();
+        sync::<crate::place::Placer>();
+        sync::<crate::place::physics::Physics>();
+        sync::<crate::services::Catalog>();
+    }
+}
