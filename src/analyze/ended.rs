@@ -99,11 +99,13 @@ impl Resolving {
 impl Analyzer<'_> {
     /// Hand every flow that ended to the outputs.
     pub(super) fn drain(&mut self, sink: &mut dyn Sink) -> io::Result<()> {
-        let ended: Vec<Flow> = self.stages.table.take_ended().collect();
-        for flow in ended {
+        for flow in self.stages.table.take_ended() {
             self.end_flow(flow, sink)?;
+            // Addresses written out by this flow's visit go at once: a batch of ended flows
+            // (a sweep, the end of input) can be as large as the flow table.
+            self.drain_addresses(sink)?;
         }
-        self.drain_addresses(sink)
+        Ok(())
     }
 
     fn end_flow(&mut self, flow: Flow, sink: &mut dyn Sink) -> io::Result<()> {

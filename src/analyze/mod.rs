@@ -323,7 +323,11 @@ impl<'c> Analyzer<'c> {
         fragments.flush(|p| {
             table.add(p);
         });
-        table.close_all();
+        self.drain(sink)?;
+        // A batch at a time: the whole table never waits in a second list.
+        while self.stages.table.close_batch(CLOSE_BATCH) {
+            self.drain(sink)?;
+        }
         self.drain(sink)?;
         self.addresses.close_all(self.ctx.placer, self.ctx.physics);
         self.drain_addresses(sink)?;
@@ -363,6 +367,9 @@ impl<'c> Analyzer<'c> {
         })
     }
 }
+
+/// Flows closed at a time at the end of input (`FlowTable::close_batch`).
+const CLOSE_BATCH: usize = 4096;
 
 /// One tick of a clock with `digits` fractional digits, ns.
 fn tick(digits: u8) -> u64 {

@@ -183,6 +183,8 @@ pub struct FlowTable {
     clock: Option<Timestamp>,
     last_ts: Option<Timestamp>,
     next_expiry: Option<Timestamp>,
+    /// The flows still to close at the end of input, last first (`close_batch`).
+    closing: Option<Vec<(Timestamp, FlowId, FlowKey)>>,
 }
 
 impl FlowTable {
@@ -199,6 +201,7 @@ impl FlowTable {
             clock: None,
             last_ts: None,
             next_expiry: None,
+            closing: None,
         }
     }
 
@@ -249,8 +252,8 @@ impl FlowTable {
 
     /// Flows that ended since the last call, in the order they ended: by the time of their
     /// last packet, ties by id (a sweep closes many at once).
-    pub fn take_ended(&mut self) -> std::vec::Drain<'_, Flow> {
-        self.ended.drain(..)
+    pub fn take_ended(&mut self) -> std::vec::IntoIter<Flow> {
+        std::mem::take(&mut self.ended).into_iter()
     }
 
     /// Whether flows wait in `take_ended`.
@@ -348,6 +351,39 @@ impl FlowTable {
                 .push(flow.into_flow(&key, end.unwrap_or(FlowEnd::Evicted)));
         }
         sort_batch(&mut self.ended[start..]);
+    }
+
+    /// Close flows still open (the input ended), at most `max` at a time, in the order of
+    /// `close_all`; returns whether any remain open. The caller takes each batch before the
+    /// next, so the end of a run never holds a second copy of the whole table.
+    pub fn close_batch(&mut self, max: usize) -> bool {
+        let mut order: Vec<(Timestamp, FlowId, FlowKey)> = match self.closing.take() {
+            Some(order) => order,
+            None => {
+                let mut order: Vec<_> = self
+                    .active
+                    .iter()
+                    .map(|(key, f)| (f.last_seen, f.id, *key))
+                    .collect();
+                // Last first: batches pop from the end.
+                order.sort_unstable_by(|a, b| b.cmp(a));
+                order
+            }
+        };
+        for _ in 0..max.max(1) {
+            let Some((_, _, key)) = order.pop() else {
+                break;
+            };
+            if let Some(flow) = self.active.remove(&key) {
+                let end = flow.close_reason.unwrap_or(FlowEnd::EndOfCapture);
+                self.ended.push(flow.into_flow(&key, end));
+            }
+        }
+        let more = !order.is_empty();
+        if more {
+            self.closing = Some(order);
+        }
+        more
     }
 
     /// Close every flow still open (the input ended); they wait in `take_ended`. A flow still

@@ -29,11 +29,12 @@ use crate::timestamp::Timestamp;
 use rustc_hash::FxHashMap;
 
 /// Flows with requests waiting for an answer, at most. A request is answered within a few
-/// round trips (STUN gives up after 39.5 s, DNS clients after a few seconds); 65,536 flows with
-/// something in flight at once is far above what an office uplink carries, and bounds this
-/// table to about 64 MiB in the worst case. Beyond it the least recently active sixteenth is
-/// dropped (counted as `pending_evicted`).
-pub const MAX_PENDING_FLOWS: usize = 65_536;
+/// round trips (STUN gives up after 39.5 s, DNS clients after a few seconds); 57,344 flows with
+/// something in flight at once is far above what an office uplink carries. 57,344 is 7/8 of
+/// 65,536: the most a hash table of 65,536 slots holds before it doubles, so a SYN flood keeps
+/// this table at 65,536 slots of 232 bytes (15 MiB). Beyond it the least recently active
+/// sixteenth is dropped (counted as `pending_evicted`).
+pub const MAX_PENDING_FLOWS: usize = 57_344;
 /// Requests of one kind (STUN, DNS) waiting per flow. ICE sends checks a few at a time and a
 /// resolver flow carries a handful of parallel lookups; beyond it the oldest is forgotten
 /// (counted as `requests_dropped`).

@@ -387,3 +387,11 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn pending_entry_is_small() {
+    // A SYN flood fills this table to MAX_PENDING_FLOWS: each entry must stay small (65,536
+    // entries of 232 bytes are 15 MiB, 30 with the hash table's slack).
+    let size = std::mem::size_of::<Pending>();
+    assert!(size <= 232, "Pending is {size} bytes");
+}

@@ -52,7 +52,10 @@ const DNS_PORT: u16 = 53;
 
 #[derive(Default)]
 struct Side {
-    prefix: Option<StreamPrefix>,
+    /// Boxed: most flows never hold one, and the entry of every inspected flow stays small.
+    prefix: Option<Box<StreamPrefix>>,
+    /// The sequence number of a bare SYN seen before any data (the prefix starts after it).
+    syn_seq: Option<u32>,
     done: bool,
     /// Complete DNS or STUN messages already read from this side's prefix.
     messages: usize,
@@ -65,7 +68,7 @@ struct Inspect {
     /// TCP: sides indexed by whether the sender is `first` (0) or not (1).
     first: Endpoint,
     sides: [Side; 2],
-    quic: Option<QuicConnection>,
+    quic: Option<Box<QuicConnection>>,
 }
 
 impl Inspect {
@@ -85,9 +88,9 @@ impl Inspect {
             .sides
             .iter()
             .filter_map(|s| s.prefix.as_ref())
-            .map(StreamPrefix::held_bytes)
+            .map(|p| p.held_bytes())
             .sum();
-        streams + self.quic.as_ref().map_or(0, QuicConnection::held_bytes)
+        streams + self.quic.as_ref().map_or(0, |q| q.held_bytes())
     }
 
     /// The flow's inspection is over by `now`: its window has passed or it has had its packets

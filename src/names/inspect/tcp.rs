@@ -33,10 +33,19 @@ impl Namer {
         let index = usize::from(seen.src != insp.first);
         let syn = flags.has(TcpFlags::SYN);
         let side = &mut insp.sides[index];
-        if !side.done && (syn || !payload.is_empty()) {
-            let prefix = side
-                .prefix
-                .get_or_insert_with(|| StreamPrefix::new(PREFIX_LIMIT));
+        if !side.done && syn && payload.is_empty() && side.prefix.is_none() {
+            // A bare SYN: remember where the stream starts; the buffer waits for data (a flood
+            // of SYNs then holds no buffer at all).
+            side.syn_seq = Some(seq);
+        } else if !side.done && (syn || !payload.is_empty()) {
+            let syn_seq = &mut side.syn_seq;
+            let prefix = side.prefix.get_or_insert_with(|| {
+                let mut prefix = Box::new(StreamPrefix::new(PREFIX_LIMIT));
+                if let Some(start) = syn_seq.take() {
+                    prefix.segment(start, true, &[]);
+                }
+                prefix
+            });
             let before = prefix.held_bytes();
             let grew = prefix.segment(seq, syn, payload);
             let after = prefix.held_bytes();

@@ -31,7 +31,7 @@ impl Namer {
                     } else {
                         let mut state = Inspect::new(seen);
                         state.touch(seen.ts);
-                        state.quic = Some(quic);
+                        state.quic = Some(Box::new(quic));
                         self.begin(seen, state);
                     }
                     self.quic_event(seen, payload, event, version, done);
