@@ -1,12 +1,14 @@
 //! Bidirectional flows: a bounded table keyed by transport and the two endpoints, with idle and
 //! close timeouts, per-direction counters, and attribution of IP fragments to their flow.
 
+mod community_id;
 mod fragments;
 mod inside;
 mod key;
 mod record;
 mod table;
 
+pub use community_id::{community_id, flow_community_id};
 pub use fragments::{FragmentStats, FragmentTracker, MAX_PENDING_FRAGMENTS, MAX_TRACKED_DATAGRAMS};
 pub use inside::{DEFAULT_INSIDE, Inside, Scope};
 pub use key::{Endpoint, FlowKey};
