@@ -525,12 +525,6 @@ fn flow_records_are_ecs() {
         .output()
         .expect("run residency");
     let stderr = String::from_utf8_lossy(&run.stderr);
-    // TODO(lead): remove this escape once --flows is merged.
-    if run.status.code() == Some(2) && stderr.contains("--flows") {
-        let _ = std::fs::remove_file(&out);
-        skip("--flows not supported by this build");
-        return;
-    }
     assert!(run.status.success(), "residency failed: {stderr}");
     let text = std::fs::read_to_string(&out).expect("read the --flows output");
     let _ = std::fs::remove_file(&out);

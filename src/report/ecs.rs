@@ -21,7 +21,7 @@ use serde::Serialize;
 use std::io::{self, Write};
 
 /// The ECS version the field names and types were checked against.
-pub const ECS_VERSION: &str = "9.2.0";
+pub const ECS_VERSION: &str = "9.4.0";
 
 #[derive(Serialize)]
 pub struct Record<'a> {

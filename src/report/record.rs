@@ -126,9 +126,9 @@ pub fn remote_bytes(f: &Flow, remote: Option<Side>) -> (u64, u64) {
     }
 }
 
-/// The Community ID v1 (seed 0) of a flow.
-pub fn community_id_of(_f: &Flow) -> String {
-    String::new()
+/// The Community ID v1 (seed 0, the default of Zeek, Suricata and Arkime) of a flow.
+pub fn community_id_of(f: &Flow) -> String {
+    crate::flow::flow_community_id(0, f)
 }
 
 /// A flow's record: its names (`names`, taken out of `naming`) and its service and hostname.
