@@ -1,9 +1,18 @@
 //! residency: where does the data of a capture go?
 //!
-//! The library follows the data, one stage per folder:
-//! `source` (capture files) → `decode` (link, IP, tunnels, transport) → `flow` (bidirectional flow
-//! table) → `report` (the JSON contract and the terminal summary). `analyze` wires the stages
-//! together. Nothing here needs libpcap.
+//! The library follows the data, one stage per folder, and streams: a flow leaves memory when
+//! it ends, and every table is bounded (see docs/architecture.md).
+//!
+//! `source` (capture files) → `decode` (link, IP, tunnels, transport) → `flow` (bidirectional
+//! flow table, fragments; flows leave it as they end) → `names` (DNS, TLS, QUIC, HTTP, STUN, on
+//! each flow's first packets) and `rtt` (round-trip samples) → `services` (the catalog) →
+//! `place` (geo databases, providers, legal zones; `place::addresses`, the bounded per-address
+//! table; `place::physics`, what round trips prove) → `report` (the JSON contract
+//! `residency.report/2` written as the run goes, per-flow NDJSON records in ECS names, the
+//! summary, the terminal). `analyze` wires the stages: each ended flow goes to the outputs
+//! (`analyze::Sink`) as it ends. `output` gets the outputs to their place whole (temporary file
+//! and rename, inputs never overwritten, SIGINT/SIGTERM). `bounded` is the one eviction helper
+//! of every bounded table. Nothing here needs libpcap.
 #![forbid(unsafe_code)]
 
 pub mod analyze;

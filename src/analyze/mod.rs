@@ -1,12 +1,16 @@
 //! The pipeline: capture → decode → fragments → flow table (names and round trips on the
-//! first packets) → each flow as it ends: its names and service, its remote address in the
-//! per-address table (placement, physics) → the outputs (`Sink`).
+//! first packets) → each flow as it ends (`ended`): its names and service, its remote address
+//! in the per-address table (`place::addresses`: placement, physics) → the summary and the
+//! outputs (`Sink`: the JSON report, NDJSON records, Parquet). Addresses the table writes out
+//! (when full, or at the end) go to the summary and the outputs the same way. `collect` runs
+//! the same pipeline keeping every record in memory, for tests and benchmarks.
 //!
 //! Per packet this does no allocation (new flows aside) and copies no packet bytes; everything
 //! after the flow table runs once per flow as it ends, and once per address as it is written
 //! out. Memory is the open flows, the per-address table and the named caps of each stage,
 //! never the number of finished flows. Flows reach the outputs in the order they end (see
 //! `FlowTable::take_ended`), so the same input gives the same outputs, byte for byte.
+//! Documented in docs/architecture.md.
 
 pub mod collect;
 mod ended;
