@@ -125,19 +125,19 @@ struct AnalyzeArgs {
     inside: Vec<IpNet>,
     /// Seconds without packets after which a TCP flow has ended.
     #[arg(long, value_name = "SECS", default_value_t = Timeouts::default().tcp_idle,
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = at_least_one_second)]
     tcp_idle_timeout: u64,
     /// Seconds a TCP flow stays open after FIN both ways or RST (a new SYN opens a new flow).
     #[arg(long, value_name = "SECS", default_value_t = Timeouts::default().tcp_close,
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = at_least_one_second)]
     tcp_close_timeout: u64,
     /// Seconds without packets after which a UDP flow has ended.
     #[arg(long, value_name = "SECS", default_value_t = Timeouts::default().udp_idle,
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = at_least_one_second)]
     udp_idle_timeout: u64,
     /// Seconds without packets after which a flow of another protocol has ended.
     #[arg(long, value_name = "SECS", default_value_t = Timeouts::default().other_idle,
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = at_least_one_second)]
     other_idle_timeout: u64,
     /// Most flows held open at once; beyond it the least recently seen are closed early
     /// (counted as evicted in the report).
@@ -187,6 +187,15 @@ fn at_least_one(s: &str) -> Result<usize, String> {
         Ok(n) if n >= 1 => Ok(n),
         Ok(_) => Err("must be at least 1".to_string()),
         Err(_) => Err("not a whole number".to_string()),
+    }
+}
+
+/// A timeout in seconds, at least 1 (a timeout of 0 would end every flow at its next packet).
+fn at_least_one_second(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        Ok(_) => Err("must be at least 1 second".to_string()),
+        Err(_) => Err("not a whole number of seconds".to_string()),
     }
 }
 
@@ -331,12 +340,18 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
     };
     let mut analyzer = Analyzer::new(ctx, args.top);
     let head = report::record::head(&options, &placer, &catalog);
-    let mut json_sink = match json.as_mut() {
-        Some(out) => Some(JsonReport::start(out, &head).map_err(|e| output_error(&args.json, e))?),
-        None => None,
+    let mut outs = Outs {
+        json: match json.as_mut() {
+            Some(out) => {
+                Some(JsonReport::start(out, &head).map_err(|e| output_error(&args.json, e))?)
+            }
+            None => None,
+        },
+        ndjson: flows.as_mut().map(NdjsonSink::new),
+        json_closed: false,
+        ndjson_closed: false,
+        terminal: !stdout_taken,
     };
-    let mut ndjson_sink = flows.as_mut().map(NdjsonSink::new);
-    let mut closed = false;
     let mut interrupted = None;
     let mut stop = || {
         interrupt
@@ -344,19 +359,17 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
             .map(|s| analyze::Stop::Interrupted(s.name()))
     };
     for (path, capture) in args.captures.iter().zip(opened) {
-        let mut sinks: Vec<Box<dyn Sink + '_>> = Vec::new();
-        if let Some(s) = json_sink.as_mut() {
-            sinks.push(Box::new(s));
-        }
-        if let Some(s) = ndjson_sink.as_mut() {
-            sinks.push(Box::new(s));
+        // A signal that came while a read was blocked, or between inputs.
+        if let Some(analyze::Stop::Interrupted(signal)) = stop() {
+            interrupted = Some(signal);
+            break;
         }
         let read = match capture {
-            Some(capture) => analyzer.read(path, None, capture, &mut sinks, &mut stop),
+            Some(capture) => analyzer.read(path, None, capture, &mut outs, &mut stop),
             None => {
                 let stdin = std::io::stdin().lock();
                 let capture = Capture::new(stdin).map_err(|e| source::header_error(path, e))?;
-                analyzer.read(path, None, capture, &mut sinks, &mut stop)
+                analyzer.read(path, None, capture, &mut outs, &mut stop)
             }
         };
         match read {
@@ -365,49 +378,52 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
                 interrupted = Some(signal);
                 break;
             }
-            Err(e) if is_broken_pipe(&e) => {
-                closed = true;
-                break;
-            }
+            // Every output's reader went away: nothing left to write.
+            Err(e) if is_broken_pipe(&e) => break,
             Err(e) => return Err(e).context("writing the outputs"),
         }
     }
+    // A signal during the last read (a pipe that went quiet, then ended) still counts: the
+    // user asked the run to stop.
+    interrupted = interrupted.or_else(|| interrupt.requested().map(|s| s.name()));
     let partial = analyzer.inputs().iter().any(|i| i.damage.is_some());
-    let report = {
-        let mut sinks: Vec<Box<dyn Sink + '_>> = Vec::new();
-        if !closed {
-            if let Some(s) = json_sink.as_mut() {
-                sinks.push(Box::new(s));
-            }
-            if let Some(s) = ndjson_sink.as_mut() {
-                sinks.push(Box::new(s));
-            }
-        }
-        match analyzer.finish(&mut sinks, interrupted) {
-            Ok(r) => r,
-            // The reader of standard output went away: end quietly, with the inputs' status.
-            Err(e) if is_broken_pipe(&e) => return Ok(exit_for(None, partial)),
-            Err(e) => return Err(e).context("writing the outputs"),
-        }
+    let report = match analyzer.finish(&mut outs, interrupted) {
+        Ok(r) => r,
+        Err(e) if is_broken_pipe(&e) => return Ok(exit_for(interrupted, partial)),
+        Err(e) => return Err(e).context("writing the outputs"),
     };
-    if !closed {
-        if let Some(sink) = json_sink {
-            match sink.finish(&report) {
-                Ok(_) => {}
-                Err(e) if is_broken_pipe(&e) => closed = true,
-                Err(e) => return Err(output_error(&args.json, e).into()),
-            }
+    let Outs {
+        json: json_sink,
+        ndjson: ndjson_sink,
+        json_closed,
+        ndjson_closed,
+        ..
+    } = outs;
+    let mut closed = json_closed || ndjson_closed;
+    if let Some(sink) = json_sink {
+        match sink.finish(&report) {
+            Ok(_) => {}
+            Err(e) if is_broken_pipe(&e) => closed = true,
+            Err(e) => return Err(output_error(&args.json, e).into()),
         }
-        if let Some(sink) = ndjson_sink {
-            sink.into_inner()
-                .map_err(|e| output_error(&args.flows, e))?;
+    }
+    if let Some(sink) = ndjson_sink {
+        match sink.into_inner() {
+            Ok(_) => {}
+            Err(e) if is_broken_pipe(&e) => closed = true,
+            Err(e) => return Err(output_error(&args.flows, e).into()),
         }
-        for out in [json, flows].into_iter().flatten() {
-            match out.finish() {
-                Ok(()) => {}
-                Err(e) if e.is_closed() => closed = true,
-                Err(e) => return Err(e.into()),
-            }
+    }
+    let outputs = [(json, json_closed), (flows, ndjson_closed)];
+    for (out, was_closed) in outputs {
+        let Some(out) = out else { continue };
+        if was_closed {
+            continue;
+        }
+        match out.finish() {
+            Ok(()) => {}
+            Err(e) if e.is_closed() => closed = true,
+            Err(e) => return Err(e.into()),
         }
     }
     if !stdout_taken && !closed {
@@ -436,6 +452,59 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
         );
     }
     Ok(exit_for(interrupted, !report.summary.incomplete.is_empty()))
+}
+
+/// The outputs of a run, fed as one. An output whose reader went away (a closed pipe, as in
+/// `--flows - | head`) is dropped quietly and the others go on; reading stops only when
+/// nothing is left to write to.
+struct Outs<'o> {
+    json: Option<JsonReport<&'o mut Output>>,
+    ndjson: Option<NdjsonSink<&'o mut Output>>,
+    json_closed: bool,
+    ndjson_closed: bool,
+    /// The terminal summary is still to be printed (standard output is not an output).
+    terminal: bool,
+}
+
+impl Outs<'_> {
+    /// Keep going after a closed pipe while something is left to write to.
+    fn check(
+        &mut self,
+        json: std::io::Result<()>,
+        ndjson: std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        match json {
+            Err(e) if is_broken_pipe(&e) => {
+                self.json = None;
+                self.json_closed = true;
+            }
+            other => other?,
+        }
+        match ndjson {
+            Err(e) if is_broken_pipe(&e) => {
+                self.ndjson = None;
+                self.ndjson_closed = true;
+            }
+            other => other?,
+        }
+        if self.json.is_none() && self.ndjson.is_none() && !self.terminal {
+            return Err(std::io::ErrorKind::BrokenPipe.into());
+        }
+        Ok(())
+    }
+}
+
+impl Sink for Outs<'_> {
+    fn flow(&mut self, ended: &analyze::Ended<'_>) -> std::io::Result<()> {
+        let json = self.json.as_mut().map_or(Ok(()), |s| s.flow(ended.report));
+        let ndjson = self.ndjson.as_mut().map_or(Ok(()), |s| s.flow(ended));
+        self.check(json, ndjson)
+    }
+
+    fn address(&mut self, address: &report::AddressReport) -> std::io::Result<()> {
+        let json = self.json.as_mut().map_or(Ok(()), |s| s.address(address));
+        self.check(json, Ok(()))
+    }
 }
 
 /// The exit status: interrupted (4), else partial input (3), else 0.

@@ -31,8 +31,9 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::PathBuf;
 
-/// Flows held open at once by default. A flow costs about 250 bytes, so a million is ~250 MB;
-/// a busy office mirror port has tens of thousands alive at once.
+/// Flows held open at once by default. An open flow costs about 250 bytes in the flow table
+/// and as much again in the first-packet stages (names, round trips), so a million is about
+/// 500 MB; a busy office mirror port has tens of thousands alive at once.
 pub const DEFAULT_MAX_FLOWS: usize = 1_000_000;
 
 /// What the user chose.
@@ -100,6 +101,8 @@ pub struct InputSummary {
     pub warnings: Vec<String>,
     /// An earlier input with the same SHA-256: this one was not read.
     pub duplicate_of: Option<u32>,
+    /// Reading stopped before the end on request (the signal's name).
+    pub stopped: Option<&'static str>,
 }
 
 /// The per-packet stages: each packet goes through all of them (`count`).
@@ -259,6 +262,11 @@ impl<'c> Analyzer<'c> {
             });
         }
         let mut warnings = Vec::new();
+        if let Some(Stop::Interrupted(signal)) = stopped {
+            warnings.push(format!(
+                "reading stopped by {signal} after packet {packets}: the report covers the file up to there"
+            ));
+        }
         let site = |i: usize| self.ctx.options.sites.get(i).copied().unwrap_or(0);
         let this_site = site(self.inputs.len());
         if let Some((i, prev)) = self
@@ -294,6 +302,7 @@ impl<'c> Analyzer<'c> {
             skipped,
             warnings,
             duplicate_of: None,
+            stopped: stopped.map(|Stop::Interrupted(s)| s),
         });
         result.map(|()| stopped)
     }

@@ -93,17 +93,14 @@ pub struct TableStats {
     pub expiry_sweeps: u64,
 }
 
-/// How often, in capture time, the table looks for flows that have timed out, at most: every
-/// shortest timeout, and at least every 10 s and at most every second. A sweep costs one pass
-/// over the open flows (a few ms per 100,000), so a flow leaves memory, and reaches the
-/// outputs, at most one interval after its timeout; how it ended does not depend on it.
+/// How often, in capture time, the table looks for flows that have timed out: once per
+/// shortest timeout, but never less often than every 10 s nor more often than every 1 s. A
+/// sweep costs one pass over the open flows (a few ms per 100,000); a flow leaves memory, and
+/// reaches the outputs, at most one interval after its timeout. How it ended does not depend
+/// on the interval.
 const MAX_EXPIRY_INTERVAL_NS: i64 = 10 * NANOS;
 const MIN_EXPIRY_INTERVAL_NS: i64 = NANOS;
 
-/// The bidirectional flow table. Flows that end (FIN/RST and their close window, idle
-/// timeout, eviction from a full table, end of input) leave it at once and wait in `ended`
-/// until the caller takes them (`take_ended`), which it does after every packet: memory is the
-/// open flows, never the finished ones.
 /// An open flow, as the table holds it: its endpoints are those of its key (`client_is_lo`
 /// says which is the client), so that the entry stays small (a key of 48 bytes and this of
 /// 112: a table of a million open flows is about 170 MB with the hash table's slack, 2 million
@@ -169,6 +166,10 @@ impl Open {
     }
 }
 
+/// The bidirectional flow table. Flows that end (FIN/RST and their close window, idle
+/// timeout, eviction from a full table, end of input) leave it at once and wait in `ended`
+/// until the caller takes them (`take_ended`), which it does after every packet: memory is the
+/// open flows, never the finished ones.
 pub struct FlowTable {
     active: HashMap<FlowKey, Open>,
     /// The site of each input, by input index (empty: one site).
@@ -250,8 +251,9 @@ impl FlowTable {
         (id, true)
     }
 
-    /// Flows that ended since the last call, in the order they ended: by the time of their
-    /// last packet, ties by id (a sweep closes many at once).
+    /// Flows that ended since the last call, in the order the table closed them; flows closed
+    /// together (a sweep, an eviction, the end of input) by the time of their last packet, ties
+    /// by id.
     pub fn take_ended(&mut self) -> std::vec::IntoIter<Flow> {
         std::mem::take(&mut self.ended).into_iter()
     }

@@ -81,7 +81,7 @@ pub enum OutputError {
     },
     /// Two outputs name the same file.
     #[error(
-        "{first_flag} {} and {second_flag} {} are the same file ({}); give each output its own \
+        "{first_flag} {} and {second_flag} {} name one file ({}); give each output its own \
          path",
         .first.display(), .second.display(), .how
     )]

@@ -1,7 +1,8 @@
 //! Placement: where a destination is (country, ASN, network), who operates it (provider), whose
 //! law controls that provider, and the zone that follows for a transfer from the EU.
 //!
-//! Runs once per remote address (cached), never per packet. Every answer keeps its source:
+//! Runs once per remote address (the per-address table of a run holds the result), never
+//! per packet. Every answer keeps its source:
 //! which database (name, build, record) gave the country and ASN, which table entry gave the
 //! provider, which legal act gave the zone.
 //!

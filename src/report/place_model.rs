@@ -1,5 +1,5 @@
-//! The placement part of the JSON contract: per flow (`server_geo`, `provider`,
-//! `jurisdiction`), per report (`geo`) and in the summary (`summary.placement`). Documented in
+//! The placement part of the JSON contract: per remote address (`addresses[].geo`,
+//! `provider`, `jurisdiction`), per report (`geo`) and in the summary (`summary.placement`). Documented in
 //! docs/report-schema.md and docs/placement.md.
 
 use serde::Serialize;

@@ -62,7 +62,7 @@ pub fn input_report(input: &InputSummary) -> Input {
         first_packet: stamp(input.first_packet),
         last_packet: stamp(input.last_packet),
         precision: input.precision,
-        complete: input.damage.is_none(),
+        complete: input.damage.is_none() && input.stopped.is_none(),
         errors: input
             .damage
             .iter()

@@ -312,4 +312,3 @@ fn a_finished_flow_goes_before_a_live_one_at_a_sweep() {
         "dropping a finished flow is not an eviction"
     );
 }
-

@@ -113,9 +113,11 @@ pub struct AddressBook {
     /// SipHash (std): addresses are chosen by whoever sends packets.
     entries: HashMap<IpAddr, Entry>,
     /// Parts already written per address that was evicted: the next entry's part number.
-    /// Bounded like the table (the oldest are forgotten: a part number then restarts at 1
-    /// only for an address evicted `max_addresses` evictions ago).
+    /// Bounded like the table: past `max_addresses` evicted addresses the one evicted longest
+    /// ago is forgotten (should it come back, its part numbers start again at 1).
     parts: HashMap<IpAddr, u32>,
+    /// Evicted addresses, oldest first (the order `parts` forgets them in).
+    parts_order: std::collections::VecDeque<IpAddr>,
     done: Vec<AddressReport>,
     max: usize,
     clock: u64,
@@ -128,6 +130,7 @@ impl AddressBook {
         AddressBook {
             entries: HashMap::new(),
             parts: HashMap::new(),
+            parts_order: std::collections::VecDeque::new(),
             done: Vec::new(),
             max: max_addresses.max(1),
             clock: 0,
@@ -257,15 +260,23 @@ impl AddressBook {
     fn make_room(&mut self, placer: &Placer, physics: &Physics) {
         let count = crate::bounded::sixteenth(self.max);
         let ages: Vec<(u64, IpAddr)> = self.entries.iter().map(|(ip, e)| (e.used, *ip)).collect();
-        if self.parts.len() >= self.max {
-            self.parts.clear();
-        }
         for (_, ip) in crate::bounded::smallest(ages, count) {
             let Some(entry) = self.entries.remove(&ip) else {
                 continue;
             };
             self.stats.evicted += 1;
-            self.parts.insert(ip, entry.part.saturating_add(1));
+            if self
+                .parts
+                .insert(ip, entry.part.saturating_add(1))
+                .is_none()
+            {
+                self.parts_order.push_back(ip);
+                if self.parts_order.len() > self.max
+                    && let Some(old) = self.parts_order.pop_front()
+                {
+                    self.parts.remove(&old);
+                }
+            }
             let report = self.report(ip, entry, placer, physics);
             self.done.push(report);
         }
