@@ -404,14 +404,14 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
         match sink.finish(&report) {
             Ok(_) => {}
             Err(e) if is_broken_pipe(&e) => closed = true,
-            Err(e) => return Err(output_error(&args.json, e).into()),
+            Err(e) => return Err(output_error(&args.json, e)),
         }
     }
     if let Some(sink) = ndjson_sink {
         match sink.into_inner() {
             Ok(_) => {}
             Err(e) if is_broken_pipe(&e) => closed = true,
-            Err(e) => return Err(output_error(&args.flows, e).into()),
+            Err(e) => return Err(output_error(&args.flows, e)),
         }
     }
     let outputs = [(json, json_closed), (flows, ndjson_closed)];

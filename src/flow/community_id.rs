@@ -198,7 +198,7 @@ mod tests {
         use super::super::record::ClientBy;
         use crate::timestamp::Timestamp;
         Flow {
-            id: 1,
+            id: super::super::record::FlowId(1),
             protocol,
             has_ports,
             client: Endpoint {
@@ -219,9 +219,6 @@ mod tests {
             first_packet: Default::default(),
             last_packet: Default::default(),
             end: None,
-            fin: [false; 2],
-            closed_at: None,
-            close_reason: None,
         }
     }
 

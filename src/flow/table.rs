@@ -105,7 +105,7 @@ const MIN_EXPIRY_INTERVAL_NS: i64 = NANOS;
 /// says which is the client), so that the entry stays small (a key of 48 bytes and this of
 /// 112: a table of a million open flows is about 170 MB with the hash table's slack, 2 million
 /// twice that).
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 struct Open {
     id: FlowId,
     first_seen: Timestamp,
@@ -129,6 +129,89 @@ struct Open {
 }
 
 const NOT_CLOSED: Timestamp = Timestamp(i64::MIN);
+
+/// The open flows: an index from key to slot, and the flows in a slab. Two parts so that the
+/// hash table, which keeps up to twice the slots it holds (a table that sees entries come and
+/// go doubles rather than rehash in place once more than half full), doubles only 52-byte
+/// entries; the 112-byte flows sit in a dense list whose free slots are reused. About 230–290
+/// bytes per open flow in all (`docs/performance.md`).
+#[derive(Default)]
+struct OpenFlows {
+    /// SipHash (std): keys are chosen by whoever sends packets.
+    index: HashMap<FlowKey, u32>,
+    slots: Vec<Open>,
+    free: Vec<u32>,
+}
+
+impl OpenFlows {
+    fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    fn get_mut(&mut self, key: &FlowKey) -> Option<&mut Open> {
+        let slot = *self.index.get(key)?;
+        self.slots.get_mut(slot as usize)
+    }
+
+    fn remove(&mut self, key: &FlowKey) -> Option<Open> {
+        let slot = self.index.remove(key)?;
+        self.free.push(slot);
+        self.slots.get(slot as usize).copied()
+    }
+
+    fn insert(&mut self, key: FlowKey, flow: Open) {
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                if let Some(s) = self.slots.get_mut(slot as usize) {
+                    *s = flow;
+                }
+                slot
+            }
+            None => {
+                // The table's bound (`max_flows`) is far below u32::MAX slots.
+                let slot = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
+                self.slots.push(flow);
+                slot
+            }
+        };
+        if let Some(old) = self.index.insert(key, slot) {
+            self.free.push(old);
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&FlowKey, &Open)> {
+        self.index
+            .iter()
+            .filter_map(|(key, slot)| Some((key, self.slots.get(*slot as usize)?)))
+    }
+
+    /// Take out the flows `pred` selects.
+    fn extract(&mut self, mut pred: impl FnMut(&Open) -> bool) -> Vec<(FlowKey, Open)> {
+        let slots = &self.slots;
+        let taken: Vec<(FlowKey, u32)> = self
+            .index
+            .extract_if(|_, slot| slots.get(*slot as usize).is_some_and(&mut pred))
+            .collect();
+        let mut out = Vec::with_capacity(taken.len());
+        for (key, slot) in taken {
+            self.free.push(slot);
+            if let Some(flow) = self.slots.get(slot as usize) {
+                out.push((key, *flow));
+            }
+        }
+        out
+    }
+
+    /// Take out every flow.
+    fn drain(&mut self) -> Vec<(FlowKey, Open)> {
+        let slots = std::mem::take(&mut self.slots);
+        self.free.clear();
+        self.index
+            .drain()
+            .filter_map(|(key, slot)| Some((key, *slots.get(slot as usize)?)))
+            .collect()
+    }
+}
 
 impl Open {
     fn closed_at(&self) -> Option<Timestamp> {
@@ -171,7 +254,7 @@ impl Open {
 /// until the caller takes them (`take_ended`), which it does after every packet: memory is the
 /// open flows, never the finished ones.
 pub struct FlowTable {
-    active: HashMap<FlowKey, Open>,
+    active: OpenFlows,
     /// The site of each input, by input index (empty: one site).
     sites: Vec<u32>,
     ended: Vec<Flow>,
@@ -192,7 +275,7 @@ impl FlowTable {
     /// `max_flows` bounds the flows held open at once (at least 1).
     pub fn new(max_flows: usize, timeouts: Timeouts) -> Self {
         FlowTable {
-            active: HashMap::new(),
+            active: OpenFlows::default(),
             sites: Vec::new(),
             ended: Vec::new(),
             max_flows: max_flows.max(1),
@@ -302,7 +385,7 @@ impl FlowTable {
         let timeouts = self.timeouts;
         for (key, flow) in self
             .active
-            .extract_if(|_, f| ended_by(&timeouts, f, now).is_some())
+            .extract(|f| ended_by(&timeouts, f, now).is_some())
         {
             let end = ended_by(&timeouts, &flow, now).unwrap_or(FlowEnd::IdleTimeout);
             self.ended.push(flow.into_flow(&key, end));

@@ -57,7 +57,7 @@ fn embedded_databases_open_with_their_build_dates() {
 
 #[test]
 fn microsoft_teams_relay_is_in_ireland_under_us_control() {
-    let mut p = placer(Some("SE"));
+    let p = placer(Some("SE"));
     let pl = p.place(ip("52.114.77.33")).clone();
     assert_eq!(pl.country.as_deref(), Some("IE"));
     assert_eq!(pl.country_basis, Some("geolocation"));
@@ -94,7 +94,7 @@ fn microsoft_teams_relay_is_in_ireland_under_us_control() {
 #[test]
 fn disagreeing_databases_keep_every_answer() {
     // DB-IP places 52.113.194.132 in Canada, the registration says US (issue 5's example).
-    let mut p = placer(None);
+    let p = placer(None);
     let pl = p.place(ip("52.113.194.132")).clone();
     assert_eq!(pl.country.as_deref(), Some("CA"));
     assert!(!pl.agree);
@@ -108,7 +108,7 @@ fn disagreeing_databases_keep_every_answer() {
 
 #[test]
 fn arelion_is_swedish() {
-    let mut p = placer(Some("se"));
+    let p = placer(Some("se"));
     let pl = p.place(ip("62.115.0.1")).clone();
     assert_eq!(pl.asn, Some(1299));
     let provider = pl.provider.as_ref().unwrap();
@@ -121,7 +121,7 @@ fn arelion_is_swedish() {
 
 #[test]
 fn akamai_international_bv_is_under_us_control() {
-    let mut p = placer(None);
+    let p = placer(None);
     let pl = p.place(ip("2.16.0.1")).clone();
     assert_eq!(pl.asn, Some(20940));
     assert_eq!(pl.as_org.as_deref(), Some("Akamai International B.V."));
@@ -133,7 +133,7 @@ fn akamai_international_bv_is_under_us_control() {
 
 #[test]
 fn ipv6_and_nat64_addresses_are_placed() {
-    let mut p = placer(None);
+    let p = placer(None);
     let v6 = p.place(ip("2603:1063::1")).clone();
     assert_eq!(v6.asn, Some(8075));
     let nat64 = p.place(ip("64:ff9b::3472:4d21")).clone();
@@ -144,7 +144,7 @@ fn ipv6_and_nat64_addresses_are_placed() {
 
 #[test]
 fn private_addresses_are_not_looked_up() {
-    let mut p = placer(Some("SE"));
+    let p = placer(Some("SE"));
     let pl = p.place(ip("192.168.1.20")).clone();
     assert_eq!(pl.zone, Zone::Private);
     assert_eq!(pl.special, Some("private"));
@@ -158,7 +158,7 @@ fn private_addresses_are_not_looked_up() {
 
 #[test]
 fn unknown_asns_fall_back_to_the_registration_country_of_the_asn() {
-    let mut p = placer(None);
+    let p = placer(None);
     // Small networks unlikely to be in the provider table; the first one that is not is used,
     // so the test does not depend on how the table grows.
     let candidates = [

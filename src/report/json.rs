@@ -79,7 +79,7 @@ impl<W: Write> JsonReport<W> {
         let mut spill = self.spill.into_inner().map_err(|e| e.into_error())?;
         spill.rewind()?;
         io::copy(&mut spill, &mut self.out)?;
-        write!(self.out, "{},\n", close(self.addresses))?;
+        writeln!(self.out, "{},", close(self.addresses))?;
         field(&mut self.out, "resolve", &report.resolve, false)?;
         field(&mut self.out, "inputs", &report.inputs, false)?;
         field(&mut self.out, "summary", &report.summary, true)?;

@@ -29,12 +29,13 @@ use crate::timestamp::Timestamp;
 use rustc_hash::FxHashMap;
 
 /// Flows with requests waiting for an answer, at most. A request is answered within a few
-/// round trips (STUN gives up after 39.5 s, DNS clients after a few seconds); 57,344 flows with
-/// something in flight at once is far above what an office uplink carries. 57,344 is 7/8 of
-/// 65,536: the most a hash table of 65,536 slots holds before it doubles, so a SYN flood keeps
-/// this table at 65,536 slots of 232 bytes (15 MiB). Beyond it the least recently active
-/// sixteenth is dropped (counted as `pending_evicted`).
-pub const MAX_PENDING_FLOWS: usize = 57_344;
+/// round trips (STUN gives up after 39.5 s, DNS clients after a few seconds); 28,672 flows
+/// with something in flight at once is far above what an office uplink carries (a thousand
+/// new connections a second, each answered within 28 s). 28,672 is 7/16 of 65,536: a hash
+/// table whose entries come and go rehashes in place while at most half full, so a SYN flood
+/// keeps this table at 65,536 slots of 232 bytes (15 MiB) instead of doubling it. Beyond it
+/// the least recently active sixteenth is dropped (counted as `pending_evicted`).
+pub const MAX_PENDING_FLOWS: usize = 28_672;
 /// Requests of one kind (STUN, DNS) waiting per flow. ICE sends checks a few at a time and a
 /// resolver flow carries a handful of parallel lookups; beyond it the oldest is forgotten
 /// (counted as `requests_dropped`).
