@@ -342,7 +342,12 @@ impl<'c> Analyzer<'c> {
             self.drain(sink)?;
         }
         self.drain(sink)?;
-        self.addresses.close_all(self.ctx.placer, self.ctx.physics);
+        while self
+            .addresses
+            .close_batch(CLOSE_BATCH, self.ctx.placer, self.ctx.physics)
+        {
+            self.drain_addresses(sink)?;
+        }
         self.drain_addresses(sink)?;
         let mut incomplete = Vec::new();
         if self.inputs.iter().any(|i| i.damage.is_some()) {

@@ -95,6 +95,9 @@ struct PerVantage {
 }
 
 struct Entry {
+    /// The placement without its per-database answers (`answers` is empty): what each flow
+    /// needs (zone, provider, country). The answers, half of a placement's memory, are looked
+    /// up again when the entry is written out or judged.
     placement: Arc<Placement>,
     part: u32,
     volume: Volume,
@@ -119,6 +122,8 @@ pub struct AddressBook {
     /// Evicted addresses, oldest first (the order `parts` forgets them in).
     parts_order: std::collections::VecDeque<IpAddr>,
     done: Vec<AddressReport>,
+    /// The addresses still to write out at the end of the run, last first (`close_batch`).
+    closing: Option<Vec<IpAddr>>,
     max: usize,
     clock: u64,
     digits: u8,
@@ -132,6 +137,7 @@ impl AddressBook {
             parts: HashMap::new(),
             parts_order: std::collections::VecDeque::new(),
             done: Vec::new(),
+            closing: None,
             max: max_addresses.max(1),
             clock: 0,
             digits: 6,
@@ -153,7 +159,7 @@ impl AddressBook {
         let clock = self.clock;
         let parts = &self.parts;
         let entry = self.entries.entry(v.ip).or_insert_with(|| Entry {
-            placement: placer.place(v.ip),
+            placement: brief(placer.place(v.ip)),
             part: parts.get(&v.ip).copied().unwrap_or(1),
             volume: Volume::default(),
             packets: 0,
@@ -223,14 +229,7 @@ impl AddressBook {
         let entry = self.entries.get_mut(&ip)?;
         let across = across(&entry.vantages);
         let pv = entry.vantages.iter_mut().find(|p| p.vantage == vantage)?;
-        Some(judge_cached(
-            ip,
-            pv,
-            &entry.placement,
-            &across,
-            placer,
-            physics,
-        ))
+        Some(judge_cached(ip, pv, &across, placer, physics, &mut None))
     }
 
     /// Entries written out since the last call.
@@ -240,12 +239,34 @@ impl AddressBook {
 
     /// Write out every entry (the run ended), in address order.
     pub fn close_all(&mut self, placer: &Placer, physics: &Physics) {
-        let mut all: Vec<(IpAddr, Entry)> = self.entries.drain().collect();
-        all.sort_unstable_by_key(|(ip, _)| *ip);
-        for (ip, entry) in all {
-            let report = self.report(ip, entry, placer, physics);
-            self.done.push(report);
+        while self.close_batch(usize::MAX, placer, physics) {}
+    }
+
+    /// Write out at most `max` entries (the run ended), in address order; returns whether any
+    /// remain. The caller takes each batch (`take_done`) before the next: a written-out entry
+    /// is several times the size of a held one.
+    pub fn close_batch(&mut self, max: usize, placer: &Placer, physics: &Physics) -> bool {
+        let mut order = match self.closing.take() {
+            Some(order) => order,
+            None => {
+                let mut order: Vec<IpAddr> = self.entries.keys().copied().collect();
+                // Last first: batches pop from the end.
+                order.sort_unstable_by(|a, b| b.cmp(a));
+                order
+            }
+        };
+        for _ in 0..max.max(1) {
+            let Some(ip) = order.pop() else { break };
+            if let Some(entry) = self.entries.remove(&ip) {
+                let report = self.report(ip, entry, placer, physics);
+                self.done.push(report);
+            }
         }
+        let more = !order.is_empty();
+        if more {
+            self.closing = Some(order);
+        }
+        more
     }
 
     pub fn stats(&self) -> AddressStats {
@@ -291,9 +312,17 @@ impl AddressBook {
     ) -> AddressReport {
         self.stats.written += 1;
         let across = across(&entry.vantages);
+        let full = placer.place(ip);
         let mut reports: Vec<PhysicsReport> = Vec::with_capacity(entry.vantages.len());
         for pv in &mut entry.vantages {
-            let judged = judge_cached(ip, pv, &entry.placement, &across, placer, physics);
+            let judged = judge_cached(
+                ip,
+                pv,
+                &across,
+                placer,
+                physics,
+                &mut Some(Arc::clone(&full)),
+            );
             reports.push(judged::physics_report(
                 &judged,
                 pv.vantage,
@@ -303,7 +332,7 @@ impl AddressBook {
                 physics,
             ));
         }
-        let placed = crate::report::flow_placement(placer, &entry.placement);
+        let placed = crate::report::flow_placement(placer, &full);
         AddressReport {
             ip: ip.to_string(),
             part: entry.part,
@@ -336,13 +365,23 @@ fn across(vantages: &[PerVantage]) -> Vec<(usize, u64, u64)> {
         .collect()
 }
 
+/// A placement without its per-database answers.
+fn brief(full: Arc<Placement>) -> Arc<Placement> {
+    let mut p = Arc::unwrap_or_clone(full);
+    p.answers = Vec::new();
+    Arc::new(p)
+}
+
+/// The judgement of `pv`, judged again only when its fastest answer changed (or when several
+/// vantages see the address: the anycast check spans them). `full` is the address's complete
+/// placement, looked up here when not given.
 fn judge_cached(
     ip: IpAddr,
     pv: &mut PerVantage,
-    placement: &Placement,
     across: &[(usize, u64, u64)],
     placer: &Placer,
     physics: &Physics,
+    full: &mut Option<Arc<Placement>>,
 ) -> Arc<Judged> {
     let rtt = pv.fastest.map(|f| f.padded);
     if let Some((at, judged)) = &pv.judged
@@ -351,6 +390,7 @@ fn judge_cached(
     {
         return Arc::clone(judged);
     }
+    let placement = full.get_or_insert_with(|| placer.place(ip));
     let judged = Arc::new(judge_now(
         ip, pv.vantage, rtt, placement, across, placer, physics,
     ));
