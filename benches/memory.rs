@@ -1,0 +1,745 @@
+//! Memory of the whole program on captures that stress it: peak RSS of `residency analyze` on
+//! a flood of distinct TCP flows and on long captures with few concurrent flows, and the bytes
+//! an open flow costs in the flow table. Figures and how to read them: `docs/performance.md`.
+//!
+//! ```text
+//! cargo build --release                    # the binary measured (or set RESIDENCY_BIN)
+//! cargo bench --bench memory               # every scenario (captures are cached)
+//! cargo bench --bench memory -- flood      # only scenarios whose name contains "flood"
+//! ```
+//!
+//! Without `--bench` (`cargo test --benches`) it runs a quick self-check on tiny captures and
+//! needs no release binary.
+//!
+//! Peak RSS of a child process is measured exactly by the kernel: this benchmark re-executes
+//! itself as a wrapper (`--measure-child`) that spawns `residency`, waits for it, and reads
+//! `getrusage(RUSAGE_CHILDREN).ru_maxrss` (the wrapper's only child, so the figure is that
+//! child's high-water mark, including the pages of the embedded geo data it touched). The
+//! wrapper also enforces a time limit and an address-space limit (`RLIMIT_AS`), so a scenario
+//! that would exhaust the machine fails alone. The in-process figures (bytes per flow, per-
+//! packet latency) also run in a fresh copy of this program each, so no earlier allocation
+//! skews them; they read `VmRSS` from `/proc/self/status`.
+//!
+//! Environment:
+//! * `RESIDENCY_BIN`: the binary to measure (default `<target>/release/residency`).
+//! * `RESIDENCY_BENCH_FLOOD_FLOWS`: flows of the floods (default 2,000,000).
+//! * `RESIDENCY_BENCH_LONG_PACKETS`: lengths of the long captures (default
+//!   `1000000,2000000,4000000`).
+//! * `RESIDENCY_BENCH_TIMEOUT`: seconds a scenario may run (default 600).
+//! * `RESIDENCY_BENCH_MEM_LIMIT_MIB`: address-space limit of a scenario (default 12288).
+//!
+//! Captures go to `<target>/bench-captures/` (reused while the generator version, kind and
+//! size match); results to `<target>/bench-results/memory.json` and one terminal summary per
+//! scenario beside it.
+
+// The bench uses the generator's library part, not its command-line names.
+#[allow(dead_code)]
+#[path = "../examples/floodgen/generate.rs"]
+mod generate;
+
+use generate::Kind;
+use hdrhistogram::Histogram;
+use nix::sys::resource::{Resource, UsageWho, getrlimit, getrusage, setrlimit};
+use nix::sys::time::TimeValLike;
+use residency::analyze::{self, Analyzer, Options, Stages};
+use residency::decode::{self, TcpFlags};
+use residency::flow::{Endpoint, Flow, FlowKey, FlowTable, PacketMeta, PacketRef, Timeouts};
+use residency::timestamp::Timestamp;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::fs;
+use std::net::{IpAddr, Ipv4Addr};
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rest = args.get(1..).unwrap_or_default();
+    match args.first().map(String::as_str) {
+        Some("--measure-child") => return measure_child(rest),
+        Some("--table-bytes") => return helper(|| table_bytes(rest)),
+        Some("--pipeline-bytes") => return helper(|| pipeline_bytes(rest)),
+        Some("--latency") => return helper(|| latency(rest)),
+        _ => {}
+    }
+    let filters: Vec<&str> = args
+        .iter()
+        .filter(|a| !a.starts_with('-'))
+        .map(String::as_str)
+        .collect();
+    if args.iter().any(|a| a == "--bench") {
+        full(&filters)
+    } else {
+        quick();
+        ExitCode::SUCCESS
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers run as child processes of this benchmark. Each prints one line of `key=value` pairs.
+
+fn helper(f: impl FnOnce() -> Result<String, String>) -> ExitCode {
+    match f() {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("memory bench helper: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn arg<T: std::str::FromStr>(args: &[String], i: usize, what: &str) -> Result<T, String> {
+    args.get(i)
+        .and_then(|a| a.parse().ok())
+        .ok_or_else(|| format!("argument {i} ({what}) missing or invalid"))
+}
+
+/// `--measure-child TIMEOUT_SECS MEM_LIMIT_MIB STDOUT_PATH -- CMD ARGS...`: run CMD with its
+/// standard output into STDOUT_PATH (standard error beside it, `.stderr`), under an address-space limit and a time limit, and print
+/// its peak RSS and times.
+fn measure_child(args: &[String]) -> ExitCode {
+    let run = || -> Result<String, String> {
+        let timeout: f64 = arg(args, 0, "timeout")?;
+        let limit_mib: u64 = arg(args, 1, "memory limit")?;
+        let stdout_path = PathBuf::from(args.get(2).ok_or("stdout path missing")?);
+        let cmd = args
+            .get(4..)
+            .filter(|c| !c.is_empty())
+            .ok_or("no command")?;
+        let (_, hard) = getrlimit(Resource::RLIMIT_AS).map_err(|e| e.to_string())?;
+        setrlimit(Resource::RLIMIT_AS, (limit_mib << 20).min(hard), hard)
+            .map_err(|e| format!("setrlimit: {e}"))?;
+        let stdout = fs::File::create(&stdout_path).map_err(|e| e.to_string())?;
+        let stderr_path = stdout_path.with_extension("stderr");
+        let stderr = fs::File::create(&stderr_path).map_err(|e| e.to_string())?;
+        let start = Instant::now();
+        let mut child = Command::new(&cmd[0])
+            .args(&cmd[1..])
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr)
+            .spawn()
+            .map_err(|e| format!("cannot run {}: {e}", cmd[0]))?;
+        let mut timed_out = false;
+        let status = loop {
+            if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+                break status;
+            }
+            if start.elapsed().as_secs_f64() > timeout {
+                timed_out = true;
+                let _ = child.kill();
+                break child.wait().map_err(|e| e.to_string())?;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let wall = start.elapsed();
+        let usage = getrusage(UsageWho::RUSAGE_CHILDREN).map_err(|e| e.to_string())?;
+        let outcome = if timed_out {
+            "timeout".to_string()
+        } else {
+            match status.code() {
+                Some(c) => format!("exit-{c}"),
+                None => format!("signal-{}", status.signal().unwrap_or(0)),
+            }
+        };
+        // The first line says why it failed ("memory allocation of N bytes failed", ...).
+        let stderr = fs::read_to_string(&stderr_path).unwrap_or_default();
+        let first_err = stderr.lines().next().unwrap_or("").replace(' ', "_");
+        Ok(format!(
+            "maxrss_kib={} user_us={} sys_us={} wall_us={} outcome={outcome} stderr={first_err}",
+            usage.max_rss(),
+            usage.user_time().num_microseconds(),
+            usage.system_time().num_microseconds(),
+            wall.as_micros()
+        ))
+    };
+    helper(run)
+}
+
+/// `VmRSS` or `VmHWM` of this process, in bytes.
+fn proc_status_bytes(field: &str) -> u64 {
+    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        .map_or(0, |kib| kib * 1024)
+}
+
+fn rss() -> u64 {
+    proc_status_bytes("VmRSS")
+}
+
+/// The SYN of the `i`-th distinct flow: inside client to a distinct public server.
+fn syn(i: u64) -> PacketMeta {
+    let j = u32::try_from(i).expect("fewer than 2^32 flows");
+    PacketMeta {
+        ts: Timestamp::from_nanos(1_772_442_000_000_000_000 + i as i64 * 10_000),
+        protocol: 6,
+        src: Endpoint {
+            ip: IpAddr::V4(Ipv4Addr::from(0x0a00_0000 | (j & 0x00ff_ffff))),
+            port: 1024 + (j >> 24) as u16,
+        },
+        dst: Endpoint {
+            ip: IpAddr::V4(Ipv4Addr::from(0x3400_0000u32.wrapping_add(j))),
+            port: 443,
+        },
+        has_ports: true,
+        ip_len: 60,
+        tcp_flags: Some(TcpFlags(TcpFlags::SYN)),
+        fragment: false,
+        at: PacketRef {
+            input: 0,
+            number: i + 1,
+        },
+    }
+}
+
+/// `--table-bytes K`: RSS growth of a `FlowTable` holding K open flows, per flow.
+fn table_bytes(args: &[String]) -> Result<String, String> {
+    let k: u64 = arg(args, 0, "flows")?;
+    let packets: Vec<PacketMeta> = (0..k).map(syn).collect();
+    let before = rss();
+    let mut table = FlowTable::new(k as usize, Timeouts::default());
+    for p in &packets {
+        table.add(p);
+    }
+    let after = rss();
+    if table.active_len() as u64 != k {
+        return Err(format!("{} flows open, {k} expected", table.active_len()));
+    }
+    drop(table);
+    Ok(format!(
+        "flows={k} rss_growth={} bytes_per_flow={:.1} size_of_flow={} size_of_key={}",
+        after.saturating_sub(before),
+        after.saturating_sub(before) as f64 / k as f64,
+        std::mem::size_of::<Flow>(),
+        std::mem::size_of::<FlowKey>()
+    ))
+}
+
+/// `--pipeline-bytes CAPTURE FLOWS`: RSS growth of the whole per-packet pipeline (flow table,
+/// fragments, names, round trips) after reading a flood of FLOWS distinct flows, none closed,
+/// per flow.
+fn pipeline_bytes(args: &[String]) -> Result<String, String> {
+    let path = PathBuf::from(args.first().ok_or("capture missing")?);
+    let k: u64 = arg(args, 1, "flows")?;
+    let options = Options {
+        max_flows: k as usize,
+        ..Options::default()
+    };
+    let capture = residency::source::open(&path).map_err(|e| e.to_string())?;
+    let before = rss();
+    let mut analyzer = Analyzer::new(&options);
+    analyzer.read(&path, capture);
+    let after = rss();
+    std::hint::black_box(&analyzer);
+    Ok(format!(
+        "flows={k} rss_growth={} bytes_per_flow={:.1}",
+        after.saturating_sub(before),
+        after.saturating_sub(before) as f64 / k as f64
+    ))
+}
+
+/// `--latency CAPTURE MAX_FLOWS`: decode + count time of each packet, as a distribution.
+fn latency(args: &[String]) -> Result<String, String> {
+    let path = PathBuf::from(args.first().ok_or("capture missing")?);
+    let max_flows: usize = arg(args, 1, "max flows")?;
+    let options = Options {
+        max_flows,
+        ..Options::default()
+    };
+    let mut stages = Stages::new(&options);
+    let mut capture = residency::source::open(&path).map_err(|e| e.to_string())?;
+    let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).unwrap();
+    let (mut packets, mut decoded) = (0u64, 0u64);
+    let start = Instant::now();
+    while let Some(p) = capture.next_packet() {
+        let t = Instant::now();
+        packets += 1;
+        let missing = p.wire_len.saturating_sub(p.data.len() as u32);
+        if let Ok(d) = decode::decode(p.link_type, p.data, missing) {
+            decoded += 1;
+            let at = PacketRef {
+                input: 0,
+                number: p.number,
+            };
+            analyze::count(&d, p.ts, at, &mut stages);
+        }
+        hist.saturating_record((t.elapsed().as_nanos() as u64).max(1));
+    }
+    let total = start.elapsed();
+    Ok(format!(
+        "packets={packets} decoded={decoded} open={} total_us={} p50_ns={} p99_ns={} p999_ns={} p9999_ns={} max_ns={} rss_end={}",
+        stages.table.active_len(),
+        total.as_micros(),
+        hist.value_at_quantile(0.5),
+        hist.value_at_quantile(0.99),
+        hist.value_at_quantile(0.999),
+        hist.value_at_quantile(0.9999),
+        hist.max(),
+        rss()
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The driver.
+
+/// `key=value` pairs of a helper's line.
+fn parse_line(line: &str) -> BTreeMap<String, String> {
+    line.split_whitespace()
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// Run this program again with `args`, returning the fields of its last line.
+fn run_self(args: &[&str]) -> BTreeMap<String, String> {
+    let exe = std::env::current_exe().expect("own path");
+    let out = Command::new(exe)
+        .args(args)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("re-run this benchmark");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "helper {args:?} failed: {stdout}",
+        args = args
+    );
+    parse_line(stdout.lines().last().unwrap_or(""))
+}
+
+fn num(fields: &BTreeMap<String, String>, key: &str) -> f64 {
+    fields
+        .get(key)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+/// Write (or reuse) a capture; returns its path and what it holds.
+fn capture(dir: &Path, kind: Kind, size: u64) -> (PathBuf, generate::Written) {
+    let path = dir.join(format!("{}-{size}.pcap", kind.name()));
+    let stamp = path.with_extension("pcap.done");
+    let tag = format!("floodgen v{} {} {size}", generate::VERSION, kind.name());
+    if let (Ok(text), Ok(meta)) = (fs::read_to_string(&stamp), fs::metadata(&path)) {
+        let f = parse_line(&text);
+        if f.get("tag").map(String::as_str) == Some(&tag.replace(' ', "_"))
+            && f.get("bytes").and_then(|b| b.parse().ok()) == Some(meta.len())
+        {
+            let written = generate::Written {
+                packets: num(&f, "packets") as u64,
+                flows: num(&f, "flows") as u64,
+                bytes: meta.len(),
+                span_us: num(&f, "span_us") as u64,
+            };
+            return (path, written);
+        }
+    }
+    let start = Instant::now();
+    let w = generate::write(kind, size, &path).expect("write capture");
+    eprintln!(
+        "generated {} ({} packets, {} flows, {:.0} MB) in {:.1} s",
+        path.display(),
+        w.packets,
+        w.flows,
+        w.bytes as f64 / 1e6,
+        start.elapsed().as_secs_f64()
+    );
+    let line = format!(
+        "tag={} packets={} flows={} bytes={} span_us={}\n",
+        tag.replace(' ', "_"),
+        w.packets,
+        w.flows,
+        w.bytes,
+        w.span_us
+    );
+    fs::write(&stamp, line).expect("write capture stamp");
+    (path, w)
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+}
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.replace(['_', ','], "").parse().ok())
+        .unwrap_or(default)
+}
+
+/// The newest modification time of any file under `dir`.
+fn newest(dir: &Path) -> Option<SystemTime> {
+    let mut best = None;
+    for entry in fs::read_dir(dir).ok()?.flatten() {
+        let t = if entry.file_type().ok()?.is_dir() {
+            newest(&entry.path())
+        } else {
+            entry.metadata().ok()?.modified().ok()
+        };
+        best = best.max(t);
+    }
+    best
+}
+
+fn machine() -> Value {
+    let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name")?.split_once(':'))
+        .map_or("unknown", |(_, m)| m.trim());
+    let meminfo = fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let mem_kib: u64 = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0);
+    let now = time::OffsetDateTime::now_utc();
+    let commit = Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    json!({
+        "date": format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            now.year(), u8::from(now.month()), now.day(), now.hour(), now.minute(), now.second()
+        ),
+        "nproc": std::thread::available_parallelism().map_or(0, |n| n.get()),
+        "cpu": cpu,
+        "memory_gib": (mem_kib as f64 / 1024.0 / 1024.0 * 10.0).round() / 10.0,
+        "commit": commit,
+    })
+}
+
+/// One run of the binary.
+struct Scenario {
+    name: String,
+    capture: PathBuf,
+    written: generate::Written,
+    args: Vec<String>,
+}
+
+fn full(filters: &[&str]) -> ExitCode {
+    let target = target_dir();
+    let bin = std::env::var_os("RESIDENCY_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target.join("release/residency"));
+    if !bin.exists() {
+        eprintln!(
+            "memory bench: {} not found: run `cargo build --release` first (or set RESIDENCY_BIN)",
+            bin.display()
+        );
+        return ExitCode::FAILURE;
+    }
+    let built = fs::metadata(&bin).and_then(|m| m.modified()).ok();
+    if built < newest(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src")) {
+        eprintln!(
+            "memory bench: warning: {} is older than src/: run `cargo build --release` first",
+            bin.display()
+        );
+    }
+    let captures = target.join("bench-captures");
+    let results = target.join("bench-results");
+    fs::create_dir_all(&captures).expect("create bench-captures");
+    fs::create_dir_all(&results).expect("create bench-results");
+    let flood_flows: u64 = env_or("RESIDENCY_BENCH_FLOOD_FLOWS", 2_000_000);
+    let long_packets: Vec<u64> = std::env::var("RESIDENCY_BENCH_LONG_PACKETS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1_000_000, 2_000_000, 4_000_000]);
+    let timeout: u64 = env_or("RESIDENCY_BENCH_TIMEOUT", 600);
+    let mem_limit: u64 = env_or("RESIDENCY_BENCH_MEM_LIMIT_MIB", 12_288);
+    let wanted = |name: &str| filters.is_empty() || filters.iter().any(|f| name.contains(f));
+
+    let mut scenarios = Vec::new();
+    let home = ["--home".to_string(), "SE".to_string()];
+    let tiny = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/teams-like.pcap");
+    if wanted("baseline") && tiny.exists() {
+        scenarios.push(Scenario {
+            name: "baseline (teams-like.pcap, 22 packets)".into(),
+            capture: tiny,
+            written: generate::Written {
+                packets: 22,
+                flows: 4,
+                bytes: 0,
+                span_us: 0,
+            },
+            args: home.to_vec(),
+        });
+    }
+    for (kind, label) in [
+        (Kind::Flood, "flood"),
+        (Kind::FloodFewRemotes, "flood-few-remotes"),
+    ] {
+        for max in [Some(100_000), None] {
+            let name = match max {
+                Some(m) => format!("{label} {flood_flows} --max-flows {m}"),
+                None => format!("{label} {flood_flows}"),
+            };
+            if !wanted(&name) {
+                continue;
+            }
+            let (capture, written) = capture(&captures, kind, flood_flows);
+            let mut args = home.to_vec();
+            if let Some(m) = max {
+                args.extend(["--max-flows".to_string(), m.to_string()]);
+            }
+            scenarios.push(Scenario {
+                name,
+                capture,
+                written,
+                args,
+            });
+        }
+    }
+    for &n in &long_packets {
+        let name = format!("long {n} packets");
+        if wanted(&name) {
+            let (capture, written) = capture(&captures, Kind::Long, n);
+            scenarios.push(Scenario {
+                name,
+                capture,
+                written,
+                args: home.to_vec(),
+            });
+        }
+    }
+
+    println!(
+        "\nresidency memory benchmark: {} (limits: {timeout} s, {mem_limit} MiB address space)",
+        bin.display()
+    );
+    println!(
+        "{:<44} {:>9} {:>9} {:>11} {:>9} {:>8} {:>8}  outcome",
+        "scenario", "packets", "flows", "capture MB", "peak MiB", "wall s", "cpu s"
+    );
+    let mut rows = Vec::new();
+    for s in &scenarios {
+        let slug: String = s
+            .name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let summary = results.join(format!("{slug}.txt"));
+        let mut cmd: Vec<String> = vec![
+            "--measure-child".into(),
+            timeout.to_string(),
+            mem_limit.to_string(),
+            summary.display().to_string(),
+            "--".into(),
+            bin.display().to_string(),
+            "analyze".into(),
+            "--json".into(),
+            "/dev/null".into(),
+        ];
+        cmd.extend(s.args.iter().cloned());
+        cmd.push(s.capture.display().to_string());
+        let refs: Vec<&str> = cmd.iter().map(String::as_str).collect();
+        let f = run_self(&refs);
+        let peak = num(&f, "maxrss_kib") * 1024.0;
+        let wall = num(&f, "wall_us") / 1e6;
+        let cpu = (num(&f, "user_us") + num(&f, "sys_us")) / 1e6;
+        let outcome = f.get("outcome").cloned().unwrap_or_default();
+        let headline = fs::read_to_string(&summary)
+            .unwrap_or_default()
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string();
+        println!(
+            "{:<44} {:>9} {:>9} {:>11.0} {:>9.1} {:>8.1} {:>8.1}  {outcome}{}",
+            s.name,
+            s.written.packets,
+            s.written.flows,
+            s.written.bytes as f64 / 1e6,
+            peak / MIB,
+            wall,
+            cpu,
+            match f.get("stderr").map(String::as_str) {
+                Some("") | None => String::new(),
+                Some(e) => format!(" ({})", e.replace('_', " ")),
+            }
+        );
+        rows.push(json!({
+            "scenario": s.name,
+            "capture": s.capture.file_name().map(|n| n.to_string_lossy().into_owned()),
+            "packets": s.written.packets,
+            "flows": s.written.flows,
+            "capture_bytes": s.written.bytes,
+            "capture_span_s": s.written.span_us as f64 / 1e6,
+            "args": s.args,
+            "peak_rss_bytes": peak,
+            "peak_rss_mib": (peak / MIB * 10.0).round() / 10.0,
+            "wall_s": wall,
+            "cpu_s": cpu,
+            "outcome": outcome,
+            "summary_headline": headline,
+        }));
+    }
+
+    let mut table = Vec::new();
+    if wanted("table") {
+        println!("\nflow table, in process (RSS growth / open flows):");
+        for k in [100_000u64, 1_000_000] {
+            let f = run_self(&["--table-bytes", &k.to_string()]);
+            println!(
+                "  {k:>9} open flows: {:>6.1} B/flow  (size_of Flow {} B, FlowKey {} B)",
+                num(&f, "bytes_per_flow"),
+                num(&f, "size_of_flow"),
+                num(&f, "size_of_key")
+            );
+            table.push(json!({
+                "open_flows": k,
+                "rss_growth_bytes": num(&f, "rss_growth"),
+                "bytes_per_flow": num(&f, "bytes_per_flow"),
+                "size_of_flow": num(&f, "size_of_flow"),
+                "size_of_flow_key": num(&f, "size_of_key"),
+            }));
+        }
+    }
+    let mut pipeline = Value::Null;
+    if wanted("pipeline") {
+        let (path, w) = capture(&captures, Kind::Flood, flood_flows);
+        let f = run_self(&[
+            "--pipeline-bytes",
+            &path.display().to_string(),
+            &w.flows.to_string(),
+        ]);
+        println!(
+            "  whole per-packet pipeline, {} open SYN-only flows: {:.1} B/flow",
+            w.flows,
+            num(&f, "bytes_per_flow")
+        );
+        pipeline = json!({
+            "open_flows": w.flows,
+            "rss_growth_bytes": num(&f, "rss_growth"),
+            "bytes_per_flow": num(&f, "bytes_per_flow"),
+        });
+    }
+    let mut latencies = Vec::new();
+    if wanted("latency") {
+        println!("\nper-packet decode + count, in process (HdrHistogram; includes ~20 ns timer):");
+        let long_first = long_packets.first().copied();
+        let mut runs = vec![(Kind::Flood, flood_flows, 100_000usize)];
+        if let Some(n) = long_first {
+            runs.push((Kind::Long, n, analyze::DEFAULT_MAX_FLOWS));
+        }
+        for (kind, size, max) in runs {
+            let (path, _) = capture(&captures, kind, size);
+            let f = run_self(&["--latency", &path.display().to_string(), &max.to_string()]);
+            let name = format!("{} {size} --max-flows {max}", kind.name());
+            println!(
+                "  {name:<40} p50 {:>6} ns  p99 {:>7} ns  p99.9 {:>8} ns  p99.99 {:>9} ns  max {:>11} ns  ({:.2} Mpackets/s)",
+                num(&f, "p50_ns"),
+                num(&f, "p99_ns"),
+                num(&f, "p999_ns"),
+                num(&f, "p9999_ns"),
+                num(&f, "max_ns"),
+                num(&f, "packets") / num(&f, "total_us"),
+            );
+            latencies.push(json!({
+                "run": name,
+                "packets": num(&f, "packets"),
+                "p50_ns": num(&f, "p50_ns"),
+                "p99_ns": num(&f, "p99_ns"),
+                "p99_9_ns": num(&f, "p999_ns"),
+                "p99_99_ns": num(&f, "p9999_ns"),
+                "max_ns": num(&f, "max_ns"),
+                "total_s": num(&f, "total_us") / 1e6,
+            }));
+        }
+    }
+
+    let report = json!({
+        "machine": machine(),
+        "binary": bin.display().to_string(),
+        "limits": {"timeout_s": timeout, "address_space_mib": mem_limit},
+        "scenarios": rows,
+        "flow_table": table,
+        "pipeline_open_flows": pipeline,
+        "latency": latencies,
+    });
+    let out = results.join("memory.json");
+    fs::write(&out, serde_json::to_string_pretty(&report).unwrap() + "\n")
+        .expect("write memory.json");
+    println!("\nresults: {}", out.display());
+    ExitCode::SUCCESS
+}
+
+/// `cargo test --benches`: tiny captures through every helper, checking what they report.
+fn quick() {
+    let dir = std::env::temp_dir().join(format!("residency-memory-bench-{}", std::process::id()));
+    fs::create_dir_all(&dir).expect("temp dir");
+    for (kind, size) in [
+        (Kind::Flood, 3_000),
+        (Kind::FloodFewRemotes, 3_000),
+        (Kind::Long, 50_000),
+    ] {
+        let path = dir.join(format!("{}.pcap", kind.name()));
+        let w = generate::write(kind, size, &path).expect("write capture");
+        assert_eq!(w.bytes, fs::metadata(&path).unwrap().len());
+        match kind {
+            Kind::Long => {
+                assert_eq!(w.packets, size);
+                // Every slot has opened flows; each flow has at most 10 packets.
+                assert!(w.flows >= size / 10 && w.flows <= size / 10 + 2_000);
+                assert_eq!(w.span_us, (size - 1) * generate::LONG_GAP_US);
+            }
+            _ => assert_eq!((w.packets, w.flows), (size, size)),
+        }
+        // Every packet decodes and the flows come out as generated: with room for all, a flood
+        // keeps every flow open.
+        let max = if kind == Kind::Long { 1_000 } else { 10_000 };
+        let f = run_self(&["--latency", &path.display().to_string(), &max.to_string()]);
+        assert_eq!(num(&f, "decoded"), w.packets as f64, "{kind:?}: {f:?}");
+        if kind != Kind::Long {
+            assert_eq!(num(&f, "open"), w.flows as f64, "{kind:?}: {f:?}");
+        }
+        if kind == Kind::Flood {
+            let f = run_self(&[
+                "--pipeline-bytes",
+                &path.display().to_string(),
+                &size.to_string(),
+            ]);
+            assert!(num(&f, "bytes_per_flow") >= 0.0, "{f:?}");
+        }
+    }
+    let f = run_self(&["--table-bytes", "20000"]);
+    assert!(num(&f, "size_of_flow") > 0.0, "{f:?}");
+    // The peak-RSS wrapper, on a command every machine has.
+    let out = dir.join("stdout.txt");
+    let f = run_self(&[
+        "--measure-child",
+        "30",
+        "1024",
+        &out.display().to_string(),
+        "--",
+        "/bin/sh",
+        "-c",
+        "echo hello",
+    ]);
+    assert_eq!(
+        f.get("outcome").map(String::as_str),
+        Some("exit-0"),
+        "{f:?}"
+    );
+    assert!(num(&f, "maxrss_kib") > 0.0, "{f:?}");
+    assert_eq!(fs::read_to_string(&out).unwrap(), "hello\n");
+    fs::remove_dir_all(&dir).expect("remove temp dir");
+    println!(
+        "memory bench (quick check on tiny captures): ok; `cargo bench --bench memory` measures"
+    );
+}
