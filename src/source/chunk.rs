@@ -29,11 +29,13 @@ pub struct Chunked<R> {
     /// File offset of `buf[start]`.
     offset: u64,
     eof: bool,
-    hasher: Sha256,
+    /// `None` when the input's digest is computed elsewhere (before reading).
+    hasher: Option<Sha256>,
 }
 
 impl<R: Read> Chunked<R> {
-    pub fn new(inner: R) -> Self {
+    /// `hash`: feed every byte read to the SHA-256 that [`Self::finish`] reports.
+    pub fn new(inner: R, hash: bool) -> Self {
         Chunked {
             inner,
             buf: vec![0; CHUNK],
@@ -41,7 +43,7 @@ impl<R: Read> Chunked<R> {
             end: 0,
             offset: 0,
             eof: false,
-            hasher: Sha256::new(),
+            hasher: hash.then(Sha256::new),
         }
     }
 
@@ -74,7 +76,9 @@ impl<R: Read> Chunked<R> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
-            self.hasher.update(&self.buf[self.end..self.end + read]);
+            if let Some(hasher) = &mut self.hasher {
+                hasher.update(&self.buf[self.end..self.end + read]);
+            }
             self.end += read;
         }
         Ok(self.end - self.start)
@@ -134,7 +138,9 @@ impl<R: Read> Chunked<R> {
             match self.inner.read(&mut self.buf) {
                 Ok(0) => break,
                 Ok(read) => {
-                    self.hasher.update(&self.buf[..read]);
+                    if let Some(hasher) = &mut self.hasher {
+                        hasher.update(&self.buf[..read]);
+                    }
                     size += read as u64;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -145,9 +151,9 @@ impl<R: Read> Chunked<R> {
             }
         }
         self.eof = true;
-        let digest = std::mem::take(&mut self.hasher).finalize();
+        let digest = self.hasher.take().map(|h| to_hex(&h.finalize()));
         Digest {
-            sha256: error.is_none().then(|| to_hex(&digest)),
+            sha256: digest.filter(|_| error.is_none()),
             size,
             error,
         }
@@ -155,7 +161,7 @@ impl<R: Read> Chunked<R> {
 }
 
 /// What `finish` found: the file's SHA-256 (lower-case hex; `None` when the file could not be
-/// read to its end), the bytes read, and the read error if there was one.
+/// read to its end, or was not hashed), the bytes read, and the read error if there was one.
 #[derive(Debug)]
 pub struct Digest {
     pub sha256: Option<String>,
@@ -181,7 +187,7 @@ mod tests {
     #[test]
     fn records_across_reads_and_digest() {
         let data: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
-        let mut c = Chunked::new(Trickle(&data));
+        let mut c = Chunked::new(Trickle(&data), true);
         assert!(c.fill(10).unwrap() >= 10);
         assert_eq!(&c.available()[..10], &data[..10]);
         c.consume(10);

@@ -12,11 +12,13 @@ mod pcapng;
 pub use chunk::Digest;
 pub use link_type::LinkType;
 
+use crate::digest::to_hex;
 use crate::timestamp::Timestamp;
 use chunk::Chunked;
+use sha2::{Digest as _, Sha256};
 use std::fmt;
 use std::fs::File;
-use std::io::Read;
+use std::io::{self, Read, Seek, SeekFrom, Take};
 use std::path::{Path, PathBuf};
 
 /// The largest record accepted. Far above any link-layer frame (64 KiB IP packets, 256 KiB
@@ -109,16 +111,30 @@ impl fmt::Display for Damage {
 }
 
 /// Errors that keep a file from being read at all.
+///
+/// The message names the input and says what to do; an operating-system error is the
+/// [`source`](std::error::Error::source), not part of the message, so a report of the whole
+/// chain (`anyhow`'s `{:#}`) shows it once.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    #[error("{path}: cannot open: {source}")]
+    #[error("{path}: {}", io_advice(.source))]
     Io {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: io::Error,
     },
     #[error("{path}: not a pcap or pcapng capture: {reason}")]
     NotACapture { path: PathBuf, reason: String },
+}
+
+/// What to tell the user about an input the operating system would not let us read.
+fn io_advice(error: &io::Error) -> &'static str {
+    match error.kind() {
+        io::ErrorKind::NotFound => "cannot open (check the path)",
+        io::ErrorKind::PermissionDenied => "cannot open (check its permissions)",
+        io::ErrorKind::IsADirectory => "cannot read a directory (give the capture files in it)",
+        _ => "cannot read",
+    }
 }
 
 enum Inner<R> {
@@ -130,15 +146,153 @@ enum Inner<R> {
 pub struct Capture<R> {
     inner: Inner<R>,
     damage: Option<Damage>,
+    /// The whole input's digest when it was computed before the first packet (regular files
+    /// opened with [`open`]); `None` when it is computed while reading.
+    upfront: Option<Upfront>,
+    /// What the operating system says the input is (inputs opened with [`open`]).
+    origin: Option<Origin>,
 }
 
-/// Open a capture file, recognising its format from the first bytes.
-pub fn open(path: &Path) -> Result<Capture<File>, OpenError> {
-    let file = File::open(path).map_err(|source| OpenError::Io {
+/// SHA-256 (lower-case hex) and size of an input, known before its first packet is read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Upfront {
+    sha256: String,
+    size: u64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Origin {
+    regular: bool,
+    identity: (u64, u64),
+}
+
+/// An opened input: a file, a named pipe, a `/dev/fd/N` from `<(...)`, or standard input.
+/// Read through [`Capture`]; it is opened once and read once (a regular file is read twice
+/// through the same handle: once to hash it, then to parse it).
+pub struct Input {
+    file: Take<File>,
+}
+
+impl Read for Input {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.file.read(buf)
+    }
+}
+
+/// Whether `path` means standard input (`-`). A file named `-` is still reachable as `./-`.
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// The identity (device, inode) of the file `path` names, following symlinks; `None` when it
+/// does not exist or cannot be inspected. Two spellings of one file (a symlink, `./x`, a
+/// hard link) have the same identity, which [`Capture::identity`] also reports for an input.
+pub fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    std::fs::metadata(path).ok().map(|m| identity_of(&m))
+}
+
+#[cfg(unix)]
+fn identity_of(meta: &std::fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+#[cfg(not(unix))]
+fn identity_of(_meta: &std::fs::Metadata) -> (u64, u64) {
+    (0, 0)
+}
+
+/// Standard input as a file of its own (a duplicate of descriptor 0), so that it is read like
+/// any other input and, when it is a regular file (`< x.pcap`), hashed before it is parsed.
+#[cfg(unix)]
+fn stdin_file() -> io::Result<File> {
+    use std::os::fd::AsFd;
+    Ok(File::from(io::stdin().as_fd().try_clone_to_owned()?))
+}
+
+#[cfg(windows)]
+fn stdin_file() -> io::Result<File> {
+    use std::os::windows::io::AsHandle;
+    Ok(File::from(io::stdin().as_handle().try_clone_to_owned()?))
+}
+
+/// Open an input once and recognise its format from its first bytes; `-` is standard input.
+///
+/// Opening blocks the way opening any file does: a named pipe waits for its writer. A regular
+/// file (also standard input redirected from one) is first read to its end through the same
+/// handle to compute its SHA-256 ([`Capture::sha256_upfront`]), then rewound and parsed; only
+/// the bytes hashed are parsed, so a file that grows meanwhile (a capture still being written)
+/// is analysed as it was when hashed. Any other input (a pipe, `<(...)`, a terminal) is hashed
+/// while it is read and its digest is known at [`Capture::finish`]. A file that is not a
+/// capture is refused after its first bytes, before it is hashed.
+pub fn open(path: &Path) -> Result<Capture<Input>, OpenError> {
+    let io_error = |source| OpenError::Io {
         path: path.to_owned(),
         source,
-    })?;
-    Capture::new(file).map_err(|e| header_error(path, e))
+    };
+    let mut file = if is_stdin(path) {
+        stdin_file()
+    } else {
+        File::open(path)
+    }
+    .map_err(io_error)?;
+    let meta = file.metadata().map_err(io_error)?;
+    let origin = Origin {
+        regular: meta.file_type().is_file(),
+        identity: identity_of(&meta),
+    };
+    let upfront = if origin.regular {
+        hash_upfront(&mut file, path)?
+    } else {
+        None
+    };
+    let input = Input {
+        file: file.take(upfront.as_ref().map_or(u64::MAX, |u| u.size)),
+    };
+    let mut capture =
+        Capture::build(input, upfront.is_none()).map_err(|e| header_error(path, e))?;
+    capture.upfront = upfront;
+    capture.origin = Some(origin);
+    Ok(capture)
+}
+
+/// Hash a regular file from its current position to its end, then rewind to that position.
+/// Checks the header first, so a file that is not a capture is refused without reading it
+/// all. `None` (hash while parsing instead) when reading fails part-way: the reader then meets
+/// the error where it is and reports the damage, as for any other input.
+fn hash_upfront(file: &mut File, path: &Path) -> Result<Option<Upfront>, OpenError> {
+    let io_error = |source| OpenError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let start = file.stream_position().map_err(io_error)?;
+    // Enough for either format's file header (pcap 24 bytes, pcapng 12).
+    let mut head = Vec::with_capacity(24);
+    (&mut *file)
+        .take(24)
+        .read_to_end(&mut head)
+        .map_err(io_error)?;
+    Capture::new(&head[..]).map_err(|e| header_error(path, e))?;
+    file.seek(SeekFrom::Start(start)).map_err(io_error)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    let complete = loop {
+        match file.read(&mut buf) {
+            Ok(0) => break true,
+            Ok(n) => {
+                hasher.update(&buf[..n]);
+                size += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => break false,
+        }
+    };
+    file.seek(SeekFrom::Start(start)).map_err(io_error)?;
+    Ok(complete.then(|| Upfront {
+        sha256: to_hex(&hasher.finalize()),
+        size,
+    }))
 }
 
 /// Name the input in a header error.
@@ -158,14 +312,18 @@ pub fn header_error(path: &Path, error: HeaderError) -> OpenError {
 /// Why a file header could not be read.
 #[derive(Debug)]
 pub enum HeaderError {
-    Io(std::io::Error),
+    Io(io::Error),
     Invalid(String),
 }
 
 impl<R: Read> Capture<R> {
-    /// Recognise the format from the file header.
+    /// Recognise the format from the file header; the digest is computed while reading.
     pub fn new(reader: R) -> Result<Self, HeaderError> {
-        let mut chunked = Chunked::new(reader);
+        Self::build(reader, true)
+    }
+
+    fn build(reader: R, hash: bool) -> Result<Self, HeaderError> {
+        let mut chunked = Chunked::new(reader, hash);
         let have = chunked.fill(4).map_err(HeaderError::Io)?;
         if have < 4 {
             return Err(HeaderError::Invalid(if have == 0 {
@@ -190,6 +348,8 @@ impl<R: Read> Capture<R> {
         Ok(Capture {
             inner,
             damage: None,
+            upfront: None,
+            origin: None,
         })
     }
 
@@ -239,17 +399,48 @@ impl<R: Read> Capture<R> {
         }
     }
 
-    /// Records that were skipped without stopping the reader (e.g. a packet block naming an
-    /// interface that was never described).
+    /// Records skipped without stopping the reader. Always 0: every record the readers cannot
+    /// place (a pcapng packet block naming an undescribed interface, or claiming more bytes
+    /// than it holds) is damage that stops them, as in Wireshark. Kept so that the report's
+    /// `invalid_record` count still has a source.
     pub fn invalid_records(&self) -> u64 {
-        match &self.inner {
-            Inner::Pcap(_) => 0,
-            Inner::PcapNg(r) => r.invalid_records(),
-        }
+        0
     }
 
-    /// Read the rest of the file and return its SHA-256 (hex) and size.
+    /// The input's SHA-256 (lower-case hex), when it was computed before the first packet: a
+    /// regular file opened with [`open`]. Equal to what [`Self::finish`] reports.
+    pub fn sha256_upfront(&self) -> Option<&str> {
+        self.upfront.as_ref().map(|u| u.sha256.as_str())
+    }
+
+    /// The input's size in bytes, when its digest was computed up front.
+    pub fn size_upfront(&self) -> Option<u64> {
+        self.upfront.as_ref().map(|u| u.size)
+    }
+
+    /// Whether the input is a regular file (not a pipe, `<(...)`, terminal or in-memory
+    /// reader).
+    pub fn is_regular_file(&self) -> bool {
+        self.origin.is_some_and(|o| o.regular)
+    }
+
+    /// The input's (device, inode), as [`file_identity`] gives for a path: compare them to
+    /// refuse an output that would overwrite an input, however it is spelled. `None` for a
+    /// reader not opened with [`open`].
+    pub fn identity(&self) -> Option<(u64, u64)> {
+        self.origin.map(|o| o.identity)
+    }
+
+    /// Read the rest of the file and return its SHA-256 (hex) and size. When the digest was
+    /// computed up front, that digest, without reading further.
     pub fn finish(&mut self) -> Digest {
+        if let Some(u) = &self.upfront {
+            return Digest {
+                sha256: Some(u.sha256.clone()),
+                size: u.size,
+                error: None,
+            };
+        }
         match &mut self.inner {
             Inner::Pcap(r) => r.chunked_mut().finish(),
             Inner::PcapNg(r) => r.chunked_mut().finish(),
@@ -266,6 +457,15 @@ fn describe_magic(magic: [u8; 4]) -> String {
     let guess = match magic {
         [0x1f, 0x8b, ..] => " (a gzip file: decompress it first, e.g. `gunzip`)",
         [0x28, 0xb5, 0x2f, 0xfd] => " (a zstd file: decompress it first, e.g. `zstd -d`)",
+        // xz's magic is fd 37 7a 58 5a 00; lz4 frames start 04 22 4d 18 (legacy 02 21 4c 18);
+        // bzip2 with "BZh" and the block size digit.
+        [0xfd, b'7', b'z', b'X'] => " (an xz file: decompress it first, e.g. `xz -d` or `unxz`)",
+        [0x04, 0x22, 0x4d, 0x18] | [0x02, 0x21, 0x4c, 0x18] => {
+            " (an lz4 file: decompress it first, e.g. `lz4 -d`)"
+        }
+        [b'B', b'Z', b'h', b'1'..=b'9'] => {
+            " (a bzip2 file: decompress it first, e.g. `bunzip2` or `bzip2 -d`)"
+        }
         [b'P', b'K', 3, 4] => " (a zip archive: extract the capture first)",
         [0xd4, 0xc3, 0xb2, 0xa1] | [0xa1, 0xb2, 0xc3, 0xd4] => "",
         m if m

@@ -80,7 +80,6 @@ pub struct PcapNgReader<R> {
     digits: u8,
     pending: usize,
     number: u64,
-    invalid: u64,
 }
 
 impl<R: Read> PcapNgReader<R> {
@@ -94,7 +93,6 @@ impl<R: Read> PcapNgReader<R> {
             digits: 0,
             pending: 0,
             number: 0,
-            invalid: 0,
         };
         // The first block must be a readable section header; otherwise this is not pcapng.
         let have = reader
@@ -120,10 +118,6 @@ impl<R: Read> PcapNgReader<R> {
 
     pub fn precision_digits(&self) -> u8 {
         self.digits
-    }
-
-    pub fn invalid_records(&self) -> u64 {
-        self.invalid
     }
 
     pub fn chunked_mut(&mut self) -> &mut Chunked<R> {
@@ -215,21 +209,22 @@ impl<R: Read> PcapNgReader<R> {
                     self.interfaces.push(iface);
                 }
                 EPB_TYPE | PB_TYPE | SPB_TYPE => {
+                    // A packet block that contradicts itself or names an interface that was
+                    // never described is damage, as Wireshark treats it: the file cannot be
+                    // trusted from here on.
+                    let (start, len, iface, units, wire_len) =
+                        packet_in(block_type, total, body, self.big_endian, &self.interfaces)
+                            .map_err(|message| damage(DamageKind::Corrupt, message))?;
                     self.number = number;
-                    match packet_in(block_type, body, self.big_endian, &self.interfaces) {
-                        Some((start, len, iface, units, wire_len)) => {
-                            self.pending = total;
-                            let ts = iface.resolution.to_nanos(units, iface.offset_secs);
-                            return Ok(Some(Packet {
-                                ts: Timestamp::from_nanos(ts),
-                                link_type: iface.link_type,
-                                data: &self.chunked.available()[8 + start..8 + start + len],
-                                wire_len,
-                                number,
-                            }));
-                        }
-                        None => self.invalid += 1,
-                    }
+                    self.pending = total;
+                    let ts = iface.resolution.to_nanos(units, iface.offset_secs);
+                    return Ok(Some(Packet {
+                        ts: Timestamp::from_nanos(ts),
+                        link_type: iface.link_type,
+                        data: &self.chunked.available()[8 + start..8 + start + len],
+                        wire_len,
+                        number,
+                    }));
                 }
                 _ => {}
             }
@@ -272,51 +267,71 @@ fn parse_interface(body: &[u8], be: bool) -> Interface {
 }
 
 /// Locate a packet in a packet block's body: (data start, captured length, interface,
-/// timestamp units, wire length). `None` when the block contradicts itself or names an
-/// interface that was never described.
+/// timestamp units, wire length), or why the block cannot hold a packet (it is shorter than its
+/// fixed fields, names an interface that was never described, or claims more captured bytes
+/// than it holds). `total` is the whole block's length, for the message.
 fn packet_in(
     block_type: u32,
+    total: usize,
     body: &[u8],
     be: bool,
     interfaces: &[Interface],
-) -> Option<(usize, usize, Interface, u64, u32)> {
-    let (start, iface_id, units, caplen, wire_len) = match block_type {
-        EPB_TYPE if body.len() >= 20 => {
-            let units = (u64::from(read_u32(body, 4, be)) << 32) | u64::from(read_u32(body, 8, be));
-            (
-                20,
-                read_u32(body, 0, be) as usize,
-                units,
-                read_u32(body, 12, be) as usize,
-                read_u32(body, 16, be),
-            )
-        }
-        PB_TYPE if body.len() >= 20 => {
-            let units = (u64::from(read_u32(body, 4, be)) << 32) | u64::from(read_u32(body, 8, be));
-            (
-                20,
-                usize::from(read_u16(body, 0, be)),
-                units,
-                read_u32(body, 12, be) as usize,
-                read_u32(body, 16, be),
-            )
-        }
-        SPB_TYPE if body.len() >= 4 => {
+) -> Result<(usize, usize, Interface, u64, u32), String> {
+    let name = match block_type {
+        EPB_TYPE => "enhanced packet block",
+        PB_TYPE => "packet block",
+        _ => "simple packet block",
+    };
+    let fixed = if block_type == SPB_TYPE { 4 } else { 20 };
+    if body.len() < fixed {
+        return Err(format!(
+            "{name} of {total} bytes is shorter than its fixed fields ({} bytes)",
+            fixed + BLOCK_OVERHEAD
+        ));
+    }
+    let (iface_id, units, caplen, wire_len) = match block_type {
+        SPB_TYPE => {
             // A simple packet block has no captured length: it is the wire length cut to the
             // first interface's snap length (0 = unlimited), within the block.
             let wire_len = read_u32(body, 0, be);
-            let snap = interfaces.first().map_or(0, |i| i.snaplen);
+            let Some(first) = interfaces.first() else {
+                return Err(format!(
+                    "{name} before any interface description in its section"
+                ));
+            };
             let mut caplen = (body.len() - 4).min(wire_len as usize);
-            if snap > 0 {
-                caplen = caplen.min(snap as usize);
+            if first.snaplen > 0 {
+                caplen = caplen.min(first.snaplen as usize);
             }
-            (4, 0, 0, caplen, wire_len)
+            (0, 0, caplen, wire_len)
         }
-        _ => return None,
+        _ => {
+            let iface_id = if block_type == PB_TYPE {
+                usize::from(read_u16(body, 0, be))
+            } else {
+                read_u32(body, 0, be) as usize
+            };
+            let units = (u64::from(read_u32(body, 4, be)) << 32) | u64::from(read_u32(body, 8, be));
+            (
+                iface_id,
+                units,
+                read_u32(body, 12, be) as usize,
+                read_u32(body, 16, be),
+            )
+        }
     };
-    let iface = *interfaces.get(iface_id)?;
-    if caplen > body.len() - start {
-        return None;
+    let Some(iface) = interfaces.get(iface_id) else {
+        return Err(format!(
+            "{name} names interface {iface_id}, but its section describes {} interface{}",
+            interfaces.len(),
+            if interfaces.len() == 1 { "" } else { "s" }
+        ));
+    };
+    if caplen > body.len() - fixed {
+        return Err(format!(
+            "{name} of {total} bytes claims {caplen} captured bytes but holds at most {}",
+            body.len() - fixed
+        ));
     }
-    Some((start, caplen, iface, units, wire_len.max(caplen as u32)))
+    Ok((fixed, caplen, *iface, units, wire_len.max(caplen as u32)))
 }
