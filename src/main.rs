@@ -16,7 +16,7 @@ use residency::report;
 use residency::report::ecs::NdjsonSink;
 use residency::report::json::JsonReport;
 use residency::services::Catalog;
-use residency::source::{self, Capture};
+use residency::source;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -318,14 +318,11 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
         Some(p) => Some(Output::open(p)?),
         None => None,
     };
-    // Inputs: each opened once, all before reading (a missing file fails now).
+    // Inputs: each opened once, all before reading (a missing file fails now); a regular
+    // file is hashed as it is opened, so every record can name its input's SHA-256.
     let mut opened = Vec::with_capacity(args.captures.len());
     for path in &args.captures {
-        opened.push(if is_stdin(path) {
-            None
-        } else {
-            Some(source::open(path)?)
-        });
+        opened.push(source::open(path)?);
     }
     let ctx = analyze::Context {
         options: &options,
@@ -364,14 +361,19 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
             interrupted = Some(signal);
             break;
         }
-        let read = match capture {
-            Some(capture) => analyzer.read(path, None, capture, &mut outs, &mut stop),
-            None => {
-                let stdin = std::io::stdin().lock();
-                let capture = Capture::new(stdin).map_err(|e| source::header_error(path, e))?;
-                analyzer.read(path, None, capture, &mut outs, &mut stop)
-            }
-        };
+        let sha256 = capture.sha256_upfront().map(str::to_string);
+        // The same bytes given twice (a file and a copy, or one file named twice) would count
+        // every packet twice.
+        if let Some(of) = sha256.as_deref().and_then(|s| {
+            analyzer
+                .inputs()
+                .iter()
+                .position(|i| i.sha256.as_deref() == Some(s))
+        }) {
+            analyzer.skip_duplicate(path, &capture, of);
+            continue;
+        }
+        let read = analyzer.read(path, sha256.as_deref(), capture, &mut outs, &mut stop);
         match read {
             Ok(None) => {}
             Ok(Some(analyze::Stop::Interrupted(signal))) => {

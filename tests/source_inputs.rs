@@ -93,7 +93,6 @@ fn flow_count(report: &Value) -> usize {
 }
 
 #[test]
-#[ignore = "needs analyze() to open each input once (source::open, then read): the lead's rewrite"]
 fn named_pipe_gives_the_same_flows_as_the_file() {
     let (file_report, code) = report(&[TEAMS]);
     assert_eq!(code, 0);
@@ -140,7 +139,6 @@ fn named_pipe_gives_the_same_flows_as_the_file() {
 }
 
 #[test]
-#[ignore = "needs analyze() to open each input once (source::open, then read): the lead's rewrite"]
 fn process_substitution_gives_the_same_flows_as_the_file() {
     if !Path::new("/bin/bash").exists() || !Path::new("/dev/fd").exists() {
         eprintln!("no bash or /dev/fd: skipped");

@@ -178,15 +178,36 @@ impl<'c> Analyzer<'c> {
         }
     }
 
-    /// Record an input that is not read: the same bytes as input `of` (same SHA-256).
-    pub fn skip_duplicate(&mut self, input: InputSummary) {
-        self.ticks.push(1);
+    /// Record an input that is not read: the same bytes (same SHA-256) as input `of`.
+    pub fn skip_duplicate<R: Read>(
+        &mut self,
+        path: &std::path::Path,
+        capture: &Capture<R>,
+        of: usize,
+    ) {
+        let sha256 = capture.sha256_upfront().map(str::to_string);
+        self.ticks.push(tick(capture.precision_digits()));
         self.infos.push(ended::InputInfo {
             index: u32::try_from(self.inputs.len()).unwrap_or(u32::MAX),
-            path: input.path.display().to_string(),
-            sha256: input.sha256.clone(),
+            path: path.display().to_string(),
+            sha256: sha256.clone(),
         });
-        self.inputs.push(input);
+        self.inputs.push(InputSummary {
+            path: path.to_owned(),
+            sha256,
+            size: capture.size_upfront().unwrap_or(0),
+            format: capture.format(),
+            link_types: capture.link_types(),
+            packets: 0,
+            first_packet: None,
+            last_packet: None,
+            precision: capture.precision_digits(),
+            damage: None,
+            skipped: Skipped::default(),
+            warnings: Vec::new(),
+            duplicate_of: u32::try_from(of).ok(),
+            stopped: None,
+        });
     }
 
     /// Read one capture to its end, its damage, or until `stop` says so. `path` names it in
@@ -246,9 +267,10 @@ impl<'c> Analyzer<'c> {
         let digest = if stopped.is_none() && result.is_ok() {
             capture.finish()
         } else {
+            // Reading stopped: the hash and size are those taken before reading, if any.
             crate::source::Digest {
                 sha256: None,
-                size: 0,
+                size: capture.size_upfront().unwrap_or(0),
                 error: None,
             }
         };
