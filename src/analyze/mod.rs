@@ -284,6 +284,19 @@ impl<'c> Analyzer<'c> {
             });
         }
         let mut warnings = Vec::new();
+        // A pipe's hash is known only now: the same bytes as an earlier input were counted
+        // again (a regular file given twice is caught before reading, and not read).
+        if sha256.is_none()
+            && let Some(s) = digest.sha256.as_deref()
+            && let Some(of) = self
+                .inputs
+                .iter()
+                .position(|i| i.sha256.as_deref() == Some(s))
+        {
+            warnings.push(format!(
+                "it has the same SHA-256 as input {of}: its packets were counted again (a pipe is known to repeat an input only once read; give each capture once)"
+            ));
+        }
         if let Some(Stop::Interrupted(signal)) = stopped {
             warnings.push(format!(
                 "reading stopped by {signal} after packet {packets}: the report covers the file up to there"
