@@ -41,8 +41,7 @@ fn bench(c: &mut Criterion) {
     }
     group.finish();
 
-    let mut placer =
-        Placer::new(GeoSet::open(&[], true).expect("embedded geo"), None).expect("tables");
+    let placer = Placer::new(GeoSet::open(&[], true).expect("embedded geo"), None).expect("tables");
     let mut next = xorshift();
     let work: Vec<(IpAddr, u64)> = (0..ADDRESSES)
         .map(|_| {

@@ -8,9 +8,15 @@
 
 use criterion::{Criterion, Throughput, criterion_group};
 use hdrhistogram::Histogram;
-use residency::analyze::{self, Analyzer, Options};
+use residency::analyze::{self, Analyzer, Context, Ended, Options, Sink};
 use residency::decode;
 use residency::flow::PacketRef;
+use residency::place::Placer;
+use residency::place::geo::GeoSet;
+use residency::place::physics::Physics;
+use residency::report::AddressReport;
+use residency::report::json::JsonReport;
+use residency::services::Catalog;
 use residency::source::Capture;
 use std::hint::black_box;
 use std::path::Path;
@@ -53,6 +59,25 @@ fn workload() -> (String, Vec<u8>, u64) {
     (path.to_string(), out, packets)
 }
 
+/// Counts what the pipeline hands over.
+#[derive(Default)]
+struct Count {
+    flows: u64,
+    addresses: u64,
+}
+
+impl Sink for Count {
+    fn flow(&mut self, _: &Ended<'_>) -> std::io::Result<()> {
+        self.flows += 1;
+        Ok(())
+    }
+
+    fn address(&mut self, _: &AddressReport) -> std::io::Result<()> {
+        self.addresses += 1;
+        Ok(())
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let (name, file, packets) = workload();
     eprintln!(
@@ -60,15 +85,45 @@ fn bench(c: &mut Criterion) {
         file.len()
     );
     let options = Options::default();
+    let placer = Placer::new(GeoSet::open(&[], true).unwrap(), Some("SE")).unwrap();
+    let physics = Physics::new(Vec::new(), 1, Some("SE")).unwrap();
+    let catalog = Catalog::embedded().unwrap();
+    let ctx = || Context {
+        options: &options,
+        placer: &placer,
+        physics: &physics,
+        catalog: &catalog,
+        judge_per_flow: false,
+        resolve: None,
+    };
     let mut group = c.benchmark_group("pipeline");
     group.throughput(Throughput::Elements(packets));
     group.sample_size(20);
-    group.bench_function("read+decode+flows", |b| {
+    // Everything but writing: flows, names, services, placement and physics per address.
+    group.bench_function("read+decode+flows+names+places", |b| {
         b.iter(|| {
-            let mut analyzer = Analyzer::new(&options);
+            let mut analyzer = Analyzer::new(ctx(), 10);
+            let mut sink = Count::default();
             let capture = Capture::new(&file[..]).unwrap();
-            analyzer.read(Path::new("bench"), capture);
-            black_box(analyzer.finish().flows.len())
+            analyzer
+                .read(Path::new("bench"), None, capture, &mut sink, &mut || None)
+                .unwrap();
+            analyzer.finish(&mut sink, None).unwrap();
+            black_box(sink.flows)
+        })
+    });
+    // The same, with the JSON report written (to nowhere).
+    group.bench_function("end to end with the JSON report", |b| {
+        b.iter(|| {
+            let head = residency::report::record::head(&options, &placer, &catalog);
+            let mut report = JsonReport::start(std::io::sink(), &head).unwrap();
+            let mut analyzer = Analyzer::new(ctx(), 10);
+            let capture = Capture::new(&file[..]).unwrap();
+            analyzer
+                .read(Path::new("bench"), None, capture, &mut report, &mut || None)
+                .unwrap();
+            let tail = analyzer.finish(&mut report, None).unwrap();
+            black_box(report.finish(&tail).unwrap())
         })
     });
     group.bench_function("read only", |b| {

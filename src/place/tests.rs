@@ -270,7 +270,7 @@ fn home_must_be_a_country_code() {
 
 #[test]
 fn without_databases_everything_is_unknown() {
-    let mut p = Placer::new(GeoSet::open(&[], false).unwrap(), None).unwrap();
+    let p = Placer::new(GeoSet::open(&[], false).unwrap(), None).unwrap();
     let pl = p.place(ip("52.114.77.33")).clone();
     assert_eq!(pl.zone, Zone::Unknown);
     assert_eq!((pl.country.as_ref(), pl.provider.as_ref()), (None, None));

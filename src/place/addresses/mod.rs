@@ -95,9 +95,8 @@ struct PerVantage {
 }
 
 struct Entry {
-    /// The placement without its per-database answers (`answers` is empty): what each flow
-    /// needs (zone, provider, country). The answers, half of a placement's memory, are looked
-    /// up again when the entry is written out or judged.
+    /// The placement as each flow needs it (`brief`); the whole placement is looked up again
+    /// when the entry is written out or judged.
     placement: Arc<Placement>,
     part: u32,
     volume: Volume,
@@ -365,10 +364,19 @@ fn across(vantages: &[PerVantage]) -> Vec<(usize, u64, u64)> {
         .collect()
 }
 
-/// A placement without its per-database answers.
+/// A placement with only what each flow's summary and record use (country, ASN, zone, legal
+/// basis, provider name and jurisdiction, what leaves what): without the per-database answers,
+/// the provider's source and parent, and the legal scope, which only the written-out entry
+/// shows (from the placement looked up again then). About a third of the memory.
 fn brief(full: Arc<Placement>) -> Arc<Placement> {
     let mut p = Arc::unwrap_or_clone(full);
     p.answers = Vec::new();
+    p.legal_scope = None;
+    if let Some(provider) = p.provider.as_mut() {
+        provider.source = String::new();
+        provider.parent = None;
+        provider.category = None;
+    }
     Arc::new(p)
 }
 
