@@ -322,3 +322,68 @@ fn rotated_parts_out_of_order_are_warned_about() {
     let warnings = json["inputs"][1]["warnings"].as_array().expect("warnings");
     assert_eq!(warnings.len(), 1);
 }
+
+#[test]
+fn the_same_input_gives_the_same_bytes_whatever_the_tables_held() {
+    let dir = temp();
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures/teams.pcap");
+    let mut inputs = vec!["captures/rtt.pcap".to_string(), CAPTURE.to_string()];
+    if shared.exists() {
+        inputs.push(shared.display().to_string());
+    } else {
+        eprintln!("../shared/captures/teams.pcap absent: checked on the shipped captures only");
+    }
+    for limits in [&[][..], &["--max-flows", "3", "--max-addresses", "2"][..]] {
+        let mut outputs = Vec::new();
+        for run_no in 0..2 {
+            let report = dir.path().join(format!("r{run_no}.json"));
+            let flows = dir.path().join(format!("f{run_no}.ndjson"));
+            let mut args = vec![
+                "analyze".to_string(),
+                "--home".into(),
+                "SE".into(),
+                "--json".into(),
+                report.display().to_string(),
+                "--flows".into(),
+                flows.display().to_string(),
+            ];
+            args.extend(limits.iter().map(|s| s.to_string()));
+            args.extend(inputs.iter().cloned());
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let (code, stdout, stderr) = run(&args);
+            assert!(code == 0 || code == 3, "{stderr}");
+            outputs.push((
+                std::fs::read(&report).expect("report"),
+                std::fs::read(&flows).expect("records"),
+                stdout,
+            ));
+        }
+        assert!(outputs[0] == outputs[1], "two runs differ with {limits:?}");
+        let json: Value = serde_json::from_slice(&outputs[0].0).expect("JSON");
+        schema::validate_report(&json).expect("schema");
+        // Every flow refers to an address entry; the totals add up over parts.
+        let addresses = json["addresses"].as_array().expect("addresses");
+        for f in json["flows"].as_array().expect("flows") {
+            if let Some(a) = f["address"].as_str() {
+                assert!(addresses.iter().any(|e| e["ip"] == a), "no entry for {a}");
+            }
+        }
+        let flows_to_addresses: u64 = addresses.iter().map(|a| a["flows"].as_u64().unwrap()).sum();
+        let remote_flows = json["flows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["address"].is_string())
+            .count() as u64;
+        assert_eq!(flows_to_addresses, remote_flows, "{limits:?}");
+        if !limits.is_empty() {
+            assert!(
+                json["summary"]["address_table"]["evicted"]
+                    .as_u64()
+                    .unwrap()
+                    > 0
+            );
+            assert!(json["summary"]["flow_table"]["evicted"].as_u64().unwrap() > 0);
+        }
+    }
+}
