@@ -98,7 +98,7 @@ fn every_shipped_capture_matches_expected_flows() {
 fn teams_like_session_in_detail() {
     let (r, code) = report(&["analyze", "--json", "-", "captures/teams-like.pcap"]);
     assert_eq!(code, 0);
-    assert_eq!(r["schema"], "residency.report/1");
+    assert_eq!(r["schema"], "residency.report/2");
     assert_eq!(r["tool"]["name"], "residency");
     let input = &r["inputs"][0];
     assert_eq!(input["format"], "pcap");

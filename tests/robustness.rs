@@ -3,8 +3,8 @@
 //! into a flow, or skipped with a reason.
 
 use proptest::prelude::*;
-use residency::analyze::{Analyzer, Options};
-use residency::report;
+use residency::analyze::collect::collect_capture;
+use residency::analyze::{Analyzer, Context, Options};
 use residency::source::Capture;
 use std::path::Path;
 
@@ -57,13 +57,11 @@ fn frame() -> impl Strategy<Value = Vec<u8>> {
 }
 
 thread_local! {
-    static PLACER: std::cell::RefCell<residency::place::Placer> = std::cell::RefCell::new(
-        residency::place::Placer::new(
-            residency::place::geo::GeoSet::open(&[], true).expect("embedded geo data"),
-            Some("SE"),
-        )
-        .expect("embedded tables"),
-    );
+    static PLACER: residency::place::Placer = residency::place::Placer::new(
+        residency::place::geo::GeoSet::open(&[], true).expect("embedded geo data"),
+        Some("SE"),
+    )
+    .expect("embedded tables");
     // Random addresses with random round trips are judged from a vantage too.
     static PHYSICS: residency::place::physics::Physics =
         residency::place::physics::Physics::new(Vec::new(), 1, Some("SE")).expect("physics");
@@ -78,27 +76,32 @@ proptest! {
     ) {
         let file = pcap(link, &frames);
         let options = Options { max_flows: 4, ..Options::default() };
-        let mut analyzer = Analyzer::new(&options);
-        analyzer.read(Path::new("fuzz.pcap"), Capture::new(&file[..]).unwrap());
-        let analysis = analyzer.finish();
         // Random addresses go through the embedded geo data too; one placer per thread, so
         // the databases are hashed once.
         let catalog = residency::services::Catalog::embedded().unwrap();
-        let naming = report::Naming { catalog: &catalog, ptr: None };
         let r = PLACER.with(|p| {
             PHYSICS.with(|physics| {
-                report::build(&analysis, &options, &mut p.borrow_mut(), &naming, physics)
+                let ctx = Context {
+                    options: &options,
+                    placer: p,
+                    physics,
+                    catalog: &catalog,
+                    judge_per_flow: true,
+                    resolve: None,
+                };
+                collect_capture(Path::new("fuzz.pcap"), Capture::new(&file[..]).unwrap(), ctx)
+                    .unwrap()
             })
         });
-        let p = &r.summary.packets;
+        let p = &r.report.summary.packets;
         prop_assert_eq!(p.read, frames.len() as u64);
         prop_assert_eq!(
             p.read,
             p.in_flows + p.skipped.non_ip + p.skipped.unsupported_link + p.skipped.malformed
         );
-        let json = serde_json::to_string(&r).unwrap();
+        let json = r.to_json().unwrap();
         let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
-        prop_assert_eq!(&parsed["schema"], "residency.report/1");
+        prop_assert_eq!(&parsed["schema"], "residency.report/2");
     }
 }
 
@@ -132,14 +135,40 @@ fn an_io_error_is_reported_as_damage_with_what_came_before() {
     let ok = 24 + 5 * 76 + 10;
     let reader = FailingReader { data, at: 0, ok };
     let options = Options::default();
-    let mut analyzer = Analyzer::new(&options);
-    analyzer.read(Path::new("failing.pcap"), Capture::new(reader).unwrap());
-    let analysis = analyzer.finish();
-    assert!(analysis.is_partial());
-    let input = &analysis.inputs[0];
+    let mut analyzer = Analyzer::new(context(&options), 10);
+    let mut sink = residency::analyze::collect::Collect::default();
+    analyzer
+        .read(Path::new("failing.pcap"), None, Capture::new(reader).unwrap(), &mut sink, &mut || None)
+        .unwrap();
+    let input = analyzer.inputs()[0].clone();
     assert_eq!(input.packets, 5);
     assert_eq!(input.sha256, None);
     let damage = input.damage.as_ref().unwrap();
     assert_eq!((damage.kind.name(), damage.packet), ("io", 6));
     assert!(damage.message.contains("device gone"));
+}
+
+/// A context on the embedded data (the tables are leaked: one per test process).
+fn context(options: &Options) -> Context<'_> {
+    let placer = Box::leak(Box::new(
+        residency::place::Placer::new(
+            residency::place::geo::GeoSet::open(&[], true).expect("embedded geo data"),
+            Some("SE"),
+        )
+        .expect("embedded tables"),
+    ));
+    let physics = Box::leak(Box::new(
+        residency::place::physics::Physics::new(Vec::new(), 1, Some("SE")).expect("physics"),
+    ));
+    let catalog = Box::leak(Box::new(
+        residency::services::Catalog::embedded().expect("the embedded catalog"),
+    ));
+    Context {
+        options,
+        placer,
+        physics,
+        catalog,
+        judge_per_flow: false,
+        resolve: None,
+    }
 }

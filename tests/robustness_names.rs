@@ -4,9 +4,9 @@
 //! never panic, every packet must be accounted for, and the report must be the same twice.
 
 use proptest::prelude::*;
-use residency::analyze::{Analyzer, Options};
+use residency::analyze::collect::collect_capture;
+use residency::analyze::{Context, Options};
 use residency::decode::{self, Transport};
-use residency::report;
 use residency::services::Catalog;
 use residency::source::{self, Capture};
 use std::path::Path;
@@ -188,19 +188,25 @@ thread_local! {
 
 fn run(file: &[u8], catalog: &Catalog) -> (u64, u64, String) {
     let options = Options::default();
-    let mut analyzer = Analyzer::new(&options);
-    analyzer.read(Path::new("names-fuzz.pcap"), Capture::new(file).unwrap());
-    let analysis = analyzer.finish();
-    let mut placer = residency::place::Placer::new(
+    let placer = residency::place::Placer::new(
         residency::place::geo::GeoSet::open(&[], false).unwrap(),
         None,
     )
     .unwrap();
-    let naming = report::Naming { catalog, ptr: None };
-    let r =
-        PHYSICS.with(|physics| report::build(&analysis, &options, &mut placer, &naming, physics));
-    let json = serde_json::to_string(&r).unwrap();
-    (r.summary.packets.read, r.summary.packets.in_flows, json)
+    let r = PHYSICS.with(|physics| {
+        let ctx = Context {
+            options: &options,
+            placer: &placer,
+            physics,
+            catalog,
+            judge_per_flow: true,
+            resolve: None,
+        };
+        collect_capture(Path::new("names-fuzz.pcap"), Capture::new(file).unwrap(), ctx).unwrap()
+    });
+    let json = r.to_json().unwrap();
+    let p = &r.report.summary.packets;
+    (p.read, p.in_flows, json)
 }
 
 proptest! {

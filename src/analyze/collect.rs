@@ -57,6 +57,38 @@ pub enum CollectError {
     Io(#[from] io::Error),
 }
 
+/// Analyse one capture from any reader, keeping every record.
+pub fn collect_capture<R: std::io::Read>(
+    path: &std::path::Path,
+    capture: crate::source::Capture<R>,
+    ctx: Context<'_>,
+) -> io::Result<Collected> {
+    let mut analyzer = Analyzer::new(ctx, 10);
+    let mut sink = Collect::default();
+    analyzer.read(path, None, capture, &mut sink, &mut || None)?;
+    let report = analyzer.finish(&mut sink, None)?;
+    Ok(Collected {
+        report,
+        flows: sink.flows,
+        addresses: sink.addresses,
+    })
+}
+
+impl Collected {
+    /// The whole report as the JSON writer writes it (for comparisons).
+    pub fn to_json(&self) -> io::Result<String> {
+        let mut out = super::super::report::json::JsonReport::start(Vec::new(), &self.report.head)?;
+        for f in &self.flows {
+            out.flow(f)?;
+        }
+        for a in &self.addresses {
+            out.address(a)?;
+        }
+        let bytes = out.finish(&self.report)?;
+        String::from_utf8(bytes).map_err(io::Error::other)
+    }
+}
+
 /// Analyse capture files in order, as one stream, keeping every record.
 pub fn collect(paths: &[PathBuf], ctx: Context<'_>) -> Result<Collected, CollectError> {
     let mut opened = Vec::with_capacity(paths.len());

@@ -65,7 +65,7 @@ pub fn compare(runs: &[Run]) -> Outcome {
                 .flows
                 .iter()
                 .filter_map(|x| x.hostname.as_ref())
-                .map(|h| (h.name.clone(), h.source.to_string()))
+                .map(|h| (h.name.clone(), h.source.name().to_string()))
                 .collect();
             if matched.flows.len() > 1 || matched.fuzzy {
                 out.notes.push(format!(

@@ -2,10 +2,10 @@
 //! library (faster than the binary), and its flows are indexed by direction-free 5-tuple.
 
 use crate::ndpi;
-use residency::analyze::{Options, analyze};
+use residency::analyze::{Collected, Context, Options, collect};
 use residency::place::Placer;
 use residency::place::geo::GeoSet;
-use residency::report::{self, FlowReport, Naming, Report};
+use residency::report::{self, FlowReport};
 use residency::services::Catalog;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -30,7 +30,7 @@ pub struct Matched<'a> {
 /// One capture, both sides.
 pub struct Run {
     pub capture: String,
-    pub report: Report,
+    pub report: Collected,
     /// residency's flows with ports and parseable addresses, by key (indices into
     /// `report.flows`).
     pub index: BTreeMap<Key, Vec<usize>>,
@@ -108,11 +108,7 @@ pub fn run_all(dir: &Path) -> Result<Vec<Run>, String> {
     let catalog = Catalog::embedded().map_err(|e| format!("service catalog: {e}"))?;
     // One placer for all captures: the embedded geo data is hashed once.
     let geo = GeoSet::open(&[], true).map_err(|e| format!("embedded geo data: {e}"))?;
-    let mut placer = Placer::new(geo, None).map_err(|e| format!("placer: {e}"))?;
-    let naming = Naming {
-        catalog: &catalog,
-        ptr: None,
-    };
+    let placer = Placer::new(geo, None).map_err(|e| format!("placer: {e}"))?;
     let options = Options::default();
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
@@ -127,10 +123,17 @@ pub fn run_all(dir: &Path) -> Result<Vec<Run>, String> {
         let out = dir.join("expected").join(format!("{capture}.out"));
         let text = std::fs::read_to_string(&out).map_err(|e| format!("{}: {e}", out.display()))?;
         let (ndpi, ndpi_unreadable) = ndpi::parse_out(&text);
-        let analysis = analyze(&[path], &options).map_err(|e| format!("{capture}: {e}"))?;
         let physics = residency::place::physics::Physics::new(Vec::new(), 1, None)
             .map_err(|e| e.to_string())?;
-        let report = report::build(&analysis, &options, &mut placer, &naming, &physics);
+        let ctx = Context {
+            options: &options,
+            placer: &placer,
+            physics: &physics,
+            catalog: &catalog,
+            judge_per_flow: false,
+            resolve: None,
+        };
+        let report = collect(&[path], ctx).map_err(|e| format!("{capture}: {e}"))?;
         let mut index: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
         for (i, f) in report.flows.iter().enumerate() {
             if let (Some(c), Some(s)) = (endpoint(&f.client), endpoint(&f.server)) {

@@ -90,7 +90,7 @@ const NAT_PUBLIC: IpAddr = IpAddr::V4(Ipv4Addr::new(93, 71, 110, 205));
 
 fn peer_to_peer(x: &FlowReport) -> bool {
     let remote_ip = |e: &residency::report::EndpointReport| e.ip.parse::<IpAddr>().ok();
-    x.scope == "internal"
+    x.scope == residency::flow::Scope::Internal
         || remote_ip(&x.client) == Some(NAT_PUBLIC)
         || remote_ip(&x.server) == Some(NAT_PUBLIC)
 }
@@ -159,7 +159,11 @@ pub fn check(run: &Run, catalog: &Catalog) -> (Counts, Vec<String>) {
                 "      peer-to-peer: the bytes go to {} / {}, placed at {:?}",
                 x.client.ip,
                 x.server.ip,
-                x.provider.as_ref().and_then(|p| p.name.as_deref())
+                x.address
+                    .as_deref()
+                    .and_then(|a| run.report.address(a))
+                    .and_then(|a| a.provider.as_ref())
+                    .and_then(|p| p.name.as_deref())
             );
         }
     }
@@ -178,7 +182,7 @@ fn check_telemetry(run: &Run, counts: &mut Counts, failures: &mut Vec<String>) {
             .flows
             .first()
             .and_then(|x| x.service.as_ref())
-            .map(|s| s.category);
+            .map(|s| s.category.name());
         if matched.flows.len() == 1 && category == Some("telemetry") {
             counts.telemetry += 1;
             ours_ids.extend(matched.flows.iter().map(|x| x.id));
@@ -199,7 +203,7 @@ fn check_telemetry(run: &Run, counts: &mut Counts, failures: &mut Vec<String>) {
         let is_telemetry = x
             .service
             .as_ref()
-            .is_some_and(|s| s.category == "telemetry");
+            .is_some_and(|s| s.category.name() == "telemetry");
         if is_telemetry && !ours_ids.contains(&x.id) {
             failures.push(format!(
                 "residency flow {} ({:?}) is telemetry, but nDPI's name is not a telemetry endpoint",

@@ -89,7 +89,7 @@ pub fn run_residency(capture: &Path) -> Result<ResidencySide, String> {
         let head = String::from_utf8_lossy(&stdout[..stdout.len().min(300)]).into_owned();
         format!("exit {exit} but stdout is not JSON ({e}); stdout starts: {head:?}")
     })?;
-    if report.get("schema").and_then(Value::as_str) != Some("residency.report/1") {
+    if report.get("schema").and_then(Value::as_str) != Some("residency.report/2") {
         return Err(format!("unexpected `schema`: {:?}", report.get("schema")));
     }
     let flows = report
