@@ -35,8 +35,9 @@ impl Namer {
         let side = &mut insp.sides[index];
         if !side.done && syn && payload.is_empty() && side.prefix.is_none() {
             // A bare SYN: remember where the stream starts; the buffer waits for data (a flood
-            // of SYNs then holds no buffer at all).
-            side.syn_seq = Some(seq);
+            // of SYNs then holds no buffer at all). The first SYN places the start, as the
+            // prefix itself would keep it.
+            side.syn_seq.get_or_insert(seq);
         } else if !side.done && (syn || !payload.is_empty()) {
             let syn_seq = &mut side.syn_seq;
             let prefix = side.prefix.get_or_insert_with(|| {
