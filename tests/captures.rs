@@ -2,6 +2,8 @@
 //! binary: every flow's counts, bytes, endpoints, packet numbers and times against
 //! `captures/expected.json`, which the generator computes from what it wrote.
 
+mod cli;
+
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -23,7 +25,10 @@ fn report(args: &[&str]) -> (Value, i32) {
             String::from_utf8_lossy(&out.stderr)
         )
     });
-    (json, out.status.code().unwrap_or(-1))
+    if let Err(e) = cli::schema_check(&json) {
+        panic!("{args:?}: the report does not match its schema:\n{e}");
+    }
+    (cli::denormalise(&json), out.status.code().unwrap_or(-1))
 }
 
 fn endpoint(v: &Value) -> String {

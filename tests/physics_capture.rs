@@ -7,6 +7,7 @@ mod cli;
 
 use cli::analyze;
 use serde_json::Value;
+use std::path::Path;
 
 const STOCKHOLM: &str = "captures/rtt.pcap";
 const SYDNEY: &str = "captures/rtt-sydney.pcap";
@@ -433,14 +434,27 @@ fn reports_are_byte_identical() {
 #[test]
 fn captures_from_different_sites_never_share_a_flow() {
     // The same capture twice: as rotated parts of one site, its flows join up; as two sites,
-    // each keeps its own flows (two offices can have the same client address and port).
+    // each keeps its own flows (two offices can have the same client address and port). The
+    // second copy differs in one header field (its snap length), not in its packets: the very
+    // same bytes twice are read once (`duplicate_of`).
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("stockholm-copy.pcap");
+    let mut bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(STOCKHOLM)).unwrap();
+    let snaplen = u32::from_le_bytes(bytes[16..20].try_into().unwrap());
+    bytes[16..20].copy_from_slice(&(snaplen + 1).to_le_bytes());
+    std::fs::write(&copy, &bytes).unwrap();
+    let copy = copy.to_str().unwrap();
+    let same_bytes = analyze(&["--json", "-", STOCKHOLM, STOCKHOLM]).json();
+    assert_eq!(same_bytes["inputs"][1]["duplicate_of"], 0);
+    assert_eq!(same_bytes["inputs"][1]["packets"], 0);
+    assert_eq!(same_bytes["flows"].as_array().unwrap().len(), 14);
     let one_site = analyze(&[
         "--json",
         "-",
         "--vantage",
         "Stockholm",
         STOCKHOLM,
-        STOCKHOLM,
+        copy,
     ])
     .json();
     let two_sites = analyze(&[
@@ -451,7 +465,7 @@ fn captures_from_different_sites_never_share_a_flow() {
         "--vantage",
         "Sydney",
         STOCKHOLM,
-        STOCKHOLM,
+        copy,
     ])
     .json();
     let stun = |r: &Value| -> Vec<u64> {
