@@ -448,15 +448,7 @@ fn captures_from_different_sites_never_share_a_flow() {
     assert_eq!(same_bytes["inputs"][1]["duplicate_of"], 0);
     assert_eq!(same_bytes["inputs"][1]["packets"], 0);
     assert_eq!(same_bytes["flows"].as_array().unwrap().len(), 14);
-    let one_site = analyze(&[
-        "--json",
-        "-",
-        "--vantage",
-        "Stockholm",
-        STOCKHOLM,
-        copy,
-    ])
-    .json();
+    let one_site = analyze(&["--json", "-", "--vantage", "Stockholm", STOCKHOLM, copy]).json();
     let two_sites = analyze(&[
         "--json",
         "-",

@@ -138,7 +138,13 @@ fn an_io_error_is_reported_as_damage_with_what_came_before() {
     let mut analyzer = Analyzer::new(context(&options), 10);
     let mut sink = residency::analyze::collect::Collect::default();
     analyzer
-        .read(Path::new("failing.pcap"), None, Capture::new(reader).unwrap(), &mut sink, &mut || None)
+        .read(
+            Path::new("failing.pcap"),
+            None,
+            Capture::new(reader).unwrap(),
+            &mut sink,
+            &mut || None,
+        )
         .unwrap();
     let input = analyzer.inputs()[0].clone();
     assert_eq!(input.packets, 5);

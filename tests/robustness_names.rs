@@ -202,7 +202,12 @@ fn run(file: &[u8], catalog: &Catalog) -> (u64, u64, String) {
             judge_per_flow: true,
             resolve: None,
         };
-        collect_capture(Path::new("names-fuzz.pcap"), Capture::new(file).unwrap(), ctx).unwrap()
+        collect_capture(
+            Path::new("names-fuzz.pcap"),
+            Capture::new(file).unwrap(),
+            ctx,
+        )
+        .unwrap()
     });
     let json = r.to_json().unwrap();
     let p = &r.report.summary.packets;

@@ -145,7 +145,8 @@ pub fn denormalise(report: &Value) -> Value {
             })
         })
         .collect();
-    let bytes = |d: &Value| d["bytes_to"].as_u64().unwrap_or(0) + d["bytes_from"].as_u64().unwrap_or(0);
+    let bytes =
+        |d: &Value| d["bytes_to"].as_u64().unwrap_or(0) + d["bytes_from"].as_u64().unwrap_or(0);
     destinations.sort_by(|a, b| {
         bytes(b)
             .cmp(&bytes(a))
@@ -163,7 +164,13 @@ pub fn denormalise(report: &Value) -> Value {
                 .into_iter()
                 .flatten()
                 .filter(|c| c["contradicted"] == true)
-                .map(|c| Value::String(format!("{}={}", c["db"].as_str().unwrap_or(""), c["country"].as_str().unwrap_or(""))))
+                .map(|c| {
+                    Value::String(format!(
+                        "{}={}",
+                        c["db"].as_str().unwrap_or(""),
+                        c["country"].as_str().unwrap_or("")
+                    ))
+                })
                 .collect();
             rows.push(serde_json::json!({
                 "ip": a["ip"],
