@@ -51,7 +51,7 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(ADDRESSES as u64));
     group.bench_function("place 10k distinct addresses", |b| {
         b.iter(|| {
-            let mut p = placer();
+            let p = placer();
             let mut n = 0usize;
             for &ip in &ips {
                 n += p.place(ip).answers.len();
@@ -61,7 +61,7 @@ fn bench(c: &mut Criterion) {
     });
     group.finish();
 
-    let mut p = placer();
+    let p = placer();
     let mut hist = Histogram::<u64>::new_with_bounds(1, 100_000_000, 3).unwrap();
     for &ip in &ips {
         let start = Instant::now();

@@ -21,8 +21,8 @@ mod fake_dns;
 #[allow(dead_code)]
 #[path = "geo_layouts/fixtures.rs"]
 mod fixtures;
-mod schema;
 
+use cli::schema::{self, validate_report};
 use fake_dns::{FakeDns, Udp, reverse_name};
 use fixtures::Fixture;
 use residency::flow::{ClientBy, FlowEnd, Scope, Side};
@@ -31,7 +31,6 @@ use residency::place::legal::Zone;
 use residency::place::physics::judge::Verdict;
 use residency::report::Incomplete;
 use residency::services::Category;
-use schema::validate_report;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -65,7 +64,7 @@ fn report(args: &[&str], codes: &[i32]) -> Value {
         run.code,
         run.stderr
     );
-    let report = run.json();
+    let report = run.raw_json();
     assert!(
         report.is_object(),
         "analyze {args:?}: standard output is not a JSON report; stderr:\n{}",

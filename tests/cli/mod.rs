@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 #[path = "../schema/mod.rs"]
-mod schema;
+pub mod schema;
 
 use serde_json::Value;
 use std::process::Command;

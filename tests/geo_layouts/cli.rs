@@ -97,10 +97,10 @@ fn lookup_json_gives_each_file_answer_and_the_placement() {
         "special": null,
         "sources": [
             {"db": "GeoLite2-Country", "build": "2026-06-16", "country": "IE",
-             "registered_country": "US", "asn": null, "as_org": null,
+             "registered_country": "US",
              "prefix": "52.112.0.0/14", "record": country_record},
             {"db": "DBIP-ASN-Lite (compat=GeoLite2-ASN)", "build": "2026-06-01",
-             "country": null, "asn": 8075, "as_org": "Microsoft Corporation",
+             "asn": 8075, "as_org": "Microsoft Corporation",
              "prefix": "52.112.0.0/14", "record": asn_record},
         ],
     });
