@@ -102,9 +102,7 @@ const MAX_EXPIRY_INTERVAL_NS: i64 = 10 * NANOS;
 const MIN_EXPIRY_INTERVAL_NS: i64 = NANOS;
 
 /// An open flow, as the table holds it: its endpoints are those of its key (`client_is_lo`
-/// says which is the client), so that the entry stays small (a key of 48 bytes and this of
-/// 112: a table of a million open flows is about 170 MB with the hash table's slack, 2 million
-/// twice that).
+/// says which is the client), so that it stays small (112 bytes, in `OpenFlows`' slab).
 #[derive(Clone, Copy, Debug)]
 struct Open {
     id: FlowId,
