@@ -52,7 +52,7 @@ enum Command {
     /// Exit status: 0 complete; 3 partial (an input is truncated or corrupt; the report covers
     /// it up to the damage); 4 interrupted by SIGINT/SIGTERM (the outputs cover what was read);
     /// 1 error (nothing analysed); 2 usage error.
-    Analyze(AnalyzeArgs),
+    Analyze(Box<AnalyzeArgs>),
     /// Place IP addresses: country, ASN, provider, the law that controls it, and the zone.
     ///
     /// Uses the same databases and tables as `analyze`. Exit status: 0 ok; 1 error; 2 usage
@@ -119,6 +119,11 @@ struct AnalyzeArgs {
     /// Schema names; `-` = stdout).
     #[arg(long, value_name = "PATH")]
     flows: Option<PathBuf>,
+    /// Write the same per-flow records as one Parquet file to PATH (flat typed columns named
+    /// as the NDJSON fields; a row group per 32,768 flows). Needs a build with the `parquet`
+    /// feature: `cargo build --release --features parquet`.
+    #[arg(long, value_name = "PATH")]
+    parquet: Option<PathBuf>,
     /// A local network of the capture point (repeatable). Replaces the default: RFC 1918,
     /// RFC 4193, link-local, 100.64.0.0/10 and loopback.
     #[arg(long, value_name = "CIDR")]
@@ -232,7 +237,7 @@ fn is_broken_pipe_chain(e: &anyhow::Error) -> bool {
 
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
-        Command::Analyze(args) => analyze_cmd(args),
+        Command::Analyze(args) => analyze_cmd(*args),
         Command::Lookup(args) => lookup_cmd(args),
     }
 }
@@ -304,6 +309,15 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
     if let Some(p) = &args.flows {
         named.push(("--flows", p));
     }
+    if let Some(p) = &args.parquet {
+        if !cfg!(feature = "parquet") {
+            eprintln!(
+                "residency: error: this build has no Parquet support (--parquet); build it with `cargo build --release --features parquet`"
+            );
+            return Ok(EXIT_USAGE);
+        }
+        named.push(("--parquet", p));
+    }
     refuse_inputs(&named, &inputs)?;
     let stdout_taken = named.iter().any(|(_, p)| is_stdin(p));
     if named.iter().filter(|(_, p)| is_stdin(p)).count() > 1 {
@@ -318,6 +332,10 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
         Some(p) => Some(Output::open(p)?),
         None => None,
     };
+    let mut parquet = match &args.parquet {
+        Some(p) => Some(Output::open(p)?),
+        None => None,
+    };
     // Inputs: each opened once, all before reading (a missing file fails now); a regular
     // file is hashed as it is opened, so every record can name its input's SHA-256.
     let mut opened = Vec::with_capacity(args.captures.len());
@@ -329,7 +347,7 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
         placer: &placer,
         physics: &physics,
         catalog: &catalog,
-        judge_per_flow: flows.is_some(),
+        judge_per_flow: flows.is_some() || parquet.is_some(),
         resolve: args.resolve.then(|| PtrConfig {
             server: args.resolver,
             timeout: Duration::from_secs(args.resolve_timeout.max(1)),
@@ -337,86 +355,121 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
     };
     let mut analyzer = Analyzer::new(ctx, args.top);
     let head = report::record::head(&options, &placer, &catalog);
-    let mut outs = Outs {
-        json: match json.as_mut() {
-            Some(out) => {
-                Some(JsonReport::start(out, &head).map_err(|e| output_error(&args.json, e))?)
-            }
-            None => None,
-        },
-        ndjson: flows.as_mut().map(NdjsonSink::new),
-        json_closed: false,
-        ndjson_closed: false,
-        terminal: !stdout_taken,
-    };
-    let mut interrupted = None;
-    let mut stop = || {
-        interrupt
-            .requested()
-            .map(|s| analyze::Stop::Interrupted(s.name()))
-    };
-    for (path, capture) in args.captures.iter().zip(opened) {
-        // A signal that came while a read was blocked, or between inputs.
-        if let Some(analyze::Stop::Interrupted(signal)) = stop() {
-            interrupted = Some(signal);
-            break;
-        }
-        let sha256 = capture.sha256_upfront().map(str::to_string);
-        // The same bytes given twice (a file and a copy, or one file named twice) would count
-        // every packet twice.
-        if let Some(of) = sha256.as_deref().and_then(|s| {
-            analyzer
-                .inputs()
-                .iter()
-                .position(|i| i.sha256.as_deref() == Some(s))
-        }) {
-            analyzer.skip_duplicate(path, &capture, of);
-            continue;
-        }
-        let read = analyzer.read(path, sha256.as_deref(), capture, &mut outs, &mut stop);
-        match read {
-            Ok(None) => {}
-            Ok(Some(analyze::Stop::Interrupted(signal))) => {
+    // The sinks borrow the outputs: they all end inside this block, before the outputs are
+    // finished.
+    let (report, interrupted, json_closed, ndjson_closed, parquet_closed, mut closed) = {
+        let mut outs = Outs {
+            json: match json.as_mut() {
+                Some(out) => {
+                    Some(JsonReport::start(out, &head).map_err(|e| output_error(&args.json, e))?)
+                }
+                None => None,
+            },
+            ndjson: flows.as_mut().map(NdjsonSink::new),
+            parquet: match parquet.as_mut() {
+                Some(out) => Some(parquet_sink(out).map_err(|e| output_error(&args.parquet, e))?),
+                None => None,
+            },
+            json_closed: false,
+            ndjson_closed: false,
+            parquet_closed: false,
+            terminal: !stdout_taken,
+        };
+        let mut interrupted = None;
+        let mut stop = || {
+            interrupt
+                .requested()
+                .map(|s| analyze::Stop::Interrupted(s.name()))
+        };
+        for (path, capture) in args.captures.iter().zip(opened) {
+            // A signal that came while a read was blocked, or between inputs.
+            if let Some(analyze::Stop::Interrupted(signal)) = stop() {
                 interrupted = Some(signal);
                 break;
             }
-            // Every output's reader went away: nothing left to write.
-            Err(e) if is_broken_pipe(&e) => break,
+            let sha256 = capture.sha256_upfront().map(str::to_string);
+            // The same bytes given twice (a file and a copy, or one file named twice) would count
+            // every packet twice.
+            if let Some(of) = sha256.as_deref().and_then(|s| {
+                analyzer
+                    .inputs()
+                    .iter()
+                    .position(|i| i.sha256.as_deref() == Some(s))
+            }) {
+                analyzer.skip_duplicate(path, &capture, of);
+                continue;
+            }
+            let read = analyzer.read(path, sha256.as_deref(), capture, &mut outs, &mut stop);
+            match read {
+                Ok(None) => {}
+                Ok(Some(analyze::Stop::Interrupted(signal))) => {
+                    interrupted = Some(signal);
+                    break;
+                }
+                // Every output's reader went away: nothing left to write.
+                Err(e) if is_broken_pipe(&e) => break,
+                Err(e) => return Err(e).context("writing the outputs"),
+            }
+        }
+        // A signal during the last read (a pipe that went quiet, then ended) still counts: the
+        // user asked the run to stop.
+        interrupted = interrupted.or_else(|| interrupt.requested().map(|s| s.name()));
+        let partial = analyzer.inputs().iter().any(|i| i.damage.is_some());
+        let report = match analyzer.finish(&mut outs, interrupted) {
+            Ok(r) => r,
+            Err(e) if is_broken_pipe(&e) => return Ok(exit_for(interrupted, partial)),
             Err(e) => return Err(e).context("writing the outputs"),
-        }
-    }
-    // A signal during the last read (a pipe that went quiet, then ended) still counts: the
-    // user asked the run to stop.
-    interrupted = interrupted.or_else(|| interrupt.requested().map(|s| s.name()));
-    let partial = analyzer.inputs().iter().any(|i| i.damage.is_some());
-    let report = match analyzer.finish(&mut outs, interrupted) {
-        Ok(r) => r,
-        Err(e) if is_broken_pipe(&e) => return Ok(exit_for(interrupted, partial)),
-        Err(e) => return Err(e).context("writing the outputs"),
+        };
+        // The sinks end here (their borrows of the outputs with them); the outputs are finished
+        // after.
+        let (json_closed, ndjson_closed, parquet_closed, closed) = {
+            let Outs {
+                json: json_sink,
+                ndjson: ndjson_sink,
+                parquet: parquet_sink,
+                json_closed,
+                ndjson_closed,
+                parquet_closed,
+                terminal: _,
+            } = outs;
+            let mut closed = json_closed || ndjson_closed || parquet_closed;
+            if let Some(sink) = json_sink {
+                match sink.finish(&report) {
+                    Ok(_) => {}
+                    Err(e) if is_broken_pipe(&e) => closed = true,
+                    Err(e) => return Err(output_error(&args.json, e)),
+                }
+            }
+            if let Some(sink) = ndjson_sink {
+                match sink.into_inner() {
+                    Ok(_) => {}
+                    Err(e) if is_broken_pipe(&e) => closed = true,
+                    Err(e) => return Err(output_error(&args.flows, e)),
+                }
+            }
+            if let Some(sink) = parquet_sink {
+                match sink.finish() {
+                    Ok(_) => {}
+                    Err(e) if is_broken_pipe(&e) => closed = true,
+                    Err(e) => return Err(output_error(&args.parquet, e)),
+                }
+            }
+            (json_closed, ndjson_closed, parquet_closed, closed)
+        };
+        (
+            report,
+            interrupted,
+            json_closed,
+            ndjson_closed,
+            parquet_closed,
+            closed,
+        )
     };
-    let Outs {
-        json: json_sink,
-        ndjson: ndjson_sink,
-        json_closed,
-        ndjson_closed,
-        ..
-    } = outs;
-    let mut closed = json_closed || ndjson_closed;
-    if let Some(sink) = json_sink {
-        match sink.finish(&report) {
-            Ok(_) => {}
-            Err(e) if is_broken_pipe(&e) => closed = true,
-            Err(e) => return Err(output_error(&args.json, e)),
-        }
-    }
-    if let Some(sink) = ndjson_sink {
-        match sink.into_inner() {
-            Ok(_) => {}
-            Err(e) if is_broken_pipe(&e) => closed = true,
-            Err(e) => return Err(output_error(&args.flows, e)),
-        }
-    }
-    let outputs = [(json, json_closed), (flows, ndjson_closed)];
+    let outputs = [
+        (json, json_closed),
+        (flows, ndjson_closed),
+        (parquet, parquet_closed),
+    ];
     for (out, was_closed) in outputs {
         let Some(out) = out else { continue };
         if was_closed {
@@ -462,8 +515,10 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
 struct Outs<'o> {
     json: Option<JsonReport<&'o mut Output>>,
     ndjson: Option<NdjsonSink<&'o mut Output>>,
+    parquet: Option<ParquetOut<'o>>,
     json_closed: bool,
     ndjson_closed: bool,
+    parquet_closed: bool,
     /// The terminal summary is still to be printed (standard output is not an output).
     terminal: bool,
 }
@@ -474,6 +529,7 @@ impl Outs<'_> {
         &mut self,
         json: std::io::Result<()>,
         ndjson: std::io::Result<()>,
+        parquet: std::io::Result<()>,
     ) -> std::io::Result<()> {
         match json {
             Err(e) if is_broken_pipe(&e) => {
@@ -489,7 +545,15 @@ impl Outs<'_> {
             }
             other => other?,
         }
-        if self.json.is_none() && self.ndjson.is_none() && !self.terminal {
+        match parquet {
+            Err(e) if is_broken_pipe(&e) => {
+                self.parquet = None;
+                self.parquet_closed = true;
+            }
+            other => other?,
+        }
+        if self.json.is_none() && self.ndjson.is_none() && self.parquet.is_none() && !self.terminal
+        {
             return Err(std::io::ErrorKind::BrokenPipe.into());
         }
         Ok(())
@@ -500,13 +564,56 @@ impl Sink for Outs<'_> {
     fn flow(&mut self, ended: &analyze::Ended<'_>) -> std::io::Result<()> {
         let json = self.json.as_mut().map_or(Ok(()), |s| s.flow(ended.report));
         let ndjson = self.ndjson.as_mut().map_or(Ok(()), |s| s.flow(ended));
-        self.check(json, ndjson)
+        let parquet = self.parquet.as_mut().map_or(Ok(()), |s| s.flow(ended));
+        self.check(json, ndjson, parquet)
     }
 
     fn address(&mut self, address: &report::AddressReport) -> std::io::Result<()> {
         let json = self.json.as_mut().map_or(Ok(()), |s| s.address(address));
-        self.check(json, Ok(()))
+        self.check(json, Ok(()), Ok(()))
     }
+}
+
+/// `--parquet`'s sink (a build with the `parquet` feature).
+#[cfg(feature = "parquet")]
+type ParquetOut<'o> = residency::report::parquet::ParquetSink<&'o mut Output>;
+
+#[cfg(feature = "parquet")]
+fn parquet_sink(out: &mut Output) -> std::io::Result<ParquetOut<'_>> {
+    residency::report::parquet::ParquetSink::new(out)
+}
+
+/// Without the `parquet` feature no `--parquet` sink can exist (the option is refused before
+/// any output is opened): this type has no value.
+#[cfg(not(feature = "parquet"))]
+#[allow(dead_code)] // never constructed, by design: the type only fills the slot
+enum ParquetOut<'o> {
+    None(
+        std::convert::Infallible,
+        std::marker::PhantomData<&'o mut Output>,
+    ),
+}
+
+#[cfg(not(feature = "parquet"))]
+impl ParquetOut<'_> {
+    fn flow(&mut self, _: &analyze::Ended<'_>) -> std::io::Result<()> {
+        match *self {
+            ParquetOut::None(never, _) => match never {},
+        }
+    }
+
+    fn finish(self) -> std::io::Result<()> {
+        match self {
+            ParquetOut::None(never, _) => match never {},
+        }
+    }
+}
+
+#[cfg(not(feature = "parquet"))]
+fn parquet_sink(_: &mut Output) -> std::io::Result<ParquetOut<'_>> {
+    Err(std::io::Error::other(
+        "this build has no Parquet support; build it with `cargo build --release --features parquet`",
+    ))
 }
 
 /// The exit status: interrupted (4), else partial input (3), else 0.

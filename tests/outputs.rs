@@ -387,3 +387,18 @@ fn the_same_input_gives_the_same_bytes_whatever_the_tables_held() {
         }
     }
 }
+
+#[cfg(not(feature = "parquet"))]
+#[test]
+fn parquet_without_the_feature_is_a_usage_error_that_says_how_to_build_it() {
+    let dir = temp();
+    let (code, _, stderr) = run(&[
+        "analyze",
+        "--parquet",
+        dir.path().join("f.parquet").to_str().unwrap(),
+        CAPTURE,
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--features parquet"), "{stderr}");
+    assert_eq!(entries(dir.path()), Vec::<String>::new(), "nothing was written");
+}

@@ -9,6 +9,8 @@ mod lookup;
 mod model;
 mod names;
 mod names_model;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 mod physics;
 mod physics_model;
 mod place;

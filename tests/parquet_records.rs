@@ -1,0 +1,176 @@
+//! `--parquet` read back by a real engine (DuckDB, from PyPI; `tests/run` installs it): the
+//! file's totals equal the JSON report's of the same run.
+#![cfg(feature = "parquet")]
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_residency");
+
+/// DuckDB from Python, or why not.
+fn duckdb() -> Result<(), String> {
+    let out = Command::new("python3")
+        .args(["-c", "import duckdb; print(duckdb.__version__)"])
+        .output()
+        .map_err(|e| format!("python3: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err("the Python package duckdb is not installed (tests/run installs it)".to_string())
+    }
+}
+
+fn skip_or_fail(why: &str) {
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("CI needs this test: {why}");
+    }
+    eprintln!("skipped: {why}");
+}
+
+/// Run a DuckDB query over `file` (as table `f`); the rows as JSON.
+fn query(file: &Path, sql: &str) -> Value {
+    let script = format!(
+        "import duckdb, json\ncon = duckdb.connect()\ncon.execute(\"CREATE VIEW f AS SELECT * FROM read_parquet('{}')\")\nprint(json.dumps(con.execute({sql:?}).fetchall(), default=str))",
+        file.display()
+    );
+    let out = Command::new("python3")
+        .args(["-c", &script])
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "duckdb failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON rows")
+}
+
+fn check(captures: &[&str], extra: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let parquet = dir.path().join("f.parquet");
+    let mut args = vec![
+        "analyze".to_string(),
+        "--json".into(),
+        json.display().to_string(),
+        "--parquet".into(),
+        parquet.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.extend(captures.iter().map(|s| s.to_string()));
+    let out = Command::new(BIN)
+        .args(&args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 3)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let s = &report["summary"];
+    let rows = query(
+        &parquet,
+        "SELECT count(*), sum(\"network.bytes\"), sum(\"network.packets\"), \
+         count(DISTINCT \"network.community_id\") FROM f",
+    );
+    let flows = report["flows"].as_array().unwrap();
+    let distinct_ids: std::collections::BTreeSet<&str> = flows
+        .iter()
+        .map(|f| f["community_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rows[0],
+        serde_json::json!([
+            flows.len(),
+            s["bytes"],
+            s["packets"]["in_flows"],
+            distinct_ids.len()
+        ]),
+        "{captures:?}"
+    );
+    // What went to and came from remote destinations: outbound and external flows send to
+    // their server, inbound ones to their client.
+    let remote = query(
+        &parquet,
+        "SELECT coalesce(sum(CASE WHEN \"Residency.remote\" = 'server' THEN \"source.bytes\" \
+         WHEN \"Residency.remote\" = 'client' THEN \"destination.bytes\" END), 0), \
+         coalesce(sum(CASE WHEN \"Residency.remote\" = 'server' THEN \"destination.bytes\" \
+         WHEN \"Residency.remote\" = 'client' THEN \"source.bytes\" END), 0) FROM f",
+    );
+    assert_eq!(
+        remote[0],
+        serde_json::json!([s["bytes_to_remote"], s["bytes_from_remote"]]),
+        "{captures:?}"
+    );
+    // Flows by zone equal the summary's.
+    let zones = query(
+        &parquet,
+        "SELECT \"Residency.destination.zone\", count(*) FROM f \
+         WHERE \"Residency.destination.zone\" IS NOT NULL GROUP BY 1 ORDER BY 1",
+    );
+    for row in zones.as_array().unwrap() {
+        let zone = row[0].as_str().unwrap();
+        assert_eq!(
+            row[1], s["placement"]["by_zone"][zone]["flows"],
+            "{captures:?} zone {zone}"
+        );
+    }
+    // Flow ids: one row per flow of the report.
+    let ids = query(&parquet, "SELECT \"Residency.flow_id\" FROM f ORDER BY 1");
+    let mut want: Vec<u64> = flows.iter().map(|f| f["id"].as_u64().unwrap()).collect();
+    want.sort_unstable();
+    let got: Vec<u64> = ids
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[0].as_u64().unwrap())
+        .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn parquet_totals_equal_the_reports() {
+    if let Err(why) = duckdb() {
+        return skip_or_fail(&why);
+    }
+    check(&["captures/teams-like.pcap"], &["--home", "SE"]);
+    check(&["captures/rtt.pcap"], &["--vantage", "Stockholm"]);
+    check(
+        &["captures/names.pcap", "captures/tunnels.pcap"],
+        &["--home", "SE"],
+    );
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures/teams.pcap");
+    if shared.exists() {
+        check(&[shared.to_str().unwrap()], &["--home", "IT"]);
+    } else {
+        skip_or_fail(
+            "../shared/captures/teams.pcap is absent: checked on the shipped captures only",
+        );
+    }
+}
+
+#[test]
+fn the_same_capture_gives_the_same_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for i in 0..2 {
+        let path = dir.path().join(format!("f{i}.parquet"));
+        let out = Command::new(BIN)
+            .args([
+                "analyze",
+                "--parquet",
+                path.to_str().unwrap(),
+                "captures/names.pcap",
+            ])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        files.push(std::fs::read(&path).unwrap());
+    }
+    assert!(files[0] == files[1]);
+    assert!(files[0].starts_with(b"PAR1") && files[0].ends_with(b"PAR1"));
+}
