@@ -153,7 +153,7 @@ fn parquet_totals_equal_the_reports() {
 }
 
 #[test]
-fn the_same_capture_gives_the_same_file() {
+fn the_same_capture_gives_the_same_parquet_file() {
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
     for i in 0..2 {
