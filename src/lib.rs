@@ -28,3 +28,4 @@ pub mod rtt;
 pub mod services;
 pub mod source;
 pub mod timestamp;
+pub mod wire;

@@ -400,5 +400,9 @@ fn parquet_without_the_feature_is_a_usage_error_that_says_how_to_build_it() {
     ]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("--features parquet"), "{stderr}");
-    assert_eq!(entries(dir.path()), Vec::<String>::new(), "nothing was written");
+    assert_eq!(
+        entries(dir.path()),
+        Vec::<String>::new(),
+        "nothing was written"
+    );
 }

@@ -2,6 +2,7 @@
 
 use super::{Layer, Skip};
 use crate::source::LinkType;
+use crate::wire::be16_or_zero;
 
 const ETHERTYPE_IPV4: u16 = 0x0800;
 const ETHERTYPE_IPV6: u16 = 0x86DD;
@@ -33,13 +34,13 @@ pub(super) fn first_layer(link: LinkType, data: &[u8]) -> Result<Layer<'_>, Skip
             let header = data
                 .get(..16)
                 .ok_or(Skip::Malformed("short Linux cooked header"))?;
-            Ok(Layer::Ether(be16(header, 14), &data[16..]))
+            Ok(Layer::Ether(be16_or_zero(header, 14), &data[16..]))
         }
         LinkType::LINUX_SLL2 => {
             let header = data
                 .get(..20)
                 .ok_or(Skip::Malformed("short Linux cooked v2 header"))?;
-            Ok(Layer::Ether(be16(header, 0), &data[20..]))
+            Ok(Layer::Ether(be16_or_zero(header, 0), &data[20..]))
         }
         LinkType::PPP | LinkType::PPP_HDLC => Ok(Layer::Ppp(data)),
         LinkType::PPP_ETHER => pppoe(data),
@@ -47,7 +48,7 @@ pub(super) fn first_layer(link: LinkType, data: &[u8]) -> Result<Layer<'_>, Skip
             let header = data
                 .get(..4)
                 .ok_or(Skip::Malformed("short Cisco HDLC header"))?;
-            Ok(Layer::Ether(be16(header, 2), &data[4..]))
+            Ok(Layer::Ether(be16_or_zero(header, 2), &data[4..]))
         }
         _ => Err(Skip::UnsupportedLink),
     }
@@ -78,7 +79,7 @@ pub(super) fn ethernet(data: &[u8]) -> Result<Layer<'_>, Skip> {
     let header = data
         .get(..14)
         .ok_or(Skip::Malformed("short Ethernet header"))?;
-    Ok(Layer::Ether(be16(header, 12), &data[14..]))
+    Ok(Layer::Ether(be16_or_zero(header, 12), &data[14..]))
 }
 
 /// Dispatch on an ethertype, removing VLAN tags, PPPoE and MPLS on the way.
@@ -89,7 +90,7 @@ pub(super) fn by_ethertype(ethertype: u16, data: &[u8]) -> Result<Layer<'_>, Ski
         match ethertype {
             ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD1 | ETHERTYPE_QINQ_OLD2 => {
                 let tag = data.get(..4).ok_or(Skip::Malformed("short VLAN tag"))?;
-                ethertype = be16(tag, 2);
+                ethertype = be16_or_zero(tag, 2);
                 data = &data[4..];
             }
             ETHERTYPE_IPV4 | ETHERTYPE_IPV6 => return Ok(Layer::Ip(data)),
@@ -141,8 +142,4 @@ fn mpls(data: &[u8]) -> Result<Layer<'_>, Skip> {
         }
     }
     Err(Skip::Malformed("MPLS label stack too deep"))
-}
-
-pub(super) fn be16(bytes: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([bytes[at], bytes[at + 1]])
 }

@@ -4,7 +4,7 @@
 //! the snap length cut off, but the ports and flags in its first 14 bytes are still evidence.
 
 use super::ip::IpPacket;
-use super::link::be16;
+use crate::wire::{be16_or_zero, be32_or_zero};
 
 const PROTO_TCP: u8 = 6;
 const PROTO_UDP: u8 = 17;
@@ -66,20 +66,20 @@ pub(super) fn parse<'a>(packet: &IpPacket<'a>) -> Transport<'a> {
         PROTO_TCP if data.len() >= 14 => {
             let header_len = usize::from(data[12] >> 4) * 4;
             Transport::Tcp {
-                src_port: be16(data, 0),
-                dst_port: be16(data, 2),
-                seq: be32(data, 4),
-                ack: be32(data, 8),
+                src_port: be16_or_zero(data, 0),
+                dst_port: be16_or_zero(data, 2),
+                seq: be32_or_zero(data, 4),
+                ack: be32_or_zero(data, 8),
                 flags: TcpFlags(data[13]),
                 payload: data.get(header_len.max(20)..).unwrap_or(&[]),
             }
         }
         PROTO_UDP if data.len() >= 8 => {
             // The UDP length bounds the payload (Ethernet padding follows short datagrams).
-            let udp_len = usize::from(be16(data, 4)).clamp(8, data.len());
+            let udp_len = usize::from(be16_or_zero(data, 4)).clamp(8, data.len());
             Transport::Udp {
-                src_port: be16(data, 0),
-                dst_port: be16(data, 2),
+                src_port: be16_or_zero(data, 0),
+                dst_port: be16_or_zero(data, 2),
                 payload: &data[8..udp_len],
             }
         }
@@ -89,8 +89,4 @@ pub(super) fn parse<'a>(packet: &IpPacket<'a>) -> Transport<'a> {
         },
         _ => Transport::Other,
     }
-}
-
-fn be32(bytes: &[u8], at: usize) -> u32 {
-    u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
 }

@@ -2,7 +2,8 @@
 
 use super::Layer;
 use super::ip::IpPacket;
-use super::link::{ETHERTYPE_TEB, be16};
+use super::link::ETHERTYPE_TEB;
+use crate::wire::be16_or_zero;
 
 const PROTO_IPIP: u8 = 4;
 const PROTO_IPV6: u8 = 41;
@@ -31,9 +32,9 @@ pub(super) fn inner<'a>(packet: &IpPacket<'a>) -> Option<Layer<'a>> {
 /// packet as a GRE flow rather than dropping it.
 fn gre(data: &[u8]) -> Option<Layer<'_>> {
     let header = data.get(..4)?;
-    let flags = be16(header, 0);
+    let flags = be16_or_zero(header, 0);
     let version = flags & 0x7;
-    let protocol = be16(header, 2);
+    let protocol = be16_or_zero(header, 2);
     let has_checksum = flags & 0x8000 != 0;
     let has_key = flags & 0x2000 != 0;
     let has_seq = flags & 0x1000 != 0;
@@ -64,7 +65,7 @@ fn gre(data: &[u8]) -> Option<Layer<'_>> {
 /// VXLAN (RFC 7348) on its IANA port, with the I flag set.
 fn vxlan(udp: &[u8]) -> Option<Layer<'_>> {
     let header = udp.get(..8)?;
-    if be16(header, 2) != VXLAN_PORT {
+    if be16_or_zero(header, 2) != VXLAN_PORT {
         return None;
     }
     let vxlan = udp.get(8..16)?;

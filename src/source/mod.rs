@@ -482,24 +482,8 @@ fn describe_magic(magic: [u8; 4]) -> String {
     )
 }
 
-/// Reads a little- or big-endian integer at `at`; the caller has checked the length.
-pub(crate) fn read_u32(bytes: &[u8], at: usize, big_endian: bool) -> u32 {
-    let b = [bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]];
-    if big_endian {
-        u32::from_be_bytes(b)
-    } else {
-        u32::from_le_bytes(b)
-    }
-}
-
-pub(crate) fn read_u16(bytes: &[u8], at: usize, big_endian: bool) -> u16 {
-    let b = [bytes[at], bytes[at + 1]];
-    if big_endian {
-        u16::from_be_bytes(b)
-    } else {
-        u16::from_le_bytes(b)
-    }
-}
+/// Capture headers come in either byte order; their lengths are checked before these reads.
+pub(crate) use crate::wire::{u16_at_or_zero as read_u16, u32_at_or_zero as read_u32};
 
 #[cfg(test)]
 mod tests;

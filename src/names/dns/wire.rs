@@ -9,6 +9,7 @@
 //! ignores).
 
 use super::DnsError;
+pub(super) use crate::wire::{be16, be32};
 
 /// Fixed header: id, flags, four section counts (RFC 1035 §4.1.1).
 pub const HEADER_LEN: usize = 12;
@@ -29,16 +30,6 @@ pub const TYPE_HTTPS: u16 = 65;
 pub const CLASS_IN: u16 = 1;
 /// mDNS (RFC 6762 §10.2) uses the class's top bit as the cache-flush flag in answers.
 const CLASS_MASK: u16 = 0x7fff;
-
-pub(super) fn be16(bytes: &[u8], at: usize) -> Option<u16> {
-    let b = bytes.get(at..at.checked_add(2)?)?;
-    Some(u16::from_be_bytes([b[0], b[1]]))
-}
-
-pub(super) fn be32(bytes: &[u8], at: usize) -> Option<u32> {
-    let b = bytes.get(at..at.checked_add(4)?)?;
-    Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-}
 
 /// A DNS message whose 12-byte header is known to be present.
 #[derive(Clone, Copy, Debug)]

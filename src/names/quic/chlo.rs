@@ -4,7 +4,7 @@
 //! value; the values follow the entry table back to back, in tag order.
 
 use super::QuicError;
-use super::reader::Reader;
+use crate::wire::Cursor;
 
 const CHLO: &[u8; 4] = b"CHLO";
 /// Server name indication: the host the client connects to.
@@ -36,7 +36,7 @@ pub(super) fn message_len(data: &[u8]) -> Result<Option<usize>, QuicError> {
     if data.get(..4) != Some(CHLO.as_slice()) {
         return Err(QuicError::NotChlo);
     }
-    let mut r = Reader::new(data);
+    let mut r = Cursor::new(data);
     r.skip(4);
     let Some(entries) = r.le_usize(2) else {
         return Ok(None);
@@ -49,7 +49,7 @@ pub(super) fn message_len(data: &[u8]) -> Result<Option<usize>, QuicError> {
     let Some(last_end) = data.get(table_end - 4..table_end) else {
         return Ok(None);
     };
-    let last_end = Reader::new(last_end).le_usize(4).unwrap_or(0);
+    let last_end = Cursor::new(last_end).le_usize(4).unwrap_or(0);
     Ok(table_end.checked_add(last_end))
 }
 
@@ -59,7 +59,7 @@ pub(super) fn parse(data: &[u8]) -> Result<Chlo, QuicError> {
     let data = data
         .get(..total)
         .ok_or(QuicError::MalformedChlo("cut short"))?;
-    let mut r = Reader::new(data);
+    let mut r = Cursor::new(data);
     r.skip(4);
     let entries = r
         .le_usize(2)

@@ -3,7 +3,7 @@
 //! among the others, reach the reassembler; any other frame type makes the packet malformed.
 
 use super::QuicError;
-use super::reader::Reader;
+use crate::wire::Cursor;
 
 const PADDING: u64 = 0x00;
 const PING: u64 = 0x01;
@@ -19,7 +19,7 @@ pub(super) fn walk_initial_frames(
     payload: &[u8],
     mut on_crypto: impl FnMut(u64, &[u8]) -> Result<(), QuicError>,
 ) -> Result<(), QuicError> {
-    let mut r = Reader::new(payload);
+    let mut r = Cursor::new(payload);
     while !r.is_empty() {
         let frame_type = r.varint().ok_or(QuicError::MalformedFrame("frame type"))?;
         match frame_type {
@@ -58,7 +58,7 @@ pub(super) fn walk_initial_frames(
 
 /// ACK frame fields after the type (RFC 9000 §19.3): largest acknowledged, delay, range count,
 /// first range, then (gap, length) per further range, then three ECN counts for type 0x03.
-fn skip_ack(r: &mut Reader<'_>, ecn: bool) -> Result<(), QuicError> {
+fn skip_ack(r: &mut Cursor<'_>, ecn: bool) -> Result<(), QuicError> {
     const MALFORMED: QuicError = QuicError::MalformedFrame("ACK");
     r.varint().ok_or(MALFORMED)?;
     r.varint().ok_or(MALFORMED)?;

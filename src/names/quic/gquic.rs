@@ -13,8 +13,8 @@
 //! The handshake itself travels in stream 1 (Q043/Q046) or CRYPTO frames (Q050/T05x).
 
 use super::QuicError;
-use super::reader::Reader;
 use super::version::google_number;
+use crate::wire::Cursor;
 
 /// Public flags (wire layout spec, "Public Header").
 const FLAG_VERSION: u8 = 0x01;
@@ -51,7 +51,7 @@ fn len_code(code: u8) -> usize {
 
 /// Reads the public header of a Q024–Q043 client packet (only those carry the version).
 pub(super) fn public_header(datagram: &[u8]) -> Option<ClearPacket<'_>> {
-    let mut r = Reader::new(datagram);
+    let mut r = Cursor::new(datagram);
     let flags = r.u8()?;
     if flags & 0x80 != 0 || flags & FLAG_VERSION == 0 || flags & FLAG_RESET != 0 {
         return None;
@@ -81,7 +81,7 @@ pub(super) fn public_header(datagram: &[u8]) -> Option<ClearPacket<'_>> {
 /// Reads a Q046 long header (the caller checked the version). Only Initial packets (type 0)
 /// carry the CHLO; other types give `None`.
 pub(super) fn q046_header(datagram: &[u8]) -> Result<Option<ClearPacket<'_>>, QuicError> {
-    let mut r = Reader::new(datagram);
+    let mut r = Cursor::new(datagram);
     let first = r.u8().ok_or(QuicError::Truncated("first byte"))?;
     if first & 0x30 != 0 {
         return Ok(None);
@@ -121,8 +121,8 @@ pub(super) fn walk_stream_frames(
 ) -> Result<(), QuicError> {
     let number = google_number(packet.version, b'Q').unwrap_or(0);
     let big_endian = number >= 39;
-    let mut r = Reader::new(packet.frames);
-    let int = |r: &mut Reader<'_>, n: usize| if big_endian { r.be(n) } else { r.le(n) };
+    let mut r = Cursor::new(packet.frames);
+    let int = |r: &mut Cursor<'_>, n: usize| if big_endian { r.be(n) } else { r.le(n) };
     while let Some(frame_type) = r.u8() {
         if frame_type & 0x80 != 0 {
             // STREAM: 1fdooossB — FIN, data-length present, offset length, stream-ID length.
@@ -167,7 +167,7 @@ pub(super) fn walk_stream_frames(
 /// Google's ACK frame from Q034 on: type 01nullmm (n: several ack blocks; ll: largest-acked
 /// length; mm: block length), largest acked, 2-byte delay, [block count], first block, blocks
 /// (1-byte gap + block), timestamp count, then timestamps (1 + 4 bytes, then 1 + 2 bytes each).
-fn skip_ack(r: &mut Reader<'_>, frame_type: u8) -> Option<()> {
+fn skip_ack(r: &mut Cursor<'_>, frame_type: u8) -> Option<()> {
     let block_len = len_code(frame_type);
     r.skip(len_code(frame_type >> 2) + 2)?;
     let blocks = if frame_type & 0x20 != 0 {
@@ -189,7 +189,7 @@ pub(super) fn walk_crypto_frames(
     payload: &[u8],
     mut on_crypto: impl FnMut(u64, &[u8]) -> Result<(), QuicError>,
 ) -> Result<(), QuicError> {
-    let mut r = Reader::new(payload);
+    let mut r = Cursor::new(payload);
     while let Some(frame_type) = r.u8() {
         match frame_type {
             PADDING | PING => {}

@@ -15,9 +15,9 @@
 //! The caller does not know which side sent a datagram: a server's Initial does not open with
 //! the client's keys and is ignored, which is how client packets are told apart.
 //!
-//! Layout: `reader` (bounds-checked cursor), `version` (table), `keys` (key derivation and
-//! ciphers), `packet` (long header, protection removal), `frames` (Initial frames),
-//! `crypto_stream` (reassembly), `gquic` and `chlo` (Google QUIC), `connection` (per-flow state).
+//! Layout: `version` (table), `keys` (key derivation and ciphers), `packet` (long header,
+//! protection removal), `frames` (Initial frames), `crypto_stream` (reassembly), `gquic` and
+//! `chlo` (Google QUIC), `connection` (per-flow state); fields are read with `crate::wire`.
 
 mod chlo;
 mod connection;
@@ -26,7 +26,6 @@ mod frames;
 mod gquic;
 mod keys;
 mod packet;
-mod reader;
 mod version;
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use super::QuicError;
 use super::keys::{PacketKeys, SAMPLE_LEN, TAG_LEN};
-use super::reader::Reader;
+use crate::wire::Cursor;
 
 /// Connection IDs are at most 20 bytes in every version read here (RFC 9000 §17.2).
 pub(super) const MAX_CID_LEN: usize = 20;
@@ -52,14 +52,14 @@ pub(super) fn peek_version(datagram: &[u8]) -> Option<u32> {
     if first & LONG_HEADER == 0 {
         return None;
     }
-    Reader::new(datagram.get(1..)?).u32_be()
+    Cursor::new(datagram.get(1..)?).u32_be()
 }
 
 impl<'a> LongPacket<'a> {
     /// Parses the long header at the start of `datagram` (a version 0 Version Negotiation
     /// packet is not a long packet of any version and is refused by the caller).
     pub(super) fn parse(datagram: &'a [u8], v2_types: bool) -> Result<Self, QuicError> {
-        let mut r = Reader::new(datagram);
+        let mut r = Cursor::new(datagram);
         let first = r.u8().ok_or(QuicError::Truncated("first byte"))?;
         let version = r.u32_be().ok_or(QuicError::Truncated("version"))?;
         let dcid = read_cid(&mut r, "destination connection ID")?;
@@ -146,7 +146,7 @@ impl<'a> LongPacket<'a> {
     }
 }
 
-fn read_cid<'a>(r: &mut Reader<'a>, what: &'static str) -> Result<&'a [u8], QuicError> {
+fn read_cid<'a>(r: &mut Cursor<'a>, what: &'static str) -> Result<&'a [u8], QuicError> {
     let len = usize::from(r.u8().ok_or(QuicError::Truncated(what))?);
     if len > MAX_CID_LEN {
         return Err(QuicError::ConnectionIdTooLong(len));
@@ -174,7 +174,7 @@ pub(super) fn decode_packet_number(largest: Option<u64>, truncated: u64, bits: u
 /// The connection IDs of the long header at the start of a datagram, of any version (RFC 8999
 /// §5.1: version-independent), and whether it is an Initial of a version read here.
 pub(super) fn long_header_ids(datagram: &[u8]) -> Option<(bool, &[u8], &[u8])> {
-    let mut r = Reader::new(datagram);
+    let mut r = Cursor::new(datagram);
     let first = r.u8()?;
     if first & LONG_HEADER == 0 {
         return None;

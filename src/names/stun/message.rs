@@ -16,6 +16,7 @@ use super::{
     METHOD_ALLOCATE, MS_TURN_DATA, MS_TURN_SEND, MS_TURN_SET_ACTIVE_DESTINATION, MsTurn, StunClass,
     StunError, StunMessage, TransactionId, ms_attribute_name,
 };
+pub(super) use crate::wire::{be16, be32};
 
 pub const HEADER_LEN: usize = 20;
 /// RFC 5389 §6.
@@ -41,16 +42,6 @@ const ATTR_MS_MULTIPLEXED_SESSION: u16 = 0x8095;
 
 /// RFC 3489 §11.1 message types.
 const CLASSIC_TYPES: [u16; 6] = [0x0001, 0x0101, 0x0111, 0x0002, 0x0102, 0x0112];
-
-pub(super) fn be16(bytes: &[u8], at: usize) -> Option<u16> {
-    let b = bytes.get(at..at.checked_add(2)?)?;
-    Some(u16::from_be_bytes([b[0], b[1]]))
-}
-
-pub(super) fn be32(bytes: &[u8], at: usize) -> Option<u32> {
-    let b = bytes.get(at..at.checked_add(4)?)?;
-    Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-}
 
 /// RFC 5389 §6: class bits C1 (0x0100) and C0 (0x0010); method bits around them.
 fn rfc_type(message_type: u16) -> (StunClass, u16) {
