@@ -236,22 +236,8 @@ fn pipeline_bytes(args: &[String]) -> Result<String, String> {
         ..Options::default()
     };
     let capture = residency::source::open(&path).map_err(|e| e.to_string())?;
-    let placer = residency::place::Placer::new(
-        residency::place::geo::GeoSet::open(&[], true).map_err(|e| e.to_string())?,
-        Some("SE"),
-    )
-    .map_err(|e| e.to_string())?;
-    let physics = residency::place::physics::Physics::new(Vec::new(), 1, Some("SE"))
-        .map_err(|e| e.to_string())?;
-    let catalog = residency::services::Catalog::embedded().map_err(|e| e.to_string())?;
-    let ctx = residency::analyze::Context {
-        options: &options,
-        placer: &placer,
-        physics: &physics,
-        catalog: &catalog,
-        judge_per_flow: false,
-        resolve: None,
-    };
+    let tables = residency::analyze::collect::Embedded::load(Some("SE"))?;
+    let ctx = tables.context(&options);
     let before = rss();
     let mut analyzer = Analyzer::new(ctx, 10);
     let mut sink = residency::analyze::collect::Collect::default();

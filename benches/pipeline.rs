@@ -8,15 +8,12 @@
 
 use criterion::{Criterion, Throughput, criterion_group};
 use hdrhistogram::Histogram;
+use residency::analyze::collect::Embedded;
 use residency::analyze::{self, Analyzer, Context, Ended, Options, Sink};
 use residency::decode;
 use residency::flow::PacketRef;
-use residency::place::Placer;
-use residency::place::geo::GeoSet;
-use residency::place::physics::Physics;
 use residency::report::AddressReport;
 use residency::report::json::JsonReport;
-use residency::services::Catalog;
 use residency::source::Capture;
 use std::hint::black_box;
 use std::path::Path;
@@ -85,16 +82,10 @@ fn bench(c: &mut Criterion) {
         file.len()
     );
     let options = Options::default();
-    let placer = Placer::new(GeoSet::open(&[], true).unwrap(), Some("SE")).unwrap();
-    let physics = Physics::new(Vec::new(), 1, Some("SE")).unwrap();
-    let catalog = Catalog::embedded().unwrap();
+    let tables = Embedded::load(Some("SE")).unwrap();
     let ctx = || Context {
-        options: &options,
-        placer: &placer,
-        physics: &physics,
-        catalog: &catalog,
         judge_per_flow: false,
-        resolve: None,
+        ..tables.context(&options)
     };
     let mut group = c.benchmark_group("pipeline");
     group.throughput(Throughput::Elements(packets));
@@ -115,7 +106,7 @@ fn bench(c: &mut Criterion) {
     // The same, with the JSON report written (to nowhere).
     group.bench_function("end to end with the JSON report", |b| {
         b.iter(|| {
-            let head = residency::report::record::head(&options, &placer, &catalog);
+            let head = residency::report::record::head(&options, &tables.placer, &tables.catalog);
             let mut report = JsonReport::start(std::io::sink(), &head).unwrap();
             let mut analyzer = Analyzer::new(ctx(), 10);
             let capture = Capture::new(&file[..]).unwrap();

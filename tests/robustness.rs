@@ -156,25 +156,11 @@ fn an_io_error_is_reported_as_damage_with_what_came_before() {
 
 /// A context on the embedded data (the tables are leaked: one per test process).
 fn context(options: &Options) -> Context<'_> {
-    let placer = Box::leak(Box::new(
-        residency::place::Placer::new(
-            residency::place::geo::GeoSet::open(&[], true).expect("embedded geo data"),
-            Some("SE"),
-        )
-        .expect("embedded tables"),
-    ));
-    let physics = Box::leak(Box::new(
-        residency::place::physics::Physics::new(Vec::new(), 1, Some("SE")).expect("physics"),
-    ));
-    let catalog = Box::leak(Box::new(
-        residency::services::Catalog::embedded().expect("the embedded catalog"),
+    let tables = Box::leak(Box::new(
+        residency::analyze::collect::Embedded::load(Some("SE")).expect("embedded tables"),
     ));
     Context {
-        options,
-        placer,
-        physics,
-        catalog,
         judge_per_flow: false,
-        resolve: None,
+        ..tables.context(options)
     }
 }

@@ -63,9 +63,20 @@ pub fn collect_capture<R: std::io::Read>(
     capture: crate::source::Capture<R>,
     ctx: Context<'_>,
 ) -> io::Result<Collected> {
+    run(ctx, |analyzer, sink| {
+        analyzer.read(path, None, capture, sink, &mut || None)?;
+        Ok(())
+    })
+}
+
+/// One run into a `Collect`: `read` feeds the analyzer its inputs.
+fn run<E: From<io::Error>>(
+    ctx: Context<'_>,
+    read: impl FnOnce(&mut Analyzer<'_>, &mut Collect) -> Result<(), E>,
+) -> Result<Collected, E> {
     let mut analyzer = Analyzer::new(ctx, 10);
     let mut sink = Collect::default();
-    analyzer.read(path, None, capture, &mut sink, &mut || None)?;
+    read(&mut analyzer, &mut sink)?;
     let report = analyzer.finish(&mut sink, None)?;
     Ok(Collected {
         report,
@@ -95,15 +106,44 @@ pub fn collect(paths: &[PathBuf], ctx: Context<'_>) -> Result<Collected, Collect
     for path in paths {
         opened.push(source::open(path)?);
     }
-    let mut analyzer = Analyzer::new(ctx, 10);
-    let mut sink = Collect::default();
-    for (path, capture) in paths.iter().zip(opened) {
-        analyzer.read(path, None, capture, &mut sink, &mut || None)?;
-    }
-    let report = analyzer.finish(&mut sink, None)?;
-    Ok(Collected {
-        report,
-        flows: sink.flows,
-        addresses: sink.addresses,
+    run(ctx, |analyzer, sink| {
+        for (path, capture) in paths.iter().zip(opened) {
+            analyzer.read(path, None, capture, sink, &mut || None)?;
+        }
+        Ok(())
     })
+}
+
+/// The embedded tables a run places, judges and names with (geo databases, physics from the
+/// home country, the service catalog): for tests, benchmarks and tools that run the pipeline
+/// in process.
+pub struct Embedded {
+    pub placer: crate::place::Placer,
+    pub physics: crate::place::physics::Physics,
+    pub catalog: crate::services::Catalog,
+}
+
+impl Embedded {
+    /// `home`: the `--home` country (also the vantage), or none.
+    pub fn load(home: Option<&str>) -> Result<Embedded, String> {
+        let geo = crate::place::geo::GeoSet::open(&[], true).map_err(|e| e.to_string())?;
+        Ok(Embedded {
+            placer: crate::place::Placer::new(geo, home).map_err(|e| e.to_string())?,
+            physics: crate::place::physics::Physics::new(Vec::new(), 1, home)
+                .map_err(|e| e.to_string())?,
+            catalog: crate::services::Catalog::embedded().map_err(|e| e.to_string())?,
+        })
+    }
+
+    /// A context on these tables.
+    pub fn context<'a>(&'a self, options: &'a super::Options) -> Context<'a> {
+        Context {
+            options,
+            placer: &self.placer,
+            physics: &self.physics,
+            catalog: &self.catalog,
+            judge_per_flow: true,
+            resolve: None,
+        }
+    }
 }

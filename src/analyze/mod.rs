@@ -468,19 +468,10 @@ pub fn count(d: &decode::Decoded<'_>, ts: Timestamp, at: PacketRef, stages: &mut
         fragment: d.fragment.is_some(),
         at,
     };
+    // One packet type for both stages; the round-trip stage does not look at `opened`.
     let seen = |flow, opened, partial| FlowPacket {
         flow,
         opened,
-        src: meta.src,
-        dst: meta.dst,
-        transport: &d.transport,
-        partial,
-        ts,
-        at,
-    };
-    let timed = |flow, partial| FlowPacket {
-        flow,
-        opened: false,
         src: meta.src,
         dst: meta.dst,
         transport: &d.transport,
@@ -492,7 +483,7 @@ pub fn count(d: &decode::Decoded<'_>, ts: Timestamp, at: PacketRef, stages: &mut
         None => {
             let (flow, opened) = table.add_opened(&meta);
             namer.packet(&seen(flow, opened, d.cut));
-            rtt.packet(&timed(flow, d.cut));
+            rtt.packet(&seen(flow, opened, d.cut));
         }
         // A first fragment carries the transport header and the start of the payload: enough
         // for a DNS response's question and first answers (large answers fragment), so the
@@ -501,7 +492,7 @@ pub fn count(d: &decode::Decoded<'_>, ts: Timestamp, at: PacketRef, stages: &mut
             let (flow, opened) = table.add_opened(p);
             if f.is_first() && p.at == at {
                 namer.packet(&seen(flow, opened, true));
-                rtt.packet(&timed(flow, true));
+                rtt.packet(&seen(flow, opened, true));
             }
         }),
     }

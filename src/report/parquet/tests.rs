@@ -1,11 +1,8 @@
 //! The Parquet sink on a shipped capture, read back with the parquet crate's own reader.
 
 use super::*;
-use crate::analyze::{Analyzer, Context, Options};
-use crate::place::Placer;
-use crate::place::geo::GeoSet;
-use crate::place::physics::Physics;
-use crate::services::Catalog;
+use crate::analyze::collect::Embedded;
+use crate::analyze::{Analyzer, Options};
 use arrow_array::Array;
 use arrow_array::cast::AsArray;
 use arrow_array::types::UInt64Type;
@@ -14,17 +11,8 @@ use std::path::Path;
 
 fn write(rows_per_group: usize) -> Vec<u8> {
     let options = Options::default();
-    let placer = Placer::new(GeoSet::open(&[], true).unwrap(), Some("SE")).unwrap();
-    let physics = Physics::new(Vec::new(), 1, Some("SE")).unwrap();
-    let catalog = Catalog::embedded().unwrap();
-    let ctx = Context {
-        options: &options,
-        placer: &placer,
-        physics: &physics,
-        catalog: &catalog,
-        judge_per_flow: true,
-        resolve: None,
-    };
+    let tables = Embedded::load(Some("SE")).unwrap();
+    let ctx = tables.context(&options);
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/teams-like.pcap");
     let capture = crate::source::open(&path).unwrap();
     let sha = capture.sha256_upfront().map(str::to_string);
