@@ -45,8 +45,10 @@ pub fn rtt_report(f: &Flow, rtt: Option<&FlowRtt>, remote: Option<Side>) -> Opti
     let other = rtt.answered_by(local);
     Some(RttReport {
         handshake_ms: rtt.handshake.map(|s| ms(s.nanos)),
+        // Left out when they are `request` and `response` below (the handshake gave min_ms).
         handshake_packets: rtt
             .handshake
+            .filter(|s| responder.is_none_or(|r| r.min != *s))
             .map(|s| [packet(s.request), packet(s.response)]),
         client_side_ms: rtt.handshake_ack.map(|s| ms(s.nanos)),
         min_ms: responder.map(|r| ms(r.min.nanos)),

@@ -14,7 +14,8 @@ pub struct RttReport {
     /// TCP SYN → SYN/ACK, from the first copy of the SYN, ms (µs precision).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub handshake_ms: Option<f64>,
-    /// The SYN (first copy) and the SYN/ACK that gave `handshake_ms`.
+    /// The SYN (first copy) and the SYN/ACK that gave `handshake_ms`; left out when they are
+    /// `request` and `response` (the handshake gave `min_ms`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub handshake_packets: Option<[PacketRefReport; 2]>,
     /// TCP SYN/ACK → ACK: the client's side of the handshake, ms.
@@ -129,7 +130,8 @@ pub struct PhysicsReport {
     /// trip.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feasible: Option<Vec<&'static str>>,
-    /// Countries within `likely_distance_km` (light in fibre); null likewise.
+    /// Countries within `likely_distance_km` (light in fibre); left out without a vantage or a
+    /// round trip, and when it is the `feasible` list itself.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub likely: Option<Vec<&'static str>>,
     /// Every feasible country is in the EU/EEA: the server is proven to be there.

@@ -122,7 +122,9 @@ pub fn physics_report(
         country: judged.country.clone(),
         claim_distance_km: j.claim_distance_km.map(|d| d.floor() as u64),
         feasible: j.feasible.clone(),
-        likely: j.likely.clone(),
+        // Left out when it is the feasible list itself (a long round trip reaches everywhere
+        // either way): the list of 249 countries twice is most of an entry's size.
+        likely: j.likely.clone().filter(|l| j.feasible.as_ref() != Some(l)),
         within_eu_eea: j.within_eu_eea,
         claims: j
             .claims
