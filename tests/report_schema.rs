@@ -630,6 +630,10 @@ fn schema_enums_are_the_models() {
         ("/$defs/zone/enum", serialised(&Zone::ALL)),
         ("/$defs/verdict/enum", serialised(&Verdict::ALL)),
         ("/$defs/category/enum", serialised(&Category::ALL)),
+        ("/$defs/transport/enum", {
+            use residency::report::record::TransportName;
+            serialised(&[0u8, 1, 6, 17, 58].map(TransportName::of))
+        }),
     ];
     for (pointer, model) in cases {
         assert_eq!(schema_enum(pointer), model, "{pointer}");

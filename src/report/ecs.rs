@@ -262,7 +262,7 @@ pub fn record<'a>(e: &'a Ended<'a>) -> Record<'a> {
             asn: place.filter(|_| remote_is_server).and_then(asn),
         },
         network: Network {
-            transport: f.transport,
+            transport: f.transport.name(),
             iana_number: f.ip_protocol.to_string(),
             bytes: f.bytes.to_server + f.bytes.to_client,
             packets: f.packets.to_server + f.packets.to_client,

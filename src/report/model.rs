@@ -115,7 +115,7 @@ pub struct FlowReport {
     /// Community ID v1 (seed 0) of the flow's 5-tuple: the same value Zeek, Suricata and
     /// Arkime give it, to join records across tools.
     pub community_id: String,
-    pub transport: &'static str,
+    pub transport: super::record::TransportName,
     pub ip_protocol: u8,
     pub client: EndpointReport,
     pub server: EndpointReport,

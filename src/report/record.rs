@@ -14,13 +14,36 @@ use crate::services::Catalog;
 use crate::timestamp::Timestamp;
 use std::net::IpAddr;
 
-pub fn transport_name(protocol: u8) -> &'static str {
-    match protocol {
-        6 => "tcp",
-        17 => "udp",
-        1 => "icmp",
-        58 => "icmpv6",
-        _ => "other",
+/// A flow's transport, by its IP protocol number (`ip_protocol` keeps the number itself).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TransportName {
+    Tcp,
+    Udp,
+    Icmp,
+    Icmpv6,
+    Other,
+}
+
+impl TransportName {
+    pub fn of(protocol: u8) -> TransportName {
+        match protocol {
+            6 => TransportName::Tcp,
+            17 => TransportName::Udp,
+            1 => TransportName::Icmp,
+            58 => TransportName::Icmpv6,
+            _ => TransportName::Other,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TransportName::Tcp => "tcp",
+            TransportName::Udp => "udp",
+            TransportName::Icmp => "icmp",
+            TransportName::Icmpv6 => "icmpv6",
+            TransportName::Other => "other",
+        }
     }
 }
 
@@ -146,7 +169,7 @@ pub fn flow_report(
     FlowReport {
         id: f.id,
         community_id,
-        transport: transport_name(f.protocol),
+        transport: TransportName::of(f.protocol),
         ip_protocol: f.protocol,
         client: endpoint(&f.client, f.has_ports),
         server: endpoint(&f.server, f.has_ports),

@@ -78,7 +78,7 @@ impl SummaryBuilder {
     ) {
         let t = &mut self.totals;
         t.total += 1;
-        *t.by_transport.entry(flow.transport).or_default() += 1;
+        *t.by_transport.entry(flow.transport.name()).or_default() += 1;
         *t.by_scope.entry(flow.scope.name()).or_default() += 1;
         *t.by_end.entry(flow.end.name()).or_default() += 1;
         self.bytes += flow.bytes.to_server + flow.bytes.to_client;
