@@ -137,7 +137,10 @@ pub fn run_all(dir: &Path) -> Result<Vec<Run>, String> {
         let mut index: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
         for (i, f) in report.flows.iter().enumerate() {
             if let (Some(c), Some(s)) = (endpoint(&f.client), endpoint(&f.server)) {
-                index.entry(key(f.transport, c, s)).or_default().push(i);
+                index
+                    .entry(key(f.transport.name(), c, s))
+                    .or_default()
+                    .push(i);
             }
         }
         runs.push(Run {
