@@ -193,6 +193,7 @@ fn syn(i: u64) -> PacketMeta {
         },
         has_ports: true,
         ip_len: 60,
+        payload_len: 0,
         tcp_flags: Some(TcpFlags(TcpFlags::SYN)),
         fragment: false,
         at: PacketRef {

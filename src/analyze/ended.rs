@@ -7,7 +7,9 @@ use crate::flow::{Flow, Side};
 use crate::names::resolve::{self, PtrAnswer, PtrResults};
 use crate::place::Placement;
 use crate::place::addresses::{Judged, Visit};
-use crate::report::record::{flow_report, remote_bytes, remote_ip};
+use crate::place::answer::Answers;
+use crate::report::answer::HostFlow;
+use crate::report::record::{answered, flow_report, remote_bytes, remote_ip, remote_payload};
 use crate::report::{AddressReport, FlowReport, PtrReport, ResolveReport, flow_naming};
 use std::io;
 
@@ -120,6 +122,8 @@ impl Analyzer<'_> {
         );
         let remote = ctx.options.inside.scope(&flow).remote_side();
         let (sent, received) = remote_bytes(&flow, remote);
+        let payload_sent = remote_payload(&flow, remote);
+        let answered = answered(&flow, remote);
         let mut placement = None;
         let mut judged = None;
         if let (Some(ip), Some(side)) = (remote_ip(&flow, remote), remote) {
@@ -144,6 +148,8 @@ impl Analyzer<'_> {
                 packets: flow.packets[0] + flow.packets[1],
                 sent,
                 received,
+                payload_sent,
+                answered,
                 first_seen: flow.first_seen,
                 last_seen: flow.last_seen,
                 answer: answer.map(|a| (a.min, a.samples, tick)),
@@ -159,12 +165,17 @@ impl Analyzer<'_> {
                     .map(|s| s.name.as_str()),
             };
             placement = Some(self.addresses.visit(&visit, ctx.placer, ctx.physics));
-            if ctx.judge_per_flow {
-                judged = self
-                    .addresses
-                    .judged_now(ip, vantage, ctx.placer, ctx.physics);
-            }
+            // Every flow's answer needs the physics as of now (judged again only when the
+            // address's fastest answer changed).
+            judged = self
+                .addresses
+                .judged_now(ip, vantage, ctx.placer, ctx.physics);
         }
+        let answers = match (&judged, remote) {
+            (Some(j), _) => j.answers,
+            (None, None) => Answers::internal(ctx.placer.home.is_some()),
+            (None, Some(_)) => Answers::unplaced(ctx.placer.home.is_some()),
+        };
         let names = naming.names.take();
         let report = flow_report(
             &flow,
@@ -173,10 +184,26 @@ impl Analyzer<'_> {
             rtt.as_ref(),
             ctx.options,
             self.digits.max(1),
-            crate::report::record::community_id_of(&flow),
+            &answers,
         );
         self.summary
             .flow(&report, &naming, placement.as_deref(), sent, received);
+        if let (Some(side), Some(pl)) = (remote, placement.as_deref()) {
+            let host = match side {
+                Side::Server => flow.client.ip,
+                Side::Client => flow.server.ip,
+            };
+            self.summary.host(&HostFlow {
+                host,
+                answers: &answers,
+                answered,
+                payload: payload_sent,
+                bytes: sent,
+                zone: Some(pl.zone),
+                provider: pl.provider.as_ref().and_then(|p| p.name.as_deref()),
+                service: report.service.as_ref().map(|s| s.name.as_str()),
+            });
+        }
         let unknown = InputInfo {
             index: flow.first_packet.input,
             path: String::new(),
@@ -190,7 +217,7 @@ impl Analyzer<'_> {
             flow: &flow,
             report: &report,
             placement: placement.as_deref(),
-            physics: judged.as_deref(),
+            physics: judged.as_deref().filter(|_| ctx.judge_per_flow),
             input,
         })
     }

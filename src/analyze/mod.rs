@@ -464,6 +464,7 @@ pub fn count(d: &decode::Decoded<'_>, ts: Timestamp, at: PacketRef, stages: &mut
         },
         has_ports,
         ip_len: d.ip_len,
+        payload_len: d.payload_len,
         tcp_flags,
         fragment: d.fragment.is_some(),
         at,

@@ -12,6 +12,8 @@ pub(super) struct IpPacket<'a> {
     pub dst: IpAddr,
     pub protocol: u8,
     pub ip_len: u32,
+    /// Bytes of the IP header and its IPv6 extension headers.
+    pub header_len: u32,
     pub fragment: Option<Fragment>,
     /// The payload as captured (may be shorter than the header says).
     pub payload: &'a [u8],
@@ -32,7 +34,7 @@ pub(super) fn parse(bytes: &[u8], missing: u32) -> Result<IpPacket<'_>, Skip> {
     let payload = slice.payload();
     // What the capture holds from this IP header on, plus what it did not keep.
     let seen_len = (bytes.len() as u64 + u64::from(missing)).min(u64::from(u32::MAX)) as u32;
-    let (ip_len, fragment) = match &slice {
+    let (ip_len, header_len, fragment) = match &slice {
         LaxIpSlice::Ipv4(v4) => {
             let header = v4.header();
             let total = u32::from(header.total_len());
@@ -47,7 +49,7 @@ pub(super) fn parse(bytes: &[u8], missing: u32) -> Result<IpPacket<'_>, Skip> {
                 offset: u32::from(header.fragments_offset().byte_offset()),
                 more: header.more_fragments(),
             });
-            (ip_len, fragment)
+            (ip_len, u32::from(header.ihl()) * 4, fragment)
         }
         LaxIpSlice::Ipv6(v6) => {
             let payload_len = u32::from(v6.header().payload_length());
@@ -60,7 +62,8 @@ pub(super) fn parse(bytes: &[u8], missing: u32) -> Result<IpPacket<'_>, Skip> {
             let fragment = bytes
                 .get(40..)
                 .and_then(|rest| ipv6_fragment(v6.header().next_header().0, rest));
-            (ip_len, fragment)
+            let extensions = u32::try_from(v6.extensions().slice().len()).unwrap_or(u32::MAX);
+            (ip_len, 40u32.saturating_add(extensions), fragment)
         }
     };
     Ok(IpPacket {
@@ -68,6 +71,7 @@ pub(super) fn parse(bytes: &[u8], missing: u32) -> Result<IpPacket<'_>, Skip> {
         dst: slice.destination_addr(),
         protocol: payload.ip_number.0,
         ip_len,
+        header_len,
         fragment,
         payload: payload.payload,
         cut: payload.incomplete,

@@ -32,6 +32,9 @@ pub struct Decoded<'a> {
     /// The packet's IP length as sent: IPv4 total length, IPv6 40 + payload length. Taken from
     /// the header, so it is right when the capture kept only the first bytes.
     pub ip_len: u32,
+    /// Transport payload bytes as sent: the IP length less the IP, extension and transport
+    /// headers (TCP data offset, 8 for UDP and ICMP). A non-first fragment is all payload.
+    pub payload_len: u32,
     pub fragment: Option<Fragment>,
     pub transport: Transport<'a>,
     /// The capture kept less of this IP packet than its header says was sent (snap length):
@@ -120,13 +123,18 @@ pub fn decode(link: LinkType, data: &[u8], missing: u32) -> Result<Decoded<'_>, 
 }
 
 fn decoded<'a>(packet: &ip::IpPacket<'a>, tunnels: u8) -> Decoded<'a> {
+    let transport = transport::parse(packet);
     Decoded {
         src: packet.src,
         dst: packet.dst,
         protocol: packet.protocol,
         ip_len: packet.ip_len,
+        payload_len: packet
+            .ip_len
+            .saturating_sub(packet.header_len)
+            .saturating_sub(transport::header_len(packet, &transport)),
         fragment: packet.fragment,
-        transport: transport::parse(packet),
+        transport,
         cut: packet.cut,
         tunnels,
     }

@@ -90,3 +90,17 @@ pub(super) fn parse<'a>(packet: &IpPacket<'a>) -> Transport<'a> {
         _ => Transport::Other,
     }
 }
+
+/// Bytes of the transport header before the payload, as the packet's header says: the TCP data
+/// offset (at least 20), 8 for UDP and ICMP, 0 for anything else (a non-first fragment is all
+/// payload).
+pub(super) fn header_len(packet: &IpPacket<'_>, transport: &Transport<'_>) -> u32 {
+    match transport {
+        Transport::Tcp { .. } => {
+            let offset = packet.payload.get(12).map_or(0, |b| u32::from(b >> 4) * 4);
+            offset.max(20)
+        }
+        Transport::Udp { .. } | Transport::Icmp { .. } => 8,
+        Transport::Other => 0,
+    }
+}

@@ -212,6 +212,7 @@ mod tests {
             client_by: ClientBy::FirstPacket,
             packets: [1, 0],
             bytes: [60, 0],
+            payload: [20, 0],
             tcp_flags: [0; 2],
             fragments: 0,
             first_seen: Timestamp::default(),

@@ -268,6 +268,7 @@ mod tests {
             },
             has_ports: true,
             ip_len: 100,
+            payload_len: 72,
             tcp_flags: None,
             fragment: true,
             at: PacketRef {

@@ -30,6 +30,8 @@ pub struct PacketMeta {
     pub has_ports: bool,
     /// IP length as sent.
     pub ip_len: u32,
+    /// Transport payload bytes as sent (`decode::Decoded::payload_len`).
+    pub payload_len: u32,
     /// TCP flags, for TCP packets that carry a header.
     pub tcp_flags: Option<TcpFlags>,
     /// Part of a fragmented datagram.

@@ -110,6 +110,8 @@ pub struct Flow {
     /// Indexed by `TO_SERVER` / `TO_CLIENT`.
     pub packets: [u64; 2],
     pub bytes: [u64; 2],
+    /// Transport payload bytes (IP length less the IP and transport headers).
+    pub payload: [u64; 2],
     /// TCP flags seen, OR-ed, per direction.
     pub tcp_flags: [u8; 2],
     /// Packets that were IP fragments.

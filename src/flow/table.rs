@@ -102,7 +102,7 @@ const MAX_EXPIRY_INTERVAL_NS: i64 = 10 * NANOS;
 const MIN_EXPIRY_INTERVAL_NS: i64 = NANOS;
 
 /// An open flow, as the table holds it: its endpoints are those of its key (`client_is_lo`
-/// says which is the client), so that it stays small (112 bytes, in `OpenFlows`' slab).
+/// says which is the client), so that it stays small (128 bytes, in `OpenFlows`' slab).
 #[derive(Clone, Copy, Debug)]
 struct Open {
     id: FlowId,
@@ -114,6 +114,7 @@ struct Open {
     last_packet: PacketRef,
     packets: [u64; 2],
     bytes: [u64; 2],
+    payload: [u64; 2],
     fragments: u32,
     protocol: u8,
     has_ports: bool,
@@ -131,7 +132,7 @@ const NOT_CLOSED: Timestamp = Timestamp(i64::MIN);
 /// The open flows: an index from key to slot, and the flows in a slab. Two parts so that the
 /// hash table, which keeps up to twice the slots it holds (a table that sees entries come and
 /// go doubles rather than rehash in place once more than half full), doubles only 52-byte
-/// entries; the 112-byte flows sit in a dense list whose free slots are reused. About 230–290
+/// entries; the 128-byte flows sit in a dense list whose free slots are reused. About 230–290
 /// bytes per open flow in all (`docs/performance.md`).
 #[derive(Default)]
 struct OpenFlows {
@@ -236,6 +237,7 @@ impl Open {
             client_by: self.client_by,
             packets: self.packets,
             bytes: self.bytes,
+            payload: self.payload,
             tcp_flags: self.tcp_flags,
             fragments: u64::from(self.fragments),
             first_seen: self.first_seen,
@@ -549,6 +551,7 @@ fn open(id: FlowId, key: &FlowKey, p: &PacketMeta) -> Open {
         last_packet: p.at,
         packets: [0; 2],
         bytes: [0; 2],
+        payload: [0; 2],
         fragments: 0,
         protocol: p.protocol,
         has_ports: p.has_ports,
@@ -574,6 +577,7 @@ fn update(flow: &mut Open, key: &FlowKey, p: &PacketMeta) {
     };
     flow.packets[dir] += 1;
     flow.bytes[dir] += u64::from(p.ip_len);
+    flow.payload[dir] += u64::from(p.payload_len);
     flow.fragments = flow.fragments.saturating_add(u32::from(p.fragment));
     // First and last by capture time, so a fragment that waited for its first fragment, or an
     // input whose clock runs behind, still names the earliest and latest packets.
@@ -615,6 +619,7 @@ fn reorient(flow: &mut Open, key: &FlowKey, p: &PacketMeta, flags: TcpFlags) {
         flow.client_is_lo = !flow.client_is_lo;
         flow.packets.swap(0, 1);
         flow.bytes.swap(0, 1);
+        flow.payload.swap(0, 1);
         flow.tcp_flags.swap(0, 1);
         flow.fin.swap(0, 1);
     }

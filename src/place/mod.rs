@@ -18,6 +18,7 @@
 //!   `--home` country, else the legal table (`eu`, `eea`, `adequate`, `us-dpf`), else `third`.
 
 pub mod addresses;
+pub mod answer;
 pub mod countries;
 pub mod geo;
 pub mod legal;

@@ -3,6 +3,8 @@
 //! that only format: the streamed JSON report (`json`), per-flow NDJSON records in Elastic
 //! Common Schema (`ecs`), the terminal summary (`terminal`).
 
+pub mod answer;
+mod answer_model;
 pub mod ecs;
 pub mod json;
 mod lookup;
@@ -18,11 +20,13 @@ mod place_model;
 pub mod record;
 pub mod summary;
 mod terminal;
+mod terminal_answer;
 mod terminal_names;
 mod terminal_physics;
 mod terminal_place;
 mod units;
 
+pub use answer_model::*;
 pub use lookup::{LookupEntry, lookup, write_lookup_json, write_lookup_table};
 pub use model::*;
 pub use names::{FlowNaming, MS_TURN_SERVICE, ServiceTotals, flow_naming};

@@ -131,6 +131,12 @@ pub struct FlowReport {
     pub address: Option<String>,
     pub packets: Directions,
     pub bytes: Directions,
+    /// Transport payload bytes (the IP length less the IP and transport headers).
+    pub payload: Directions,
+    /// Left the home country, the EU/EEA? The remote address's answer as known when the flow
+    /// ended (`summary.answer` counts the address's final answer), what was sent, and whether
+    /// it was answered.
+    pub answer: super::FlowAnswerReport,
     /// TCP flags seen per direction (null for other transports).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tcp_flags: Option<FlagsReport>,
@@ -211,7 +217,12 @@ pub struct Summary {
     pub flow_table: FlowTableReport,
     pub address_table: AddressTableReport,
     pub fragments: FragmentReport,
-    /// Where the data went: per zone, per provider jurisdiction, and the headline totals.
+    /// The headline: did data leave the home country, the EU/EEA? Yes, no and unknown, from
+    /// every address's final answer; unanswered flows apart; the databases' figure beside.
+    pub answer: super::AnswerSummary,
+    /// Which inside host sent what where.
+    pub hosts: super::HostsSummary,
+    /// Where the data went by the databases' country: per zone, per provider jurisdiction.
     pub placement: PlacementSummary,
     /// Per service and category, with how much left; how flows were named.
     pub services: ServicesSummary,

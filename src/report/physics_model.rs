@@ -141,6 +141,13 @@ pub struct PhysicsReport {
     pub claims: Vec<ClaimReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub anycast: Option<AnycastReport>,
+    /// Left the home country, the EU/EEA? This address's answer from this vantage, from all
+    /// of the above: what `summary.answer` counts its flows by.
+    pub answer: super::AnswerReport,
+    /// Its flows from this vantage that were answered, and what they sent.
+    pub answered: super::Sent,
+    /// Its flows from this vantage never answered (kept apart in `summary.answer`).
+    pub unanswered: super::Sent,
 }
 
 /// A vantage of the run (`summary.physics.vantages`).

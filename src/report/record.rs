@@ -1,6 +1,7 @@
 //! The report's records: one flow as it ends (`flow_report`), one input (`input_report`), and
 //! the head of the report (`head`). Built once per flow, never per packet.
 
+use super::answer_model::{AnswerReport, FlowAnswerReport};
 use super::model::*;
 use super::names::FlowNaming;
 use super::physics::rtt_report;
@@ -9,6 +10,7 @@ use crate::analyze::{InputSummary, Options, Skipped};
 use crate::decode::TcpFlags;
 use crate::flow::{Endpoint, Flow, Side};
 use crate::place::Placer;
+use crate::place::answer::Answers;
 use crate::rtt::FlowRtt;
 use crate::services::Catalog;
 use crate::timestamp::Timestamp;
@@ -149,6 +151,28 @@ pub fn remote_bytes(f: &Flow, remote: Option<Side>) -> (u64, u64) {
     }
 }
 
+/// Transport payload sent to a flow's remote side (0 without one).
+pub fn remote_payload(f: &Flow, remote: Option<Side>) -> u64 {
+    match remote {
+        Some(Side::Server) => f.payload[0],
+        Some(Side::Client) => f.payload[1],
+        None => 0,
+    }
+}
+
+/// Whether the flow's other side (its remote side, else its server) answered: sent any
+/// packet, and for TCP one with more than RST and ACK (a reset refuses, it does not answer).
+pub fn answered(f: &Flow, remote: Option<Side>) -> bool {
+    let back = match remote {
+        Some(Side::Client) => 0,
+        _ => 1,
+    };
+    let refused_only = f.protocol == 6
+        && f.tcp_flags[back] & !(TcpFlags::RST | TcpFlags::ACK) == 0
+        && f.tcp_flags[back] & TcpFlags::RST != 0;
+    f.packets[back] > 0 && !refused_only
+}
+
 /// The Community ID v1 (seed 0, the default of Zeek, Suricata and Arkime) of a flow.
 pub fn community_id_of(f: &Flow) -> String {
     crate::flow::flow_community_id(0, f)
@@ -162,13 +186,13 @@ pub fn flow_report(
     rtt: Option<&FlowRtt>,
     options: &Options,
     digits: u8,
-    community_id: String,
+    answers: &Answers,
 ) -> FlowReport {
     let scope = options.inside.scope(f);
     let remote = scope.remote_side();
     FlowReport {
         id: f.id,
-        community_id,
+        community_id: community_id_of(f),
         transport: TransportName::of(f.protocol),
         ip_protocol: f.protocol,
         client: endpoint(&f.client, f.has_ports),
@@ -184,6 +208,15 @@ pub fn flow_report(
         bytes: Directions {
             to_server: f.bytes[0],
             to_client: f.bytes[1],
+        },
+        payload: Directions {
+            to_server: f.payload[0],
+            to_client: f.payload[1],
+        },
+        answer: FlowAnswerReport {
+            answer: AnswerReport::from(answers),
+            payload_to_remote: remote_payload(f, remote),
+            answered: answered(f, remote),
         },
         tcp_flags: (f.protocol == 6).then(|| FlagsReport {
             to_server: flags(f.tcp_flags[0]),

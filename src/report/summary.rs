@@ -2,6 +2,7 @@
 //! written out. Bounded: the totals are keyed by zone, provider, service and verdict, and the
 //! terminal's lists keep only their top rows.
 
+use super::answer::{AnswerTotals, HostFlow, HostTotals};
 use super::model::*;
 use super::names::{FlowNaming, ServiceTotals};
 use super::physics::PhysicsTotals;
@@ -46,11 +47,14 @@ pub struct SummaryBuilder {
     top: Vec<AddressReport>,
     top_n: usize,
     destinations: u64,
+    answer: AnswerTotals,
+    hosts: HostTotals,
 }
 
 impl SummaryBuilder {
     /// `top`: rows kept for the terminal's lists.
     pub fn new(home: Option<String>, top: usize) -> Self {
+        let home_given = home.is_some();
         SummaryBuilder {
             totals: FlowTotals::default(),
             bytes: 0,
@@ -63,6 +67,8 @@ impl SummaryBuilder {
             top: Vec::new(),
             top_n: top,
             destinations: 0,
+            answer: AnswerTotals::new(home_given),
+            hosts: HostTotals::new(home_given),
         }
     }
 
@@ -92,9 +98,15 @@ impl SummaryBuilder {
         self.from_remote += received;
     }
 
+    /// One ended flow with a remote side, for the per-host breakdown.
+    pub fn host(&mut self, f: &HostFlow<'_>) {
+        self.hosts.flow(f);
+    }
+
     /// One address written out.
     pub fn address(&mut self, a: &AddressReport) {
         self.destinations += 1;
+        self.answer.address(a);
         if !a.geo.agree {
             self.placement.disputed();
         }
@@ -162,6 +174,8 @@ impl SummaryBuilder {
             placement: self.placement.finish(),
             services: self.services.finish(end.names, end.dns_cache),
             physics: self.physics.finish(end.physics, end.rtt, &ticks),
+            answer: self.answer.finish(),
+            hosts: self.hosts.finish(),
             top_destinations: self.top,
             destinations: self.destinations,
         }

@@ -72,6 +72,7 @@ pub fn write_terminal(report: &Report, top: usize, out: &mut impl Write) -> io::
             s.flow_table.evicted, s.flow_table.max_flows, s.fragments.unattributed
         )?;
     }
+    super::terminal_answer::write_answer(report, top, out)?;
     super::terminal_place::write_placement(report, out)?;
     super::terminal_names::write_services(report, out)?;
     super::terminal_physics::write_physics(report, top, out)?;

@@ -15,7 +15,7 @@ pub fn write_placement(report: &Report, out: &mut impl Write) -> io::Result<()> 
         .collect();
     writeln!(
         out,
-        "\nWhere the data went{}",
+        "\nWhere the data went by the databases' country{}",
         match &p.home {
             Some(h) => format!(" (home {h})"),
             None => " (no --home given)".to_string(),

@@ -2,15 +2,22 @@
 //! its report.
 
 use crate::flow::FlowId;
+use crate::place::answer::{self, Answers, Claim, Evidence};
 use crate::place::physics::Physics;
 use crate::place::physics::bounds::Bound;
 use crate::place::physics::judge::{self, Anycast, Judge, Judgement};
 use crate::place::{Placement, Placer};
 use crate::report::{
-    AnycastReport, ClaimReport, PacketRefReport, PhysicsReport, VantageRtt, Volume, ms,
+    AnswerReport, AnycastReport, ClaimReport, PacketRefReport, PhysicsReport, Sent, VantageRtt,
+    Volume, ms,
 };
 use crate::rtt::Sample;
 use std::net::IpAddr;
+
+/// Index of answered flows in per-vantage `[Sent; 2]` counters.
+pub const ANSWERED: usize = 0;
+/// Index of flows never answered.
+pub const UNANSWERED: usize = 1;
 
 /// The fastest answer of one address to one vantage.
 #[derive(Clone, Copy, Debug)]
@@ -31,6 +38,8 @@ pub struct Judged {
     pub country: Option<String>,
     /// Vantage labels and round trips of the two vantages that disagree (for the report).
     pub disagreeing: Vec<VantageRtt>,
+    /// Left the home country, the EU/EEA? From all of the above (`place::answer`).
+    pub answers: Answers,
 }
 
 /// Judge an address's fastest padded round trip `rtt` from `vantage`; `across` holds every
@@ -59,7 +68,7 @@ pub fn judge_now(
             &claims,
             &placer.tables.legal,
         ),
-        None => Judge::without_vantage(rtt),
+        None => Judge::without_vantage(rtt, &claims),
     };
     let padded: Vec<(usize, u64)> = across.iter().map(|&(v, p, _)| (v, p)).collect();
     let anycast = judge::anycast(ip, &physics.anycast, &physics.judges, &padded);
@@ -78,12 +87,36 @@ pub fn judge_now(
             .collect(),
         _ => Vec::new(),
     };
+    let answers = answer_of(placement, &judgement, anycast.is_some(), placer);
     Judged {
         judgement,
         anycast,
         country: placement.country.clone(),
         disagreeing,
+        answers,
     }
+}
+
+/// The answer from a judgement: the database claims with physics' verdict on each.
+fn answer_of(placement: &Placement, j: &Judgement, anycast: bool, placer: &Placer) -> Answers {
+    let countries: Vec<[String; 1]> = j.claims.iter().map(|c| [c.country.clone()]).collect();
+    let claims = j
+        .claims
+        .iter()
+        .zip(&countries)
+        .map(|(c, countries)| Claim {
+            countries,
+            declared: false,
+            contradicted: c.contradicted,
+        })
+        .collect();
+    let evidence = Evidence {
+        special: placement.special,
+        anycast,
+        feasible: j.feasible.as_deref(),
+        claims,
+    };
+    answer::decide(&evidence, placer.home.as_deref(), &placer.tables.legal)
 }
 
 fn packet(at: crate::flow::PacketRef) -> PacketRefReport {
@@ -98,6 +131,7 @@ pub fn physics_report(
     judged: &Judged,
     vantage: Option<usize>,
     volume: Volume,
+    sent: [Sent; 2],
     fastest: Option<&Fastest>,
     samples: u64,
     physics: &Physics,
@@ -126,9 +160,11 @@ pub fn physics_report(
         // either way): the list of 249 countries twice is most of an entry's size.
         likely: j.likely.clone().filter(|l| j.feasible.as_ref() != Some(l)),
         within_eu_eea: j.within_eu_eea,
+        // Without a vantage nothing is judged: the claims are the geo section's answers.
         claims: j
             .claims
             .iter()
+            .filter(|_| j.verdict != judge::Verdict::NoVantage)
             .map(|c| ClaimReport {
                 db: c.source.clone(),
                 country: c.country.clone(),
@@ -136,6 +172,9 @@ pub fn physics_report(
                 contradicted: c.contradicted,
             })
             .collect(),
+        answer: AnswerReport::from(&judged.answers),
+        answered: sent[ANSWERED],
+        unanswered: sent[UNANSWERED],
         anycast: judged.anycast.as_ref().map(|a| match a {
             Anycast::KnownRange(r) => AnycastReport {
                 reason: "known-range",

@@ -9,12 +9,12 @@
 
 mod judged;
 
-pub use judged::{Fastest, Judged, judge_now};
+pub use judged::{ANSWERED, Fastest, Judged, UNANSWERED, judge_now};
 
 use crate::flow::FlowId;
 use crate::place::physics::Physics;
 use crate::place::{Placement, Placer};
-use crate::report::{AddressReport, PhysicsReport, Volume};
+use crate::report::{AddressReport, PhysicsReport, Sent, Volume};
 use crate::rtt::Sample;
 use crate::timestamp::Timestamp;
 use std::collections::HashMap;
@@ -43,6 +43,10 @@ pub struct Visit<'a> {
     /// Bytes sent to the address and received from it.
     pub sent: u64,
     pub received: u64,
+    /// Transport payload sent to the address.
+    pub payload_sent: u64,
+    /// The address sent something back (`report::record::answered`).
+    pub answered: bool,
     pub first_seen: Timestamp,
     pub last_seen: Timestamp,
     /// The address's fastest answer on this flow, how many it gave, and one tick of the
@@ -88,6 +92,8 @@ impl Counts {
 struct PerVantage {
     vantage: Option<usize>,
     volume: Volume,
+    /// Answered and unanswered flows (`ANSWERED`, `UNANSWERED`).
+    sent: [Sent; 2],
     fastest: Option<Fastest>,
     samples: u64,
     /// The last judgement and the padded round trip it was made for.
@@ -186,6 +192,7 @@ impl AddressBook {
                 entry.vantages.push(PerVantage {
                     vantage: v.vantage,
                     volume: Volume::default(),
+                    sent: [Sent::default(); 2],
                     fastest: None,
                     samples: 0,
                     judged: None,
@@ -200,6 +207,7 @@ impl AddressBook {
             }
         };
         pv.volume.add(v.sent, v.received);
+        pv.sent[if v.answered { ANSWERED } else { UNANSWERED }].add(v.payload_sent, v.sent);
         if let Some((sample, samples, tick)) = v.answer {
             pv.samples += u64::from(samples);
             let padded = sample.nanos.saturating_add(tick);
@@ -228,7 +236,16 @@ impl AddressBook {
         let entry = self.entries.get_mut(&ip)?;
         let across = across(&entry.vantages);
         let pv = entry.vantages.iter_mut().find(|p| p.vantage == vantage)?;
-        Some(judge_cached(ip, pv, &across, placer, physics, &mut None))
+        // The brief placement holds all that judging needs (each database's country).
+        let mut placement = Some(Arc::clone(&entry.placement));
+        Some(judge_cached(
+            ip,
+            pv,
+            &across,
+            placer,
+            physics,
+            &mut placement,
+        ))
     }
 
     /// Entries written out since the last call.
@@ -326,6 +343,7 @@ impl AddressBook {
                 &judged,
                 pv.vantage,
                 pv.volume,
+                pv.sent,
                 pv.fastest.as_ref(),
                 pv.samples,
                 physics,
@@ -364,13 +382,16 @@ fn across(vantages: &[PerVantage]) -> Vec<(usize, u64, u64)> {
         .collect()
 }
 
-/// A placement with only what each flow's summary and record use (country, ASN, zone, legal
-/// basis, provider name and jurisdiction, what leaves what): without the per-database answers,
-/// the provider's source and parent, and the legal scope, which only the written-out entry
-/// shows (from the placement looked up again then). About a third of the memory.
+/// A placement with only what each flow's summary, record and answer use (country, ASN, zone,
+/// legal basis, provider name and jurisdiction, what leaves what, each database's country):
+/// without the databases' organisation names, the provider's source and parent, and the legal
+/// scope, which only the written-out entry shows (from the placement looked up again then).
 fn brief(full: Arc<Placement>) -> Arc<Placement> {
     let mut p = Arc::unwrap_or_clone(full);
-    p.answers = Vec::new();
+    for a in &mut p.answers {
+        a.as_org = None;
+        a.registered_country = None;
+    }
     p.legal_scope = None;
     if let Some(provider) = p.provider.as_mut() {
         provider.source = String::new();

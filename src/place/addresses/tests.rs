@@ -56,6 +56,8 @@ fn go(
             packets: 2,
             sent: v.3,
             received: 10,
+            payload_sent: v.3.saturating_sub(40),
+            answered: true,
             first_seen: Timestamp(v.2 as i64),
             last_seen: Timestamp(v.2 as i64 + 5),
             answer: v.1,

@@ -178,8 +178,8 @@ impl Judge {
         self.extent_km() + BOUNDARY_TOLERANCE_KM
     }
 
-    /// Judgement without a vantage: the bound alone.
-    pub fn without_vantage(rtt_nanos: Option<u64>) -> Judgement {
+    /// Judgement without a vantage: the bound alone, and the claims (source, country) unjudged.
+    pub fn without_vantage(rtt_nanos: Option<u64>, claims: &[(String, String)]) -> Judgement {
         Judgement {
             bound: rtt_nanos.map(Bound::from_rtt),
             verdict: Verdict::NoVantage,
@@ -187,7 +187,15 @@ impl Judge {
             feasible: None,
             likely: None,
             within_eu_eea: false,
-            claims: Vec::new(),
+            claims: claims
+                .iter()
+                .map(|(source, country)| ClaimCheck {
+                    source: source.clone(),
+                    country: country.clone(),
+                    distance_km: None,
+                    contradicted: false,
+                })
+                .collect(),
         }
     }
 }
