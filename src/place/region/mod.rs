@@ -261,7 +261,7 @@ impl RegionTable {
                             countries: zone.countries.clone(),
                             zone: Some(z.clone()),
                             location: r.location.clone(),
-                            source: format!("{fam_source}; zone: {zone_source}"),
+                            source: zone_source.clone(),
                         }
                     }
                     _ => {
