@@ -111,7 +111,7 @@ pub struct NameEntry {
 #[serde(untagged)]
 pub enum LookupEntry {
     Address(Box<AddressEntry>),
-    Name(NameEntry),
+    Name(Box<NameEntry>),
 }
 
 /// The tables a lookup reads.
@@ -156,13 +156,13 @@ impl Lookup<'_> {
                         .collect(),
                 }))
             }
-            Query::Name(name) => LookupEntry::Name(NameEntry {
+            Query::Name(name) => LookupEntry::Name(Box::new(NameEntry {
                 name: name.clone(),
                 service: self.catalog.classify_name(name).map(service_report),
                 anycast: None,
                 anycast_rule: NO_NAME_RULE,
                 declared_region: self.regions.declared(name),
-            }),
+            })),
         }
     }
 }
@@ -184,7 +184,7 @@ pub fn write_lookup_table(entries: &[LookupEntry], out: &mut impl Write) -> io::
     let names: Vec<&NameEntry> = entries
         .iter()
         .filter_map(|e| match e {
-            LookupEntry::Name(n) => Some(n),
+            LookupEntry::Name(n) => Some(&**n),
             LookupEntry::Address(_) => None,
         })
         .collect();
