@@ -53,10 +53,12 @@ enum Command {
     /// it up to the damage); 4 interrupted by SIGINT/SIGTERM (the outputs cover what was read);
     /// 1 error (nothing analysed); 2 usage error.
     Analyze(Box<AnalyzeArgs>),
-    /// Place IP addresses: country, ASN, provider, the law that controls it, and the zone.
+    /// Place IP addresses and look up host names: country, ASN, provider, the law that controls
+    /// it, the zone, the anycast flag and the catalog's services; for a name, its service,
+    /// the anycast flag and the region the name declares.
     ///
     /// Uses the same databases and tables as `analyze`. Exit status: 0 ok; 1 error; 2 usage
-    /// error (e.g. a word that is not an IP address).
+    /// error (e.g. a word that is neither an IP address nor a host name).
     Lookup(LookupArgs),
 }
 
@@ -95,12 +97,17 @@ impl GeoArgs {
 
 #[derive(Args)]
 struct LookupArgs {
-    /// IP addresses (`-` = one per line on standard input; blank lines and `#` comments skipped).
-    #[arg(required = true, value_name = "IP")]
+    /// IP addresses or host names (`-` = one per line on standard input; blank lines and `#`
+    /// comments skipped).
+    #[arg(required = true, value_name = "IP|NAME")]
     ips: Vec<String>,
     /// Write a JSON array to PATH (`-` = stdout) instead of the table.
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
+    /// A service catalog to use instead of the embedded one (same format as
+    /// geo/services.toml).
+    #[arg(long, value_name = "PATH")]
+    services: Option<PathBuf>,
     #[command(flatten)]
     geo: GeoArgs,
 }
@@ -640,7 +647,7 @@ fn output_error(path: &Option<PathBuf>, e: std::io::Error) -> anyhow::Error {
 }
 
 fn lookup_cmd(args: LookupArgs) -> Result<u8> {
-    let mut ips = Vec::new();
+    let mut queries = Vec::new();
     for word in &args.ips {
         if word == "-" {
             for (n, line) in std::io::stdin().lines().enumerate() {
@@ -649,11 +656,11 @@ fn lookup_cmd(args: LookupArgs) -> Result<u8> {
                 if text.is_empty() {
                     continue;
                 }
-                match text.parse() {
-                    Ok(ip) => ips.push(ip),
-                    Err(_) => {
+                match report::Query::parse(text) {
+                    Some(q) => queries.push(q),
+                    None => {
                         eprintln!(
-                            "residency: error: standard input line {}: {text:?} is not an IP address",
+                            "residency: error: standard input line {}: {text:?} is not an IP address or a host name",
                             n + 1
                         );
                         return Ok(EXIT_USAGE);
@@ -661,17 +668,34 @@ fn lookup_cmd(args: LookupArgs) -> Result<u8> {
                 }
             }
         } else {
-            match word.trim().parse() {
-                Ok(ip) => ips.push(ip),
-                Err(_) => {
-                    eprintln!("residency: error: {word:?} is not an IP address (IPv4 or IPv6)");
+            match report::Query::parse(word) {
+                Some(q) => queries.push(q),
+                None => {
+                    eprintln!(
+                        "residency: error: {word:?} is not an IP address (IPv4 or IPv6) or a host name"
+                    );
                     return Ok(EXIT_USAGE);
                 }
             }
         }
     }
-    let mut placer = args.geo.placer()?;
-    let entries = report::lookup(&mut placer, &ips);
+    let placer = args.geo.placer()?;
+    let catalog = match &args.services {
+        Some(path) => {
+            Catalog::from_file(path).with_context(|| format!("--services {}", path.display()))?
+        }
+        None => Catalog::embedded().context("the embedded service catalog")?,
+    };
+    let anycast =
+        residency::place::physics::anycast::AnycastTable::embedded().map_err(anyhow::Error::msg)?;
+    let regions = residency::place::region::RegionTable::embedded()?;
+    let entries = report::Lookup {
+        placer: &placer,
+        catalog: &catalog,
+        anycast: &anycast,
+        regions: &regions,
+    }
+    .entries(&queries);
     match args.json.as_deref() {
         Some(path) if path.as_os_str() != "-" => {
             let file = std::fs::File::create(path)

@@ -24,6 +24,7 @@ pub mod geo;
 pub mod legal;
 pub mod physics;
 pub mod providers;
+pub mod region;
 pub mod special;
 
 use countries::Countries;

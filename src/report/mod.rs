@@ -27,7 +27,7 @@ mod terminal_place;
 mod units;
 
 pub use answer_model::*;
-pub use lookup::{LookupEntry, lookup, write_lookup_json, write_lookup_table};
+pub use lookup::{Lookup, LookupEntry, Query, write_lookup_json, write_lookup_table};
 pub use model::*;
 pub use names::{FlowNaming, MS_TURN_SERVICE, ServiceTotals, flow_naming};
 pub use physics::ms;

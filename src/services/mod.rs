@@ -260,6 +260,22 @@ impl Catalog {
         })
     }
 
+    /// Every range rule holding an address, with its service (longest prefix first): what
+    /// `residency lookup` shows for an address, having no protocol or port to choose by.
+    pub fn ranges_containing(&self, server: IpAddr) -> Vec<ServiceMatch<'_>> {
+        self.ranges
+            .containing(server)
+            .into_iter()
+            .filter_map(|found| {
+                Some(ServiceMatch {
+                    service: self.services.get(found.service)?,
+                    kind: RuleKind::Range,
+                    rule: found.label.to_owned(),
+                })
+            })
+            .collect()
+    }
+
     /// The service of a flow: by name, else by server address, else by server port.
     pub fn classify(&self, q: &Query<'_>) -> Option<ServiceMatch<'_>> {
         let (kind, found) = if let Some(found) = q.name.and_then(|n| self.names.find(n)) {

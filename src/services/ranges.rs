@@ -151,6 +151,40 @@ impl RangeTable {
         Ok(())
     }
 
+    /// Every rule whose prefix holds the address, whatever its protocol and ports: longest
+    /// prefix first, then by precedence (ports, protocol) and file order. For `residency
+    /// lookup`, which has no flow to say which would match.
+    pub fn containing(&self, server: IpAddr) -> Vec<Found<'_>> {
+        let server = server.to_canonical();
+        let mut found: Vec<usize> = Vec::new();
+        match server {
+            IpAddr::V4(a) => {
+                let a = u32::from(a);
+                for l in &self.v4 {
+                    if let Some(ids) = l.map.get(&mask4(a, l.len)) {
+                        found.extend(sorted(ids, &self.rules));
+                    }
+                }
+            }
+            IpAddr::V6(a) => {
+                let a = u128::from(a);
+                for l in &self.v6 {
+                    if let Some(ids) = l.map.get(&mask6(a, l.len)) {
+                        found.extend(sorted(ids, &self.rules));
+                    }
+                }
+            }
+        }
+        found
+            .into_iter()
+            .filter_map(|i| self.rules.get(i))
+            .map(|r| Found {
+                service: r.service,
+                label: &r.label,
+            })
+            .collect()
+    }
+
     /// The most specific rule for a server address, protocol and port.
     pub fn find(&self, server: IpAddr, protocol: u8, port: Option<u16>) -> Option<Found<'_>> {
         let server = match server {
@@ -183,6 +217,16 @@ impl RangeTable {
             label: &rule.label,
         })
     }
+}
+
+/// The rules of one prefix, highest precedence first, then in file order.
+fn sorted(ids: &[usize], rules: &[RangeRule]) -> Vec<usize> {
+    let mut ids = ids.to_vec();
+    ids.sort_by_key(|&i| {
+        let p = rules.get(i).map_or((false, false), RangeRule::precedence);
+        (std::cmp::Reverse(p), i)
+    });
+    ids
 }
 
 #[cfg(test)]
