@@ -50,6 +50,8 @@ pub struct Tables {
     pub legal: LegalTable,
     pub providers: ProviderTable,
     pub countries: Countries,
+    /// Regions host names declare (geo/regions.toml).
+    pub regions: region::RegionTable,
 }
 
 impl Tables {
@@ -58,6 +60,8 @@ impl Tables {
             legal: LegalTable::embedded().map_err(PlaceError::Table)?,
             providers: ProviderTable::embedded().map_err(PlaceError::Table)?,
             countries: Countries::embedded(),
+            regions: region::RegionTable::embedded()
+                .map_err(|e| PlaceError::Table(e.to_string()))?,
         })
     }
 }

@@ -284,6 +284,15 @@ pub struct FragmentReport {
     pub tracker_evicted: u64,
 }
 
+/// A region one of an address's names declares.
+#[derive(Clone, Debug, Serialize)]
+pub struct DeclaredRegionReport {
+    /// The first name of the address that declared it.
+    pub name: String,
+    #[serde(flatten)]
+    pub region: crate::place::region::DeclaredRegion,
+}
+
 /// One remote address (`addresses[]`): everything the run learned of it, once.
 #[derive(Clone, Debug, Serialize)]
 pub struct AddressReport {
@@ -303,6 +312,10 @@ pub struct AddressReport {
     pub hostnames: Vec<String>,
     /// The services its flows were matched to (as their server), most flows first.
     pub services: Vec<String>,
+    /// Regions its names declare (`s3.eu-north-1.amazonaws.com`), with the rule and sources;
+    /// physics judges each in `physics[].declared`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub declared_regions: Vec<DeclaredRegionReport>,
     /// Where it is, by every database, with their records.
     pub geo: ServerGeo,
     /// Who operates it and whose law controls them (null: unknown).

@@ -144,6 +144,10 @@ pub struct PhysicsReport {
     /// Left the home country, the EU/EEA? This address's answer from this vantage, from all
     /// of the above: what `summary.answer` counts its flows by.
     pub answer: super::AnswerReport,
+    /// The address's declared regions (as in `declared_regions`) that this round trip rules
+    /// out: no country of theirs is feasible.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub declared_contradicted: Vec<String>,
     /// Its flows from this vantage that were answered, and what they sent.
     pub answered: super::Sent,
     /// Its flows from this vantage never answered (kept apart in `summary.answer`).

@@ -6,6 +6,7 @@ use crate::place::answer::{self, Answers, Claim, Evidence};
 use crate::place::physics::Physics;
 use crate::place::physics::bounds::Bound;
 use crate::place::physics::judge::{self, Anycast, Judge, Judgement};
+use crate::place::region::DeclaredRegion;
 use crate::place::{Placement, Placer};
 use crate::report::{
     AnswerReport, AnycastReport, ClaimReport, PacketRefReport, PhysicsReport, Sent, VantageRtt,
@@ -18,6 +19,34 @@ use std::net::IpAddr;
 pub const ANSWERED: usize = 0;
 /// Index of flows never answered.
 pub const UNANSWERED: usize = 1;
+
+/// A region one of the address's names declares.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Declared {
+    /// The first name that declared it.
+    pub name: String,
+    pub region: DeclaredRegion,
+}
+
+/// The address being judged and what is known of it across vantages.
+#[derive(Clone, Copy)]
+pub struct Subject<'a> {
+    pub ip: IpAddr,
+    pub placement: &'a Placement,
+    /// Every vantage's fastest round trip to it, padded and as measured.
+    pub across: &'a [(usize, u64, u64)],
+    pub declared: &'a [Declared],
+}
+
+/// What one vantage's flows to an address carried.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Traffic {
+    pub volume: Volume,
+    /// Answered and unanswered flows (`ANSWERED`, `UNANSWERED`).
+    pub sent: [Sent; 2],
+    /// Round-trip samples the address answered.
+    pub samples: u64,
+}
 
 /// The fastest answer of one address to one vantage.
 #[derive(Clone, Copy, Debug)]
@@ -40,19 +69,24 @@ pub struct Judged {
     pub disagreeing: Vec<VantageRtt>,
     /// Left the home country, the EU/EEA? From all of the above (`place::answer`).
     pub answers: Answers,
+    /// For each of the address's declared regions (in order): physics rules it out.
+    pub declared_contradicted: Vec<bool>,
 }
 
-/// Judge an address's fastest padded round trip `rtt` from `vantage`; `across` holds every
-/// vantage's fastest round trip to it, padded and as measured (for the anycast check).
+/// Judge an address's fastest padded round trip `rtt` from `vantage`.
 pub fn judge_now(
-    ip: IpAddr,
+    subject: &Subject<'_>,
     vantage: Option<usize>,
     rtt: Option<u64>,
-    placement: &Placement,
-    across: &[(usize, u64, u64)],
     placer: &Placer,
     physics: &Physics,
 ) -> Judged {
+    let Subject {
+        ip,
+        placement,
+        across,
+        declared,
+    } = *subject;
     let claims: Vec<(String, String)> = placement
         .answers
         .iter()
@@ -87,20 +121,44 @@ pub fn judge_now(
             .collect(),
         _ => Vec::new(),
     };
-    let answers = answer_of(placement, &judgement, anycast.is_some(), placer);
+    let declared_contradicted: Vec<bool> = declared
+        .iter()
+        .map(|d| {
+            judgement
+                .feasible
+                .as_ref()
+                .is_some_and(|f| !d.region.countries.iter().any(|c| f.contains(&c.as_str())))
+        })
+        .collect();
+    let answers = answer_of(
+        placement,
+        &judgement,
+        anycast.is_some(),
+        declared,
+        &declared_contradicted,
+        placer,
+    );
     Judged {
         judgement,
         anycast,
         country: placement.country.clone(),
         disagreeing,
         answers,
+        declared_contradicted,
     }
 }
 
 /// The answer from a judgement: the database claims with physics' verdict on each.
-fn answer_of(placement: &Placement, j: &Judgement, anycast: bool, placer: &Placer) -> Answers {
+fn answer_of(
+    placement: &Placement,
+    j: &Judgement,
+    anycast: bool,
+    declared: &[Declared],
+    declared_contradicted: &[bool],
+    placer: &Placer,
+) -> Answers {
     let countries: Vec<[String; 1]> = j.claims.iter().map(|c| [c.country.clone()]).collect();
-    let claims = j
+    let mut claims: Vec<Claim<'_>> = j
         .claims
         .iter()
         .zip(&countries)
@@ -110,6 +168,16 @@ fn answer_of(placement: &Placement, j: &Judgement, anycast: bool, placer: &Place
             contradicted: c.contradicted,
         })
         .collect();
+    claims.extend(
+        declared
+            .iter()
+            .zip(declared_contradicted)
+            .map(|(d, &contradicted)| Claim {
+                countries: &d.region.countries,
+                declared: true,
+                contradicted,
+            }),
+    );
     let evidence = Evidence {
         special: placement.special,
         anycast,
@@ -130,12 +198,16 @@ fn packet(at: crate::flow::PacketRef) -> PacketRefReport {
 pub fn physics_report(
     judged: &Judged,
     vantage: Option<usize>,
-    volume: Volume,
-    sent: [Sent; 2],
+    traffic: &Traffic,
+    declared: &[Declared],
     fastest: Option<&Fastest>,
-    samples: u64,
     physics: &Physics,
 ) -> PhysicsReport {
+    let Traffic {
+        volume,
+        sent,
+        samples,
+    } = *traffic;
     let j = &judged.judgement;
     PhysicsReport {
         vantage: vantage
@@ -173,6 +245,12 @@ pub fn physics_report(
             })
             .collect(),
         answer: AnswerReport::from(&judged.answers),
+        declared_contradicted: declared
+            .iter()
+            .zip(&judged.declared_contradicted)
+            .filter(|(_, c)| **c)
+            .map(|(d, _)| d.region.region.clone())
+            .collect(),
         answered: sent[ANSWERED],
         unanswered: sent[UNANSWERED],
         anycast: judged.anycast.as_ref().map(|a| match a {

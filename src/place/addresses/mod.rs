@@ -9,12 +9,12 @@
 
 mod judged;
 
-pub use judged::{ANSWERED, Fastest, Judged, UNANSWERED, judge_now};
+pub use judged::{ANSWERED, Declared, Fastest, Judged, Subject, Traffic, UNANSWERED, judge_now};
 
 use crate::flow::FlowId;
 use crate::place::physics::Physics;
 use crate::place::{Placement, Placer};
-use crate::report::{AddressReport, PhysicsReport, Sent, Volume};
+use crate::report::{AddressReport, PhysicsReport, Volume};
 use crate::rtt::Sample;
 use crate::timestamp::Timestamp;
 use std::collections::HashMap;
@@ -27,6 +27,9 @@ use std::sync::Arc;
 /// distinct addresses (a scan) goes past it: the least recently visited entries are then
 /// written out early, a sixteenth at a time, and counted (`summary.address_table.evicted`).
 pub const DEFAULT_MAX_ADDRESSES: usize = 65_536;
+/// Distinct declared regions kept per address: an address serves one region; a second is
+/// already a dispute (answer `disputed`), a few more add nothing.
+const MAX_DECLARED: usize = 4;
 /// Distinct names (and services) counted per address. A CDN address can serve thousands of
 /// names; the report lists the 8 most used, and past this many the rarest are not counted.
 const MAX_NAMES_PER_ADDRESS: usize = 32;
@@ -72,11 +75,16 @@ pub struct AddressStats {
 struct Counts(Vec<(String, u64)>);
 
 impl Counts {
-    fn add(&mut self, name: &str) {
+    /// Count `name`; true when it is new here.
+    fn add(&mut self, name: &str) -> bool {
         if let Some(e) = self.0.iter_mut().find(|(n, _)| n == name) {
             e.1 += 1;
+            false
         } else if self.0.len() < MAX_NAMES_PER_ADDRESS {
             self.0.push((name.to_string(), 1));
+            true
+        } else {
+            false
         }
     }
 
@@ -91,14 +99,15 @@ impl Counts {
 /// One vantage's view of an address.
 struct PerVantage {
     vantage: Option<usize>,
-    volume: Volume,
-    /// Answered and unanswered flows (`ANSWERED`, `UNANSWERED`).
-    sent: [Sent; 2],
+    traffic: Traffic,
     fastest: Option<Fastest>,
-    samples: u64,
-    /// The last judgement and the padded round trip it was made for.
-    judged: Option<(Option<u64>, Arc<Judged>)>,
+    /// The last judgement, and the padded round trip and number of declared regions it was
+    /// made for.
+    judged: Option<JudgedFor>,
 }
+
+/// A judgement and what it was made for: the padded round trip, the declared regions known.
+type JudgedFor = ((Option<u64>, usize), Arc<Judged>);
 
 struct Entry {
     /// The placement as each flow needs it (`brief`); the whole placement is looked up again
@@ -111,6 +120,9 @@ struct Entry {
     last_seen: Timestamp,
     hostnames: Counts,
     services: Counts,
+    /// Distinct regions its names declare (at most `MAX_DECLARED`), with the name that
+    /// declared each first.
+    declared: Vec<Declared>,
     vantages: Vec<PerVantage>,
     /// Visit stamp, for least-recently-visited eviction.
     used: u64,
@@ -172,6 +184,7 @@ impl AddressBook {
             last_seen: v.last_seen,
             hostnames: Counts::default(),
             services: Counts::default(),
+            declared: Vec::new(),
             vantages: Vec::new(),
             used: clock,
         });
@@ -180,8 +193,16 @@ impl AddressBook {
         entry.packets += v.packets;
         entry.first_seen = entry.first_seen.min(v.first_seen);
         entry.last_seen = entry.last_seen.max(v.last_seen);
-        if let Some(h) = v.hostname {
-            entry.hostnames.add(h);
+        if let Some(h) = v.hostname
+            && entry.hostnames.add(h)
+            && entry.declared.len() < MAX_DECLARED
+            && let Some(region) = placer.tables.regions.declared(h)
+            && !entry.declared.iter().any(|d| d.region == region)
+        {
+            entry.declared.push(Declared {
+                name: h.to_string(),
+                region,
+            });
         }
         if let Some(s) = v.service {
             entry.services.add(s);
@@ -191,10 +212,8 @@ impl AddressBook {
             None => {
                 entry.vantages.push(PerVantage {
                     vantage: v.vantage,
-                    volume: Volume::default(),
-                    sent: [Sent::default(); 2],
+                    traffic: Traffic::default(),
                     fastest: None,
-                    samples: 0,
                     judged: None,
                 });
                 entry.vantages.sort_by_key(|p| p.vantage);
@@ -206,10 +225,11 @@ impl AddressBook {
                 &mut entry.vantages[i]
             }
         };
-        pv.volume.add(v.sent, v.received);
-        pv.sent[if v.answered { ANSWERED } else { UNANSWERED }].add(v.payload_sent, v.sent);
+        let t = &mut pv.traffic;
+        t.volume.add(v.sent, v.received);
+        t.sent[if v.answered { ANSWERED } else { UNANSWERED }].add(v.payload_sent, v.sent);
         if let Some((sample, samples, tick)) = v.answer {
-            pv.samples += u64::from(samples);
+            t.samples += u64::from(samples);
             let padded = sample.nanos.saturating_add(tick);
             if pv.fastest.is_none_or(|f| padded < f.padded) {
                 pv.fastest = Some(Fastest {
@@ -242,6 +262,7 @@ impl AddressBook {
             ip,
             pv,
             &across,
+            &entry.declared,
             placer,
             physics,
             &mut placement,
@@ -335,6 +356,7 @@ impl AddressBook {
                 ip,
                 pv,
                 &across,
+                &entry.declared,
                 placer,
                 physics,
                 &mut Some(Arc::clone(&full)),
@@ -342,10 +364,9 @@ impl AddressBook {
             reports.push(judged::physics_report(
                 &judged,
                 pv.vantage,
-                pv.volume,
-                pv.sent,
+                &pv.traffic,
+                &entry.declared,
                 pv.fastest.as_ref(),
-                pv.samples,
                 physics,
             ));
         }
@@ -361,6 +382,14 @@ impl AddressBook {
             last_seen: entry.last_seen.rfc3339(self.digits),
             hostnames: entry.hostnames.top(LISTED_NAMES),
             services: entry.services.top(usize::MAX),
+            declared_regions: entry
+                .declared
+                .iter()
+                .map(|d| crate::report::DeclaredRegionReport {
+                    name: d.name.clone(),
+                    region: d.region.clone(),
+                })
+                .collect(),
             geo: placed.server_geo,
             provider: placed.provider,
             jurisdiction: placed.jurisdiction,
@@ -408,22 +437,28 @@ fn judge_cached(
     ip: IpAddr,
     pv: &mut PerVantage,
     across: &[(usize, u64, u64)],
+    declared: &[Declared],
     placer: &Placer,
     physics: &Physics,
     full: &mut Option<Arc<Placement>>,
 ) -> Arc<Judged> {
     let rtt = pv.fastest.map(|f| f.padded);
+    let key = (rtt, declared.len());
     if let Some((at, judged)) = &pv.judged
-        && *at == rtt
+        && *at == key
         && across.len() < 2
     {
         return Arc::clone(judged);
     }
     let placement = full.get_or_insert_with(|| placer.place(ip));
-    let judged = Arc::new(judge_now(
-        ip, pv.vantage, rtt, placement, across, placer, physics,
-    ));
-    pv.judged = Some((rtt, Arc::clone(&judged)));
+    let subject = Subject {
+        ip,
+        placement,
+        across,
+        declared,
+    };
+    let judged = Arc::new(judge_now(&subject, pv.vantage, rtt, placer, physics));
+    pv.judged = Some((key, Arc::clone(&judged)));
     judged
 }
 
