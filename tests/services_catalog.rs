@@ -246,9 +246,7 @@ fn the_issues_ranges_give_the_expected_service() {
 #[test]
 fn teams_tcp_443_is_media_by_relay_name_or_by_range_without_a_name() {
     let c = catalog();
-    let rule = |name: Option<&str>, server: &str| {
-        classify(&c, name, server, TCP, 443).map(|(s, cat, kind, rule)| (s, cat, kind, rule))
-    };
+    let rule = |name: Option<&str>, server: &str| classify(&c, name, server, TCP, 443);
     let media = "Microsoft Teams media".to_string();
     assert_eq!(
         rule(Some("teams.microsoft.com"), "52.113.194.132"),
