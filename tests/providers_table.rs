@@ -144,6 +144,8 @@ fn the_providers_the_issue_names_are_there_with_their_control() {
         (8560, "IONOS", "DE"),
         (3320, "Deutsche Telekom", "DE"),
         (2376, "Bleu", "FR"),
+        (198678, "Delos Cloud", "DE"),
+        (212185, "Delos Cloud", "DE"),
         (3301, "Telia", "SE"),
         (1299, "Arelion", "SE"),
         (2119, "Telenor Norge", "NO"),
@@ -165,4 +167,32 @@ fn the_providers_the_issue_names_are_there_with_their_control() {
     for name in ["Cisco", "Webex", "Disqus", "Orange"] {
         assert!(names.contains(name), "{name} missing");
     }
+    // Sovereign-cloud operators: EU parents although the software is Microsoft's or Google's.
+    let control = |name: &str| {
+        tables
+            .providers
+            .providers
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| (p.parent.as_str(), p.jurisdiction.as_str(), p.asns.len()))
+    };
+    assert_eq!(
+        control("Bleu"),
+        Some((
+            "Bleu SAS (joint venture of Orange S.A. and Capgemini SE)",
+            "FR",
+            1
+        ))
+    );
+    assert_eq!(control("Delos Cloud"), Some(("SAP SE", "DE", 2)));
+    assert_eq!(control("S3NS"), Some(("Thales S.A.", "FR", 0)));
+    assert_eq!(
+        control("STACKIT"),
+        Some(("Schwarz Unternehmenstreuhand KG (Schwarz Gruppe)", "DE", 0))
+    );
+    // The organisation name finds Delos Cloud too (the fallback for later datasets).
+    let by_org = tables
+        .providers
+        .find(4_200_000_001, Some("Delos Cloud GmbH"));
+    assert_eq!(by_org.map(|(p, _)| p.name.as_str()), Some("Delos Cloud"));
 }

@@ -115,6 +115,55 @@ const NAMES: &[(&str, &str, Category)] = &[
     ("c.disquscdn.com", "Disqus", Web),
     ("star.c10r.facebook.com", "Facebook", Web),
     ("e7.whatsapp.net", "WhatsApp", Signalling),
+    // Microsoft telemetry: the bare collector name, and eu-/us- collectors named in pairs.
+    (
+        "events.data.microsoft.com",
+        "Microsoft telemetry",
+        Telemetry,
+    ),
+    (
+        "us-mobile.events.data.microsoft.com",
+        "Microsoft telemetry (US collector)",
+        Telemetry,
+    ),
+    (
+        "us-v10c.events.data.microsoft.com",
+        "Microsoft telemetry (US collector)",
+        Telemetry,
+    ),
+    (
+        "us-teams.events.data.microsoft.com",
+        "Microsoft telemetry (US collector)",
+        Telemetry,
+    ),
+    (
+        "eu-teams.events.data.microsoft.com",
+        "Microsoft telemetry (EU collector)",
+        Telemetry,
+    ),
+    // Teams transport relays by name are media (TCP 443 here); notifications stay signalling.
+    (
+        "worldaz.tr.teams.microsoft.com",
+        "Microsoft Teams media",
+        Media,
+    ),
+    (
+        "euaz.tr.teams.microsoft.com",
+        "Microsoft Teams media",
+        Media,
+    ),
+    (
+        "worldaz.relay.teams.microsoft.com",
+        "Microsoft Teams media",
+        Media,
+    ),
+    // Akamai's edge names.
+    ("captive.apple.com.edgekey.net", "Akamai CDN", Cdn),
+    ("www.example.com.edgesuite.net", "Akamai CDN", Cdn),
+    ("a1234.dscb.akamai.net", "Akamai CDN", Cdn),
+    ("e1234.a.akamaiedge.net", "Akamai CDN", Cdn),
+    ("vod.akamaized.net", "Akamai CDN", Cdn),
+    ("spoprod-a.akamaihd.net", "Akamai CDN", Cdn),
 ];
 
 /// Flows without a name: (server, protocol, server port) → (service name, category).
@@ -124,7 +173,10 @@ const RANGES: &[(&str, u8, u16, &str, Category)] = &[
     ("52.122.0.9", UDP, 3481, "Microsoft Teams media", Media),
     ("2603:1063::1", UDP, 3479, "Microsoft Teams media", Media),
     ("13.107.64.5", UDP, 3478, "Microsoft Teams media", Media),
-    ("52.112.1.10", TCP, 443, "Microsoft Teams", Signalling),
+    ("52.112.1.10", TCP, 443, "Microsoft Teams media", Media),
+    ("52.122.0.9", TCP, 443, "Microsoft Teams media", Media),
+    ("2603:1063::1", TCP, 443, "Microsoft Teams media", Media),
+    ("52.112.1.10", TCP, 80, "Microsoft Teams", Signalling),
     ("2603:1027::5", TCP, 443, "Microsoft Teams", Signalling),
     ("2620:1ec:40::1", TCP, 443, "Microsoft Teams", Signalling),
     ("40.126.9.7", TCP, 443, "Microsoft Entra ID", Auth),
@@ -186,6 +238,284 @@ fn the_issues_ranges_give_the_expected_service() {
     );
     let heuristic = c.services().iter().find(|s| s.id == "stun-turn");
     assert_eq!(heuristic.map(|s| s.provider.clone()), Some(None));
+}
+
+/// Teams over TCP 443 to the media ranges: a Teams name keeps the flow signalling, a relay name
+/// makes it media anywhere, and without a usable name (none, or an address sent as server name,
+/// as nDPI's teams.pcap has for 52.114.250.152) the tcp/443 range rule says media.
+#[test]
+fn teams_tcp_443_is_media_by_relay_name_or_by_range_without_a_name() {
+    let c = catalog();
+    let rule = |name: Option<&str>, server: &str| classify(&c, name, server, TCP, 443);
+    let media = "Microsoft Teams media".to_string();
+    assert_eq!(
+        rule(Some("teams.microsoft.com"), "52.113.194.132"),
+        Some((
+            "Microsoft Teams".into(),
+            Signalling,
+            RuleKind::Name,
+            "name:teams.microsoft.com".into()
+        ))
+    );
+    assert_eq!(
+        rule(Some("euaz.tr.teams.microsoft.com"), "52.114.250.123"),
+        Some((
+            media.clone(),
+            Media,
+            RuleKind::Name,
+            "name:*.tr.teams.microsoft.com".into()
+        ))
+    );
+    assert_eq!(
+        rule(Some("52.114.250.152"), "52.114.250.152"),
+        Some((
+            media.clone(),
+            Media,
+            RuleKind::Range,
+            "range:52.112.0.0/14 tcp/443".into()
+        ))
+    );
+    assert_eq!(
+        rule(None, "2603:1063:1::9"),
+        Some((
+            media.clone(),
+            Media,
+            RuleKind::Range,
+            "range:2603:1063::/38 tcp/443".into()
+        ))
+    );
+    // A relay name outside the listed ranges (here an Azure address) is still media, on UDP
+    // (STUN) as on TCP.
+    let relay = classify(
+        &c,
+        Some("worldaz.relay.teams.microsoft.com"),
+        "20.50.2.3",
+        UDP,
+        3478,
+    );
+    assert_eq!(
+        relay.map(|m| (m.1, m.3)),
+        Some((Media, "name:*.relay.teams.microsoft.com".into()))
+    );
+    let trouter = rule(
+        Some("trouter2-asse-a.trouter.teams.microsoft.com"),
+        "52.114.1.1",
+    );
+    assert_eq!(trouter.map(|m| m.1), Some(Signalling));
+    let ids: Vec<&str> = ["teams-media-tcp", "teams-relay"]
+        .into_iter()
+        .filter(|id| c.services().iter().any(|s| s.id == *id))
+        .collect();
+    assert_eq!(ids, ["teams-media-tcp", "teams-relay"]);
+}
+
+/// Sovereign clouds: Microsoft's or Google's software, an EU operator in control. Each name
+/// gives (service, category, rule, provider) and the provider's jurisdiction puts it in the EU.
+#[test]
+fn sovereign_cloud_names_give_the_eu_operator_and_its_zone() {
+    use residency::place::Tables;
+    use residency::place::legal::Zone;
+    let c = catalog();
+    let tables = Tables::embedded().expect("tables");
+    let cases: &[(&str, &str, Category, &str, &str, &str)] = &[
+        // (name, service, category, rule, provider, jurisdiction)
+        (
+            "contoso.sovcloud.fr",
+            "Microsoft 365 (Bleu)",
+            Web,
+            "name:*.sovcloud.fr",
+            "Bleu",
+            "FR",
+        ),
+        (
+            "graph.svc.sovcloud.fr",
+            "Microsoft 365 (Bleu)",
+            Web,
+            "name:graph.svc.sovcloud.fr",
+            "Bleu",
+            "FR",
+        ),
+        (
+            "res.sovcloud-static.fr",
+            "Microsoft 365 CDN (Bleu)",
+            Cdn,
+            "name:*.sovcloud-static.fr",
+            "Bleu",
+            "FR",
+        ),
+        (
+            "x.sovcloud-usercontent.fr",
+            "Microsoft 365 (Bleu)",
+            Web,
+            "name:*.sovcloud-usercontent.fr",
+            "Bleu",
+            "FR",
+        ),
+        (
+            "contoso.sovcloud-sharepoint.fr",
+            "SharePoint Online and OneDrive (Bleu)",
+            Storage,
+            "name:*.sovcloud-sharepoint.fr",
+            "Bleu",
+            "FR",
+        ),
+        (
+            "login.identity-sovcloud.fr",
+            "Microsoft Entra ID (Bleu)",
+            Auth,
+            "name:*.identity-sovcloud.fr",
+            "Bleu",
+            "FR",
+        ),
+        (
+            "login.sovcloud-identity.fr",
+            "Microsoft Entra ID (Bleu)",
+            Auth,
+            "name:login.sovcloud-identity.fr",
+            "Bleu",
+            "FR",
+        ),
+        (
+            "management.sovcloud-api.fr",
+            "Microsoft Azure (Bleu)",
+            Other,
+            "name:*.sovcloud-api.fr",
+            "Bleu",
+            "FR",
+        ),
+        (
+            "contoso.sovcloud.de",
+            "Microsoft 365 (Delos Cloud)",
+            Web,
+            "name:*.sovcloud.de",
+            "Delos Cloud",
+            "DE",
+        ),
+        (
+            "graph.svc.sovcloud.de",
+            "Microsoft 365 (Delos Cloud)",
+            Web,
+            "name:graph.svc.sovcloud.de",
+            "Delos Cloud",
+            "DE",
+        ),
+        (
+            "res.sovcloud-static.de",
+            "Microsoft 365 CDN (Delos Cloud)",
+            Cdn,
+            "name:*.sovcloud-static.de",
+            "Delos Cloud",
+            "DE",
+        ),
+        (
+            "contoso.sovcloud-sharepoint.de",
+            "SharePoint Online and OneDrive (Delos Cloud)",
+            Storage,
+            "name:*.sovcloud-sharepoint.de",
+            "Delos Cloud",
+            "DE",
+        ),
+        (
+            "login.sovcloud-identity.de",
+            "Microsoft Entra ID (Delos Cloud)",
+            Auth,
+            "name:login.sovcloud-identity.de",
+            "Delos Cloud",
+            "DE",
+        ),
+        (
+            "vault.sovcloud-api.de",
+            "Microsoft Azure (Delos Cloud)",
+            Other,
+            "name:*.sovcloud-api.de",
+            "Delos Cloud",
+            "DE",
+        ),
+        (
+            "compute.s3nsapis.fr",
+            "Cloud de Confiance by S3NS (Google Cloud)",
+            Other,
+            "name:*.s3nsapis.fr",
+            "S3NS",
+            "FR",
+        ),
+        (
+            "cloud.s3nscloud.fr",
+            "Cloud de Confiance by S3NS (Google Cloud)",
+            Other,
+            "name:*.s3nscloud.fr",
+            "S3NS",
+            "FR",
+        ),
+        (
+            "accounts.stackit.cloud",
+            "STACKIT",
+            Other,
+            "name:*.stackit.cloud",
+            "STACKIT",
+            "DE",
+        ),
+        (
+            "object.storage.eu01.onstackit.cloud",
+            "STACKIT",
+            Other,
+            "name:*.onstackit.cloud",
+            "STACKIT",
+            "DE",
+        ),
+    ];
+    for &(name, service, category, rule, provider, jurisdiction) in cases {
+        let m = c.classify_name(name).expect(name);
+        assert_eq!(
+            (
+                m.service.name.as_str(),
+                m.service.category,
+                m.rule.as_str(),
+                m.service.provider.as_deref()
+            ),
+            (service, category, rule, Some(provider)),
+            "{name}"
+        );
+        let p = tables
+            .providers
+            .providers
+            .iter()
+            .find(|p| p.name == provider)
+            .expect(provider);
+        assert_eq!(p.jurisdiction, jurisdiction, "{provider}");
+        let zone = tables.legal.standing(&p.jurisdiction).map(|s| s.zone);
+        assert_eq!(zone, Some(Zone::Eu), "{provider}");
+    }
+    // The published SharePoint ranges of both instances, by address alone.
+    for (server, service) in [
+        ("86.232.100.7", "SharePoint Online and OneDrive (Bleu)"),
+        ("2a01:dfff:5ff::1", "SharePoint Online and OneDrive (Bleu)"),
+        (
+            "142.221.100.7",
+            "SharePoint Online and OneDrive (Delos Cloud)",
+        ),
+        (
+            "2a07:3040:5ff::1",
+            "SharePoint Online and OneDrive (Delos Cloud)",
+        ),
+    ] {
+        let got = classify(&c, None, server, TCP, 443).map(|m| (m.0, m.2));
+        assert_eq!(got, Some((service.into(), RuleKind::Range)), "{server}");
+    }
+    // Akamai: a US operator (zone us-dpf), the counter-example.
+    let akamai = c
+        .classify_name("captive.apple.com.edgekey.net")
+        .expect("akamai");
+    assert_eq!(akamai.rule, "name:*.edgekey.net");
+    let p = tables
+        .providers
+        .providers
+        .iter()
+        .find(|p| Some(p.name.as_str()) == akamai.service.provider.as_deref())
+        .expect("Akamai provider");
+    assert_eq!((p.name.as_str(), p.jurisdiction.as_str()), ("Akamai", "US"));
+    let zone = tables.legal.standing("US").map(|s| s.zone);
+    assert_eq!(zone, Some(Zone::UsDpf));
 }
 
 #[test]

@@ -16,7 +16,8 @@
 //! 2. **Range** (server address, with optional protocol and server ports). The longest prefix
 //!    wins; among rules with the same prefix, one with ports beats one without, then one with a
 //!    protocol beats one without. Rules that could tie are refused at load. An IPv4-mapped IPv6
-//!    address is looked up as IPv4.
+//!    address is looked up as IPv4. (So `52.112.0.0/14 tcp/443`, Teams media over TCP, beats
+//!    `52.112.0.0/14`, Teams signalling, for a flow that no name rule claimed.)
 //! 3. **Port** (protocol and server port): heuristics with no provider.
 //!
 //! Lookups cost a bounded number of hash probes: at most one per label of the name (a name is
