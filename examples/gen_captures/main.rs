@@ -22,7 +22,7 @@
 //! * [`payload`]: application payloads (DNS, TLS, QUIC, STUN, NTP, ESP, HTTP);
 //!   [`names_payload`]: those `names.pcap` adds (ECH, TLS 1.2 certificates, DNS HTTPS records
 //!   and DNS over TCP, MS-TURN, HTTP) and [`names_vectors`] (the RFC 5769 and RFC 9369 test
-//!   vectors);
+//!   vectors); [`gquic_payload`]: Chrome's Google QUIC packets (`gquic.pcap`);
 //! * [`link`]: link-layer framing; [`tunnel`]: encapsulations;
 //! * [`write`]: packet records and the pcap / pcapng writers;
 //! * [`captures`]: one function per capture;
@@ -34,6 +34,7 @@ mod captures;
 mod expected;
 mod expected_rtt;
 mod flow;
+mod gquic_payload;
 mod link;
 mod names_payload;
 mod names_vectors;

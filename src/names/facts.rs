@@ -23,6 +23,9 @@ pub struct Hello {
     pub sni: Option<String>,
     pub ech: bool,
     pub alpn: Vec<String>,
+    /// TLS over TCP: bytes of the stream before the record carrying the ClientHello, which were
+    /// not TLS (the hello was found at a later segment's start); None when it opened the stream.
+    pub preamble: Option<usize>,
     pub at: PacketRef,
 }
 

@@ -25,6 +25,14 @@ pub const SERVER_PREFIX_LIMIT: usize = 32 * 1024;
 /// the prefix then ends at the gap, which only loses a name.
 const MAX_PENDING_PIECES: usize = 64;
 
+/// Segment starts remembered (offsets of a segment's first byte), for finding a TLS record that
+/// opens a later segment after a few bytes that are not TLS (`inspect/tcp.rs`). Only starts
+/// within `MAX_SEGMENT_START` bytes of the stream's start are kept, so a handful suffices: a
+/// client sends its preamble in one or two small segments.
+const MAX_SEGMENT_STARTS: usize = 8;
+/// Furthest segment start remembered: the non-TLS preamble budget of `inspect/tcp.rs`.
+pub const MAX_SEGMENT_START: usize = 256;
+
 /// A piece of the stream that arrived before the bytes preceding it.
 #[derive(Debug)]
 struct Piece {
@@ -46,6 +54,9 @@ pub struct StreamPrefix {
     data: Vec<u8>,
     /// Non-overlapping pieces beyond `data`, sorted by offset, all within `limit`.
     pending: Vec<Piece>,
+    /// Offsets (1..=`MAX_SEGMENT_START`) where a segment's first byte landed, sorted, distinct,
+    /// at most `MAX_SEGMENT_STARTS`.
+    segment_starts: Vec<usize>,
 }
 
 impl StreamPrefix {
@@ -56,6 +67,7 @@ impl StreamPrefix {
             start_from_syn: false,
             data: Vec::new(),
             pending: Vec::new(),
+            segment_starts: Vec::new(),
         }
     }
 
@@ -101,6 +113,24 @@ impl StreamPrefix {
         &self.data
     }
 
+    /// Offsets after the stream's start (at most `MAX_SEGMENT_START`) where a segment began,
+    /// ascending: where a protocol may start over after a preamble.
+    pub fn segment_starts(&self) -> &[usize] {
+        &self.segment_starts
+    }
+
+    /// Remembers that a segment began at `offset`.
+    fn note_segment_start(&mut self, offset: usize) {
+        if offset == 0 || offset > MAX_SEGMENT_START.min(self.limit) {
+            return;
+        }
+        if let Err(at) = self.segment_starts.binary_search(&offset)
+            && self.segment_starts.len() < MAX_SEGMENT_STARTS
+        {
+            self.segment_starts.insert(at, offset);
+        }
+    }
+
     /// True when `limit` bytes are contiguous (nothing more will be kept).
     pub fn is_full(&self) -> bool {
         self.data.len() >= self.limit
@@ -119,6 +149,11 @@ impl StreamPrefix {
             return;
         };
         self.start = Some(new_start);
+        // What was the start is now a segment start, and every known one moves along.
+        let old_starts = std::mem::take(&mut self.segment_starts);
+        for offset in std::iter::once(shift).chain(old_starts.into_iter().map(|o| o + shift)) {
+            self.note_segment_start(offset);
+        }
         let old = std::mem::take(&mut self.data);
         for piece in &mut self.pending {
             piece.offset += shift;
@@ -161,6 +196,9 @@ impl StreamPrefix {
         let end = offset.saturating_add(bytes.len()).min(self.limit);
         if offset >= end {
             return false;
+        }
+        if rel < 1 << 31 {
+            self.note_segment_start(offset);
         }
         // Only the part of [offset, end) not yet held is new.
         let from = offset.max(self.data.len());
@@ -259,6 +297,23 @@ mod tests {
         assert!(s.segment(1007, false, b"world"));
         assert_eq!(s.contiguous(), b"hello world");
         assert!(!s.is_full());
+        assert_eq!(s.segment_starts(), &[6]);
+    }
+
+    #[test]
+    fn segment_starts_follow_a_start_moved_back() {
+        // No SYN: the stream starts at the first segment seen (seq 5005), then one before it
+        // (seq 5000) moves the start back by 5; a retransmission adds no start.
+        let mut s = StreamPrefix::new(1000);
+        s.segment(5005, false, b"world");
+        s.segment(5010, false, b"!");
+        assert_eq!(s.segment_starts(), &[5]);
+        s.segment(5000, false, b"hello");
+        assert_eq!(s.contiguous(), b"helloworld!");
+        assert_eq!(s.segment_starts(), &[5, 10]);
+        s.segment(5000, false, b"hello");
+        s.segment(5000 + 300, false, b"far");
+        assert_eq!(s.segment_starts(), &[5, 10], "only starts within 256 bytes");
     }
 
     #[test]

@@ -37,6 +37,7 @@ fn hello(h: &Hello) -> HelloReport {
         sni: h.sni.clone(),
         ech: h.ech,
         alpn: h.alpn.clone(),
+        preamble_bytes: h.preamble,
         packet: packet(h.at),
     }
 }

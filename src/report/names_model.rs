@@ -62,6 +62,9 @@ pub struct HelloReport {
     /// The ClientHello carried Encrypted Client Hello: `sni` is then the outer (public) name.
     pub ech: bool,
     pub alpn: Vec<String>,
+    /// TLS over TCP: the ClientHello's record came after this many bytes that were not TLS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preamble_bytes: Option<usize>,
     pub packet: PacketRefReport,
 }
 

@@ -3,6 +3,7 @@
 mod ethernet;
 mod format;
 mod links;
+mod missed;
 mod names;
 mod pcapng;
 mod rtt;
@@ -13,7 +14,8 @@ use std::net::IpAddr;
 // `crate::` would name the test crate when `tests/captures_generated.rs` includes the
 // generator.
 use super::{
-    bytes, flow, link, names_payload, names_vectors, packet, payload, timestamp, tunnel, write,
+    bytes, flow, gquic_payload, link, names_payload, names_vectors, packet, payload, timestamp,
+    tunnel, write,
 };
 
 use super::expected::{ExpectedFlow, expected_flows};
@@ -25,6 +27,7 @@ use super::write::{PcapFormat, Rec};
 use ethernet::{fragments, teams_like, tunnels, vlan};
 use format::{damaged, nanoseconds};
 use links::{cooked, null_loopback_captures, ppp_capture, raw_ip, raw_ipv4, raw_ipv6, raw12};
+use missed::{gquic_capture, tls_preamble_capture};
 use names::names_capture;
 use pcapng::ipv6_pcapng;
 use rtt::{rtt_stockholm, rtt_sydney};
@@ -94,6 +97,7 @@ pub fn all_captures() -> Vec<Capture> {
     all.extend(damaged());
     all.push(names_capture());
     all.extend([rtt_stockholm(), rtt_sydney()]);
+    all.extend([gquic_capture(), tls_preamble_capture()]);
     all
 }
 

@@ -8,9 +8,11 @@
 //! are kept by evicting the least recently seen flows, a sixteenth at a time: O(1) per packet,
 //! amortised, whatever the traffic.
 
-mod tcp;
+pub(super) mod tcp;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_preamble;
 mod udp;
 
 use super::dns::{self, AnswerCache};

@@ -1,12 +1,21 @@
-//! TCP: each direction's first bytes, in order, read as TLS, else HTTP, else STUN; DNS on
-//! port 53.
+//! TCP: each direction's first bytes, in order, read as TLS, else HTTP, else STUN, else TLS
+//! after a short preamble; DNS on port 53.
 
 use super::{DNS_PORT, Inspect, Namer, PREFIX_LIMIT};
 use crate::decode::TcpFlags;
 use crate::flow::{FlowId, FlowPacket};
 use crate::names::facts::{CertFact, Hello, Named, StunFact};
-use crate::names::stream::StreamPrefix;
+use crate::names::stream::{MAX_SEGMENT_START, StreamPrefix};
 use crate::names::{dns, http, stun, tls};
+
+/// Bytes that are not TLS allowed before a ClientHello's record (the preamble budget). Some
+/// clients send a few bytes of their own before the ClientHello (with the handshake's last
+/// ACK), which other DPI tools skip by reading each segment afresh; a PROXY protocol v1 header
+/// is at most 107 bytes. The ClientHello is looked for only where a segment starts within this
+/// many bytes, and must parse completely: looking further would let any protocol whose later
+/// segment happens to begin like a TLS record be read as TLS, and keeps every non-TLS stream
+/// buffered longer.
+pub(super) const MAX_PREAMBLE: usize = MAX_SEGMENT_START;
 
 impl Namer {
     pub(super) fn tcp(
@@ -108,12 +117,11 @@ impl Namer {
         if let Some(side) = insp.sides.get_mut(index) {
             let done = match side.prefix.as_ref() {
                 Some(prefix) => {
-                    let bytes = prefix.contiguous();
                     let dns = seen.src.port == DNS_PORT || seen.dst.port == DNS_PORT;
                     let done = if dns {
-                        self.dns_stream(seen, bytes, &mut side.messages)
+                        self.dns_stream(seen, prefix.contiguous(), &mut side.messages)
                     } else {
-                        self.tls_or_other(seen, bytes, &mut side.messages)
+                        self.tls_or_other(seen, prefix, &mut side.messages)
                     };
                     done || prefix.is_full()
                 }
@@ -139,18 +147,19 @@ impl Namer {
         false
     }
 
-    /// TLS first; if not TLS, an HTTP request; if not HTTP, STUN over TCP. Returns whether this
-    /// side has nothing more to tell.
-    fn tls_or_other(&mut self, seen: &FlowPacket<'_, '_>, bytes: &[u8], read: &mut usize) -> bool {
+    /// TLS first; if not TLS, an HTTP request; if not HTTP, STUN over TCP; if none of them, a
+    /// ClientHello after a short preamble. Returns whether this side has nothing more to tell.
+    fn tls_or_other(
+        &mut self,
+        seen: &FlowPacket<'_, '_>,
+        prefix: &StreamPrefix,
+        read: &mut usize,
+    ) -> bool {
+        let bytes = prefix.contiguous();
         let scan = tls::scan(bytes);
         if !scan.not_tls {
             if let Some(ch) = scan.client_hello {
-                self.facts(seen.flow).tls.get_or_insert(Hello {
-                    sni: ch.sni,
-                    ech: ch.ech,
-                    alpn: ch.alpn,
-                    at: seen.at,
-                });
+                self.tls_hello(seen, ch, None);
             }
             if let Some(cert) = scan.certificate {
                 self.facts(seen.flow).cert.get_or_insert(CertFact {
@@ -173,7 +182,7 @@ impl Namer {
             http::HttpScan::NotHttp => {
                 let frames = stun::parse_stream(bytes);
                 if frames.is_empty() {
-                    return true;
+                    return self.hello_after_preamble(seen, prefix);
                 }
                 let fact = self
                     .facts(seen.flow)
@@ -186,5 +195,46 @@ impl Namer {
                 false
             }
         }
+    }
+
+    fn tls_hello(
+        &mut self,
+        seen: &FlowPacket<'_, '_>,
+        ch: tls::ClientHello,
+        preamble: Option<usize>,
+    ) {
+        self.facts(seen.flow).tls.get_or_insert(Hello {
+            sni: ch.sni,
+            ech: ch.ech,
+            alpn: ch.alpn,
+            preamble,
+            at: seen.at,
+        });
+    }
+
+    /// A stream that is not TLS, HTTP or STUN from its first byte: a ClientHello whose record
+    /// opens a later segment within `MAX_PREAMBLE` bytes. Returns whether this side is done
+    /// (the hello read, or no segment start within the budget can still be one).
+    fn hello_after_preamble(&mut self, seen: &FlowPacket<'_, '_>, prefix: &StreamPrefix) -> bool {
+        let bytes = prefix.contiguous();
+        for &start in prefix.segment_starts() {
+            let Some(rest) = bytes.get(start..).filter(|r| !r.is_empty()) else {
+                return false; // that segment is not contiguous yet
+            };
+            match tls::opens_client_hello(rest) {
+                None => return false,
+                Some(false) => continue,
+                Some(true) => {}
+            }
+            let scan = tls::scan(rest);
+            if let Some(ch) = scan.client_hello {
+                self.tls_hello(seen, ch, Some(start));
+                return true;
+            }
+            if !scan.finished {
+                return false; // the rest of the hello is still to come
+            }
+        }
+        bytes.len() > MAX_PREAMBLE
     }
 }

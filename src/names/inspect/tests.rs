@@ -16,7 +16,7 @@ fn ep(ip: &str, port: u16) -> Endpoint {
 }
 
 /// A TLS record with a ClientHello naming `host` (TLS 1.2 body, one cipher suite, SNI only).
-fn client_hello(host: &str) -> Vec<u8> {
+pub(super) fn client_hello(host: &str) -> Vec<u8> {
     let name = host.as_bytes();
     let mut sni = vec![0, 0];
     let list_len = 3 + name.len();
@@ -39,17 +39,17 @@ fn client_hello(host: &str) -> Vec<u8> {
     record
 }
 
-struct Packet {
+pub(super) struct Packet {
     flow: u64,
     opened: bool,
-    from_client: bool,
+    pub(super) from_client: bool,
     port: u16,
     transport: Transport<'static>,
     partial: bool,
     ms: i64,
 }
 
-fn tcp(flow: u64, port: u16, seq: u32, flags: u8, payload: &'static [u8]) -> Packet {
+pub(super) fn tcp(flow: u64, port: u16, seq: u32, flags: u8, payload: &'static [u8]) -> Packet {
     Packet {
         flow,
         opened: false,
@@ -69,15 +69,15 @@ fn tcp(flow: u64, port: u16, seq: u32, flags: u8, payload: &'static [u8]) -> Pac
 }
 
 impl Packet {
-    fn opened(mut self) -> Self {
+    pub(super) fn opened(mut self) -> Self {
         self.opened = true;
         self
     }
-    fn at(mut self, ms: i64) -> Self {
+    pub(super) fn at(mut self, ms: i64) -> Self {
         self.ms = ms;
         self
     }
-    fn feed(&self, namer: &mut Namer) {
+    pub(super) fn feed(&self, namer: &mut Namer) {
         let (client, server) = (ep(CLIENT, self.port), ep(SERVER, 443));
         let (src, dst) = if self.from_client {
             (client, server)
@@ -100,7 +100,7 @@ impl Packet {
     }
 }
 
-fn leak(bytes: Vec<u8>) -> &'static [u8] {
+pub(super) fn leak(bytes: Vec<u8>) -> &'static [u8] {
     Box::leak(bytes.into_boxed_slice())
 }
 

@@ -71,6 +71,7 @@ impl Namer {
                         sni: ch.sni,
                         ech: ch.ech,
                         alpn: ch.alpn,
+                        preamble: None,
                         at: seen.at,
                     }),
                     Err(e) => Err(e.to_string()),
@@ -83,6 +84,7 @@ impl Namer {
                     sni,
                     ech: false,
                     alpn: Vec::new(),
+                    preamble: None,
                     at: seen.at,
                 };
                 self.quic_hello(seen.flow, version, Ok(hello));

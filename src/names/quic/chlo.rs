@@ -27,6 +27,11 @@ pub(super) struct Chlo {
     pub user_agent: Option<String>,
 }
 
+/// Whether `data` opens with a CHLO message tag.
+pub(super) fn is_chlo(data: &[u8]) -> bool {
+    data.starts_with(CHLO)
+}
+
 /// The full length of the message that starts `data`, once its header and entry table are
 /// there; `Err` if it is not a CHLO.
 pub(super) fn message_len(data: &[u8]) -> Result<Option<usize>, QuicError> {

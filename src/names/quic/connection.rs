@@ -39,6 +39,9 @@ pub struct QuicConnection {
     version: Option<u32>,
     client: Option<Box<Client>>,
     stream: CryptoStream,
+    /// The lowest non-zero stream offset at which a frame's data opened with a CHLO tag (Google
+    /// versions): where a later CHLO starts when the capture missed the first one.
+    chlo_start: Option<usize>,
     datagrams: usize,
 }
 
@@ -122,6 +125,7 @@ impl QuicConnection {
         self.done = true;
         self.client = None;
         self.stream.clear();
+        self.chlo_start = None;
     }
 
     /// Walks the coalesced long-header packets of a datagram of an IETF-protected version.
@@ -213,10 +217,10 @@ impl QuicConnection {
 
     /// Feeds a decrypted payload's handshake data to the stream and checks for completion.
     fn read_frames(&mut self, plain: &[u8], info: &VersionInfo) -> Outcome {
-        let stream = &mut self.stream;
+        let (stream, chlo_start) = (&mut self.stream, &mut self.chlo_start);
         let walked = match info.family {
             Family::Ietf => frames::walk_initial_frames(plain, |o, d| stream.insert(o, d)),
-            _ => gquic::walk_crypto_frames(plain, |o, d| stream.insert(o, d)),
+            _ => gquic::walk_crypto_frames(plain, |o, d| insert_google(stream, chlo_start, o, d)),
         };
         let checked = walked.and_then(|()| match info.family {
             Family::GoogleCryptoChlo => self.complete_chlo(),
@@ -256,24 +260,29 @@ impl QuicConnection {
         Ok(Some(QuicEvent::ClientHello(hello)))
     }
 
-    /// The Google CHLO, once the stream holds all of it.
+    /// The Google CHLO, once the stream holds all of it: the one at offset 0, else a later one
+    /// (a client sends a new CHLO after each REJ, further along stream 1; a capture that starts
+    /// after the first one, or lost it, has only the later one).
     fn complete_chlo(&mut self) -> Result<Option<QuicEvent>, QuicError> {
-        let data = self.stream.contiguous();
-        let Some(total) = chlo::message_len(data)? else {
-            return Ok(None);
-        };
-        if total > MAX_CRYPTO_BYTES {
-            return Err(QuicError::HelloTooLarge(total));
+        for start in [Some(0), self.chlo_start].into_iter().flatten() {
+            let data = self.stream.contiguous_from(start);
+            let Some(total) = chlo::message_len(data)? else {
+                continue;
+            };
+            if total > MAX_CRYPTO_BYTES {
+                return Err(QuicError::HelloTooLarge(total));
+            }
+            let Some(message) = data.get(..total) else {
+                continue;
+            };
+            let parsed = chlo::parse(message)?;
+            self.finish();
+            return Ok(Some(QuicEvent::GoogleChlo {
+                sni: parsed.sni,
+                user_agent: parsed.user_agent,
+            }));
         }
-        let Some(message) = data.get(..total) else {
-            return Ok(None);
-        };
-        let parsed = chlo::parse(message)?;
-        self.finish();
-        Ok(Some(QuicEvent::GoogleChlo {
-            sni: parsed.sni,
-            user_agent: parsed.user_agent,
-        }))
+        Ok(None)
     }
 
     /// A Google QUIC client packet whose stream 1 is in the clear (Q024–Q043).
@@ -285,11 +294,11 @@ impl QuicConnection {
     }
 
     fn google_clear_counted(&mut self, packet: &gquic::ClearPacket<'_>) -> QuicEvent {
-        let stream = &mut self.stream;
+        let (stream, chlo_start) = (&mut self.stream, &mut self.chlo_start);
         let mut read = false;
         let walked = gquic::walk_stream_frames(packet, |o, d| {
             read = true;
-            stream.insert(o, d)
+            insert_google(stream, chlo_start, o, d)
         });
         match walked.and_then(|()| self.complete_chlo()) {
             Ok(Some(event)) => {
@@ -304,6 +313,24 @@ impl QuicConnection {
             Err(error) => self.give_up(error),
         }
     }
+}
+
+/// Adds a piece of Google handshake data to the stream and notes where a CHLO opens it at a
+/// non-zero offset (the lowest such offset is kept).
+fn insert_google(
+    stream: &mut CryptoStream,
+    chlo_start: &mut Option<usize>,
+    offset: u64,
+    data: &[u8],
+) -> Result<(), QuicError> {
+    stream.insert(offset, data)?;
+    if offset > 0 && chlo::is_chlo(data) {
+        // The insert succeeded, so the offset is within MAX_CRYPTO_BYTES.
+        if let Ok(start) = usize::try_from(offset) {
+            *chlo_start = Some(chlo_start.map_or(start, |s| s.min(start)));
+        }
+    }
+    Ok(())
 }
 
 /// Keeps the most informative event of a datagram: Partial over Failed over Ignored.

@@ -96,9 +96,14 @@ impl CryptoStream {
 
     /// The bytes received without a gap from offset 0.
     pub(super) fn contiguous(&self) -> &[u8] {
-        match self.filled.first() {
-            Some(run) if run.start == 0 => self.buf.get(..run.end).unwrap_or(&[]),
-            _ => &[],
+        self.contiguous_from(0)
+    }
+
+    /// The bytes received without a gap from `start` (empty if `start` itself is missing).
+    pub(super) fn contiguous_from(&self, start: usize) -> &[u8] {
+        match self.filled.iter().find(|r| r.contains(&start)) {
+            Some(run) => self.buf.get(start..run.end).unwrap_or(&[]),
+            None => &[],
         }
     }
 
@@ -131,6 +136,8 @@ mod tests {
         s.insert(0, b"HELLO").unwrap();
         assert_eq!(s.contiguous(), b"hello world");
         assert_eq!(s.filled, vec![0..11]);
+        assert_eq!(s.contiguous_from(6), b"world");
+        assert_eq!(s.contiguous_from(11), b"");
     }
 
     #[test]

@@ -16,24 +16,36 @@ use super::QuicError;
 use super::version::google_number;
 use crate::wire::Cursor;
 
-/// Public flags (wire layout spec, "Public Header").
+/// Public flags (wire layout spec, "Public Header"). Bit 0x04 is not read: before Q033 it is
+/// half of a 2-bit connection-ID length (0x0c: 8 bytes), and from Q033 it flags the
+/// diversification nonce, which only a server sends (Chromium reads the nonce only in its
+/// client role). Chrome clients keep setting 0x0c up to Q043 (flags 0x0d in their CHLO
+/// packets), so a packet that carries the version, i.e. a client's, never has a nonce.
 const FLAG_VERSION: u8 = 0x01;
 const FLAG_RESET: u8 = 0x02;
-const FLAG_NONCE: u8 = 0x04;
 const FLAG_CID: u8 = 0x08;
 /// Connection IDs of Google QUIC are 8 bytes.
 const CID_LEN: usize = 8;
-/// The diversification nonce a server may put in its public header (Q033 onwards).
-const NONCE_LEN: usize = 32;
 /// The null-encryption message authentication hash (FNV-1a 128 truncated to 96 bits).
 const HASH_LEN: usize = 12;
 /// The stream that carries the crypto handshake.
 const CRYPTO_STREAM: u64 = 1;
 /// Frame types (wire layout spec, "Frame Types").
 const PADDING: u8 = 0x00;
+const RST_STREAM: u8 = 0x01;
+const WINDOW_UPDATE: u8 = 0x04;
+const BLOCKED: u8 = 0x05;
 const STOP_WAITING: u8 = 0x06;
 const PING: u8 = 0x07;
 const CRYPTO_FRAME: u8 = 0x08;
+/// Fixed frame bodies: RST_STREAM (stream ID 4, byte offset 8, error code 4, from Q034),
+/// WINDOW_UPDATE (stream ID 4, byte offset 8), BLOCKED (stream ID 4).
+const RST_STREAM_LEN: usize = 16;
+const WINDOW_UPDATE_LEN: usize = 12;
+const BLOCKED_LEN: usize = 4;
+/// From Q038 a PADDING frame is a run of 0x00 bytes that other frames may follow; before, it
+/// filled the rest of the packet (Chromium `QuicFramer::ProcessPaddingFrame`).
+const PADDING_RUN_FROM: u32 = 38;
 
 /// A packet whose frames are in the clear: Q024–Q043 and Q046.
 #[derive(Clone, Copy, Debug)]
@@ -61,10 +73,6 @@ pub(super) fn public_header(datagram: &[u8]) -> Option<ClearPacket<'_>> {
     }
     let version = r.u32_be()?;
     let number = google_number(version, b'Q').filter(|n| (24..=43).contains(n))?;
-    // Before Q033, 0x04 was part of a 2-bit connection-ID length; from Q033 it flags the nonce.
-    if number >= 33 && flags & FLAG_NONCE != 0 {
-        r.skip(NONCE_LEN)?;
-    }
     let pn_len = len_code(flags >> 4);
     r.skip(pn_len)?;
     r.skip(HASH_LEN)?;
@@ -79,7 +87,9 @@ pub(super) fn public_header(datagram: &[u8]) -> Option<ClearPacket<'_>> {
 }
 
 /// Reads a Q046 long header (the caller checked the version). Only Initial packets (type 0)
-/// carry the CHLO; other types give `None`.
+/// carry the CHLO; other types give `None`, and so do packets without a destination
+/// connection ID: a Q046 client always sends one (nibbles 0x50), the server only its source ID
+/// (0x05), also in Initial packets.
 pub(super) fn q046_header(datagram: &[u8]) -> Result<Option<ClearPacket<'_>>, QuicError> {
     let mut r = Cursor::new(datagram);
     let first = r.u8().ok_or(QuicError::Truncated("first byte"))?;
@@ -98,6 +108,9 @@ pub(super) fn q046_header(datagram: &[u8]) -> Result<Option<ClearPacket<'_>>, Qu
             usize::from(nibble) + 3
         }
     };
+    if lengths >> 4 == 0 {
+        return Ok(None);
+    }
     r.skip(cid_len(lengths >> 4) + cid_len(lengths & 0x0f))
         .ok_or(QuicError::Truncated("connection IDs"))?;
     let pn_len = usize::from(first & 0x03) + 1;
@@ -113,8 +126,9 @@ pub(super) fn q046_header(datagram: &[u8]) -> Result<Option<ClearPacket<'_>>, Qu
 }
 
 /// Walks the frames of a Q024–Q046 packet and hands stream 1's data (offset, bytes) to
-/// `on_stream`. Stops quietly at a frame it does not know how to skip: the CHLO comes first in
-/// a client's first packets, after at most an ACK and a STOP_WAITING.
+/// `on_stream`. Skips PADDING runs, PING, ACK, STOP_WAITING, RST_STREAM, WINDOW_UPDATE and
+/// BLOCKED; stops quietly at any other frame (CONNECTION_CLOSE, GOAWAY, unknown types), which
+/// never precedes the CHLO in a client's packets.
 pub(super) fn walk_stream_frames(
     packet: &ClearPacket<'_>,
     mut on_stream: impl FnMut(u64, &[u8]) -> Result<(), QuicError>,
@@ -150,6 +164,10 @@ pub(super) fn walk_stream_frames(
             if number < 34 || skip_ack(&mut r, frame_type).is_none() {
                 return Ok(());
             }
+        } else if frame_type == PADDING && number >= PADDING_RUN_FROM {
+            while r.peek_u8() == Some(PADDING) {
+                r.skip(1);
+            }
         } else if frame_type == PING {
         } else if frame_type == STOP_WAITING && number < 44 {
             let entropy = usize::from(number < 34);
@@ -157,8 +175,17 @@ pub(super) fn walk_stream_frames(
                 return Ok(());
             }
         } else {
-            // PADDING fills the rest of the packet; anything else is not expected here.
-            return Ok(());
+            let body = match frame_type {
+                RST_STREAM if number >= 34 => RST_STREAM_LEN,
+                WINDOW_UPDATE => WINDOW_UPDATE_LEN,
+                BLOCKED => BLOCKED_LEN,
+                // PADDING before Q038 fills the rest of the packet; anything else is not
+                // expected before a client's CHLO.
+                _ => return Ok(()),
+            };
+            if r.skip(body).is_none() {
+                return Ok(());
+            }
         }
     }
     Ok(())

@@ -16,7 +16,7 @@ mod tests;
 pub use certificate::MAX_SAN_NAMES;
 pub use client_hello::{MAX_ALPN, MAX_VERSIONS, parse_client_hello};
 
-use record::{End, HANDSHAKE_HEADER_LEN, MAX_HANDSHAKE_BYTES, Message};
+use record::{End, HANDSHAKE, HANDSHAKE_HEADER_LEN, MAX_HANDSHAKE_BYTES, Message, RecordHeader};
 
 const SERVER_HELLO: u8 = 2;
 const SERVER_HELLO_DONE: u8 = 14;
@@ -98,6 +98,20 @@ pub fn scan(stream: &[u8]) -> TlsScan {
     let done = walk(&records.handshake, &mut scan);
     scan.finished = done || records.end != End::NeedMore;
     scan
+}
+
+/// Whether `bytes` open with a handshake record (SSL 3.0–TLS 1.3 record version, a length that
+/// holds at least a handshake header) whose first message is a ClientHello; None while fewer
+/// than the six bytes that tell have arrived.
+pub fn opens_client_hello(bytes: &[u8]) -> Option<bool> {
+    let header = RecordHeader::parse(bytes)?;
+    let kind = *bytes.get(record::RECORD_HEADER_LEN)?;
+    Some(
+        header.content_type == HANDSHAKE
+            && header.is_plausible()
+            && header.length >= HANDSHAKE_HEADER_LEN
+            && kind == client_hello::CLIENT_HELLO,
+    )
 }
 
 /// Read the handshake messages in order; true when nothing more can be learned.
