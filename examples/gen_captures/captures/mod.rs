@@ -6,6 +6,7 @@ mod links;
 mod names;
 mod pcapng;
 mod rtt;
+mod wireless;
 
 use std::net::IpAddr;
 
@@ -13,7 +14,8 @@ use std::net::IpAddr;
 // `crate::` would name the test crate when `tests/captures_generated.rs` includes the
 // generator.
 use super::{
-    bytes, flow, link, names_payload, names_vectors, packet, payload, timestamp, tunnel, write,
+    bytes, capwap, flow, link, names_payload, names_vectors, packet, payload, timestamp, tunnel,
+    write,
 };
 
 use super::expected::{ExpectedFlow, expected_flows};
@@ -28,6 +30,7 @@ use links::{cooked, null_loopback_captures, ppp_capture, raw_ip, raw_ipv4, raw_i
 use names::names_capture;
 use pcapng::ipv6_pcapng;
 use rtt::{rtt_stockholm, rtt_sydney};
+use wireless::capwap;
 
 /// One generated capture and what the README says about it.
 pub struct Capture {
@@ -88,6 +91,7 @@ pub fn all_captures() -> Vec<Capture> {
     all.push(ipv6_pcapng());
     all.push(fragments());
     all.push(tunnels());
+    all.push(capwap());
     all.extend(null_loopback_captures());
     all.extend([raw_ip(), raw_ipv4(), raw_ipv6(), raw12(), ppp_capture()]);
     all.push(nanoseconds());
