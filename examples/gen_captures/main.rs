@@ -22,7 +22,7 @@
 //! * [`payload`]: application payloads (DNS, TLS, QUIC, STUN, NTP, ESP, HTTP);
 //!   [`names_payload`]: those `names.pcap` adds (ECH, TLS 1.2 certificates, DNS HTTPS records
 //!   and DNS over TCP, MS-TURN, HTTP) and [`names_vectors`] (the RFC 5769 and RFC 9369 test
-//!   vectors);
+//!   vectors); [`turn_payload`]: TURN allocations with long-term credentials (REALM);
 //! * [`link`]: link-layer framing; [`tunnel`]: encapsulations; [`capwap`]: CAPWAP data
 //!   channel packets with 802.3 and 802.11 frames;
 //! * [`write`]: packet records and the pcap / pcapng writers;
@@ -43,6 +43,7 @@ mod packet;
 mod payload;
 mod timestamp;
 mod tunnel;
+mod turn_payload;
 mod write;
 
 use std::fs;

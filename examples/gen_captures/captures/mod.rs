@@ -6,6 +6,7 @@ mod links;
 mod names;
 mod pcapng;
 mod rtt;
+mod turn;
 mod wireless;
 
 use std::net::IpAddr;
@@ -15,7 +16,7 @@ use std::net::IpAddr;
 // generator.
 use super::{
     bytes, capwap, flow, link, names_payload, names_vectors, packet, payload, timestamp, tunnel,
-    write,
+    turn_payload, write,
 };
 
 use super::expected::{ExpectedFlow, expected_flows};
@@ -30,6 +31,7 @@ use links::{cooked, null_loopback_captures, ppp_capture, raw_ip, raw_ipv4, raw_i
 use names::names_capture;
 use pcapng::ipv6_pcapng;
 use rtt::{rtt_stockholm, rtt_sydney};
+use turn::turn;
 use wireless::capwap;
 
 /// One generated capture and what the README says about it.
@@ -97,6 +99,7 @@ pub fn all_captures() -> Vec<Capture> {
     all.push(nanoseconds());
     all.extend(damaged());
     all.push(names_capture());
+    all.push(turn());
     all.extend([rtt_stockholm(), rtt_sydney()]);
     all
 }
