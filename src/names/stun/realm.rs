@@ -1,6 +1,6 @@
 //! A STUN/TURN REALM (RFC 8489 §14.9) as a name for the relay: TURN servers commonly use their
-//! own domain (`turn.l.google.com`), but the attribute is free text (MS-TURN sends binary), so
-//! only a value that is a host name is taken.
+//! own domain (`turn.l.google.com`), but the attribute is free text (Teams' MS-TURN relays send
+//! `"rtcmedia"`, quotes included), so only a value that is a host name is taken.
 //!
 //! Accepted: ASCII, at most `MAX_REALM_NAME` characters, at least two dot-separated labels,
 //! each 1–63 letters, digits, `-` or `_`, not starting or ending with `-`, the last label not
@@ -63,6 +63,7 @@ mod tests {
             "coturn",
             "default realm",
             "\"example.com\"",
+            "\"rtcmedia\"",
             "example.com.",
             ".example.com",
             "a..b",
@@ -80,5 +81,16 @@ mod tests {
         let fits = format!("{}.{}.com", "a".repeat(63), "b".repeat(59));
         assert_eq!(fits.len(), MAX_REALM_NAME);
         assert!(realm_name(&fits).is_some());
+    }
+
+    proptest::proptest! {
+        /// Whatever the text, a name is lowercase ASCII with a dot, within the bound.
+        #[test]
+        fn names_are_bounded_lowercase_host_names(text in "([a-zA-Z0-9_-]{1,70}\\.){0,3}[a-zA-Z0-9_-]{0,70}|\\PC{0,40}") {
+            if let Some(name) = realm_name(&text) {
+                proptest::prop_assert!(name.len() <= MAX_REALM_NAME && name.contains('.'));
+                proptest::prop_assert!(!name.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()));
+            }
+        }
     }
 }
