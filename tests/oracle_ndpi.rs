@@ -16,7 +16,8 @@
 //! * teams.pcap: flows nDPI labels Teams/Skype_Teams/Skype_TeamsCall/Microsoft365/Azure get a
 //!   Microsoft service (DNS lookups to the local resolver through `names.dns_query_services`
 //!   instead), telemetry endpoints get category `telemetry`; exact counts;
-//! * QUIC versions, ECH, TLS certificate names and STUN against what nDPI prints.
+//! * QUIC versions, ECH, TLS certificate names and STUN (messages read, names from the
+//!   REALM attribute) against what nDPI prints.
 //!
 //! No captures directory, or one without all of `CAPTURES` and their `.out`: every test
 //! prints why and passes. `RESIDENCY_NDPI_CAPTURES` overrides the directory (it must hold
@@ -270,9 +271,12 @@ fn certificate_names_agree_with_ndpi() {
 fn stun_flows_are_read() {
     let Some(runs) = runs() else { return };
     let (checked, failures) = details::stun(runs);
-    println!("checked {checked} STUN flows");
+    println!("checked {checked:?}");
     assert_none("STUN", &failures);
-    assert_eq!(checked, 20);
+    assert_eq!(checked.flows, 20);
+    // stun.pcap: turner.facebook (UDP, flow 1), apps-host.com (TCP, flow 4) and
+    // turn.l.google.com (UDP, flow 6), each named by its REALM on both sides.
+    assert_eq!(checked.realms_agreed, 3);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@
 //!   direction (direction = from endpoint A to endpoint B, not client/server role);
 //! * tshark runs once with IP defragmentation and TCP reassembly disabled and prints one
 //!   line of fields per frame; the test rebuilds the same sums itself: key = innermost
-//!   *tunnel-level* IP header (tunnels: GRE incl. ERSPAN, VXLAN, IP-in-IP) plus its
+//!   *tunnel-level* IP header (tunnels: GRE incl. ERSPAN, VXLAN, IP-in-IP, CAPWAP data
+//!   packets that are not fragments) plus its
 //!   transport, bytes = that header's total length (IPv4 `ip.len`, IPv6 `40 + plen`),
 //!   non-first fragments attributed to the first fragment of the same
 //!   (src, dst, protocol, IP id);
@@ -16,6 +17,10 @@
 //!   compared; every skip is printed.
 //!
 //! Missing captures directory or missing tshark: the tests print why and pass.
+//!
+//! The generated `captures/capwap.pcap` is checked the same way (tshark decodes CAPWAP data
+//! on UDP 5247 by default): it is the one shipped capture whose tunnels none of the shared
+//! captures has.
 //!
 //! This file holds the tests and the skip rules; the rest lives in `oracle_tshark/`:
 //! `keys` (tuple keys, counts), `residency` (its side), `tshark` (running tshark, its
@@ -35,9 +40,9 @@ mod tshark;
 #[path = "oracle_tshark/tshark_side.rs"]
 mod tshark_side;
 
-use compare::{check_capture, frame_list};
+use compare::{check_capture, check_file, frame_list};
 use keys::{Endpoint, TupleKey};
-use layers::tunnel_chain;
+use layers::{tunnel_chain, tunnel_chain_of};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -90,6 +95,14 @@ capture_tests! {
     capture_tls_2_reasms_pcapng => "tls_2_reasms.pcapng",
     capture_tls_ech_pcapng => "tls_ech.pcapng",
     capture_vxlan_pcap => "vxlan.pcap",
+}
+
+/// The generated CAPWAP capture (802.3 and 802.11 payloads, keep-alives, a protected frame,
+/// CAPWAP fragments, the DTLS control channel): every tuple must match tshark's.
+#[test]
+fn generated_capwap_capture() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/capwap.pcap");
+    check_file("capwap.pcap", &path);
 }
 
 /// Captures in the directory that the list above does not name are checked here, so a
@@ -202,6 +215,20 @@ fn harness_picks_the_tunnel_level_ip_header() {
         Some((true, 1))
     );
     assert_eq!(pick("eth:ethertype:arp"), None);
+    // CAPWAP data with an 802.3 or 802.11 payload; a CAPWAP fragment (F flag) and the
+    // control channel are not tunnels.
+    assert_eq!(
+        pick("eth:ethertype:ip:udp:capwap.data:wlan:llc:ip:udp:dns"),
+        Some((false, 1))
+    );
+    assert_eq!(
+        pick("eth:ethertype:ip:udp:capwap.data:eth:ethertype:ip:tcp:tls"),
+        Some((false, 1))
+    );
+    let fragment = "eth:ethertype:ip:udp:capwap.data:eth:ethertype:ip:udp".split(':');
+    let chain = tunnel_chain_of(&fragment.collect::<Vec<_>>(), true);
+    assert_eq!(chain.last().map(|l| (l.v6, l.occurrence)), Some((false, 0)));
+    assert_eq!(pick("eth:ethertype:ip:udp:capwap:dtls"), Some((false, 0)));
 }
 
 #[test]

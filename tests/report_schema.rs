@@ -540,6 +540,7 @@ fn schema_enums_are_the_models() {
             | NameSource::HttpHost
             | NameSource::Dns
             | NameSource::TlsCert
+            | NameSource::StunRealm
             | NameSource::Ptr => v,
         }
     }
@@ -605,6 +606,7 @@ fn schema_enums_are_the_models() {
                     NameSource::HttpHost,
                     NameSource::Dns,
                     NameSource::TlsCert,
+                    NameSource::StunRealm,
                     NameSource::Ptr,
                 ]
                 .map(name_source),

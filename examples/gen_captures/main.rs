@@ -23,7 +23,9 @@
 //!   [`names_payload`]: those `names.pcap` adds (ECH, TLS 1.2 certificates, DNS HTTPS records
 //!   and DNS over TCP, MS-TURN, HTTP) and [`names_vectors`] (the RFC 5769 and RFC 9369 test
 //!   vectors); [`gquic_payload`]: Chrome's Google QUIC packets (`gquic.pcap`);
-//! * [`link`]: link-layer framing; [`tunnel`]: encapsulations;
+//!   [`turn_payload`]: TURN allocations with long-term credentials (REALM);
+//! * [`link`]: link-layer framing; [`tunnel`]: encapsulations; [`capwap`]: CAPWAP data
+//!   channel packets with 802.3 and 802.11 frames;
 //! * [`write`]: packet records and the pcap / pcapng writers;
 //! * [`captures`]: one function per capture;
 //! * [`expected`]: the flows an analyser must report, `expected.json` and `README.md`;
@@ -31,6 +33,7 @@
 
 mod bytes;
 mod captures;
+mod capwap;
 mod expected;
 mod expected_rtt;
 mod flow;
@@ -42,6 +45,7 @@ mod packet;
 mod payload;
 mod timestamp;
 mod tunnel;
+mod turn_payload;
 mod write;
 
 use std::fs;

@@ -2,7 +2,8 @@
 //!
 //! `decode` peels the link layer (Ethernet with VLAN stacks, Linux cooked SLL/SLL2, BSD
 //! null/loopback, raw IP, PPP, PPPoE, MPLS), then IP, descending into tunnels a mirror port
-//! carries (GRE incl. ERSPAN II/III, VXLAN, IP-in-IP) until it reaches the innermost IP header.
+//! carries (GRE incl. ERSPAN II/III, VXLAN, IP-in-IP) and CAPWAP data tunnels (IEEE 802.3 or
+//! 802.11 frames) until it reaches the innermost IP header.
 //! Everything is a borrowed view of the packet: no allocation, no copy, and every length is
 //! checked before it is used.
 
@@ -10,6 +11,7 @@ mod ip;
 mod link;
 mod transport;
 mod tunnel;
+mod wlan;
 
 pub use transport::{TcpFlags, Transport};
 
@@ -78,6 +80,8 @@ enum Layer<'a> {
     /// An ethertype-labelled payload (after VLAN tags, SLL, GRE, ...).
     Ether(u16, &'a [u8]),
     Ppp(&'a [u8]),
+    /// An IEEE 802.11 frame (inside CAPWAP).
+    Wlan(&'a [u8]),
     /// IP of either version, told apart by the first nibble.
     Ip(&'a [u8]),
 }
@@ -97,6 +101,7 @@ pub fn decode(link: LinkType, data: &[u8], missing: u32) -> Result<Decoded<'_>, 
             Layer::Ethernet(bytes) => link::ethernet(bytes),
             Layer::Ether(ethertype, bytes) => link::by_ethertype(ethertype, bytes),
             Layer::Ppp(bytes) => link::ppp(bytes),
+            Layer::Wlan(bytes) => wlan::data_frame(bytes),
             Layer::Ip(bytes) => match ip::parse(bytes, missing) {
                 Ok(packet) => match tunnel::inner(&packet) {
                     Some(inner) if usize::from(tunnels) < MAX_ENCAPSULATION => {
@@ -140,5 +145,7 @@ fn decoded<'a>(packet: &ip::IpPacket<'a>, tunnels: u8) -> Decoded<'a> {
     }
 }
 
+#[cfg(test)]
+mod capwap_tests;
 #[cfg(test)]
 mod tests;

@@ -1,15 +1,27 @@
-//! Tunnels a mirror port carries: GRE (with ERSPAN II and III), VXLAN, and IP-in-IP.
+//! Tunnels a mirror port carries: GRE (with ERSPAN II and III), VXLAN, and IP-in-IP; and the
+//! CAPWAP data channel between wireless access points and their controller.
 
 use super::Layer;
 use super::ip::IpPacket;
 use super::link::ETHERTYPE_TEB;
-use crate::wire::be16_or_zero;
+use crate::wire::{be16_or_zero, be32};
 
 const PROTO_IPIP: u8 = 4;
 const PROTO_IPV6: u8 = 41;
 const PROTO_GRE: u8 = 47;
 const PROTO_UDP: u8 = 17;
 const VXLAN_PORT: u16 = 4789;
+/// The controller's CAPWAP data channel port (RFC 5415 §15.7); 5246, the DTLS control channel,
+/// stays an ordinary flow.
+const CAPWAP_DATA_PORT: u16 = 5247;
+/// RFC 5415 §4.3 header flags, in the first 32-bit word.
+const CAPWAP_T: u32 = 0x100;
+const CAPWAP_F: u32 = 0x80;
+const CAPWAP_W: u32 = 0x20;
+const CAPWAP_M: u32 = 0x10;
+const CAPWAP_K: u32 = 0x08;
+/// Wireless binding ID of IEEE 802.11 (RFC 5416 §3).
+const CAPWAP_WBID_IEEE80211: u32 = 1;
 const GRE_ERSPAN_II: u16 = 0x88BE;
 const GRE_ERSPAN_III: u16 = 0x22EB;
 const GRE_PPP: u16 = 0x880B;
@@ -23,7 +35,7 @@ pub(super) fn inner<'a>(packet: &IpPacket<'a>) -> Option<Layer<'a>> {
     match packet.protocol {
         PROTO_IPIP | PROTO_IPV6 => Some(Layer::Ip(packet.payload)),
         PROTO_GRE => gre(packet.payload),
-        PROTO_UDP => vxlan(packet.payload),
+        PROTO_UDP => vxlan(packet.payload).or_else(|| capwap(packet.payload)),
         _ => None,
     }
 }
@@ -73,4 +85,41 @@ fn vxlan(udp: &[u8]) -> Option<Layer<'_>> {
         return None;
     }
     Some(Layer::Ethernet(&udp[16..]))
+}
+
+/// A CAPWAP data channel packet (RFC 5415 §4.3) to or from the controller's port 5247, with a
+/// plain (not DTLS) CAPWAP header. The payload is an IEEE 802.3 frame (T = 0) or, with T = 1
+/// and wireless binding 1, a native IEEE 802.11 frame (RFC 5416). Not followed: fragments
+/// (F; the frame is incomplete), keep-alives (K; they carry a session ID, not a frame), other
+/// bindings, and a header whose optional radio MAC / wireless fields overrun its length.
+fn capwap(udp: &[u8]) -> Option<Layer<'_>> {
+    let ports = udp.get(..8)?;
+    if be16_or_zero(ports, 0) != CAPWAP_DATA_PORT && be16_or_zero(ports, 2) != CAPWAP_DATA_PORT {
+        return None;
+    }
+    let capwap = &udp[8..];
+    let word = be32(capwap, 0)?;
+    // Preamble: version 0, type 0 (type 1 is a DTLS record: encrypted).
+    if word >> 24 != 0 || word & (CAPWAP_F | CAPWAP_K) != 0 {
+        return None;
+    }
+    let hlen = usize::try_from((word >> 19) & 0x1f).ok()? * 4;
+    let header = capwap.get(..hlen).filter(|h| h.len() >= 8)?;
+    // Optional fields, each a length byte and that many bytes, must fit in the header.
+    let mut end = 8usize;
+    for flag in [CAPWAP_M, CAPWAP_W] {
+        if word & flag != 0 {
+            end += 1 + usize::from(*header.get(end)?);
+        }
+    }
+    if end > hlen {
+        return None;
+    }
+    let payload = &capwap[hlen..];
+    let wbid = (word >> 9) & 0x1f;
+    match (word & CAPWAP_T != 0, wbid) {
+        (false, _) => Some(Layer::Ethernet(payload)),
+        (true, CAPWAP_WBID_IEEE80211) => Some(Layer::Wlan(payload)),
+        (true, _) => None,
+    }
 }

@@ -1,6 +1,6 @@
 //! Which of a flow's names is *the* name: what the client itself asked for on this flow first
 //! (TLS/QUIC server name, HTTP Host), then what DNS told that client the address was, then what
-//! the server's certificate claims, then reverse DNS.
+//! the server's certificate claims, then the realm a STUN/TURN relay declared, then reverse DNS.
 
 use super::NameSource;
 use super::dns::{AnswerCache, Resolution};
@@ -62,7 +62,12 @@ pub fn hostname(facts: Option<&FlowNames>, dns: &Resolution<'_>) -> Option<Hostn
         if let Some(answer) = dns.chosen {
             return Some(named(&answer.name, NameSource::Dns, answer.at));
         }
-        let cert = facts.and_then(|f| f.cert.as_ref())?;
-        Some(named(cert.best_name()?, NameSource::TlsCert, cert.at))
+        if let Some(cert) = facts.and_then(|f| f.cert.as_ref())
+            && let Some(name) = cert.best_name()
+        {
+            return Some(named(name, NameSource::TlsCert, cert.at));
+        }
+        let realm = facts.and_then(|f| f.stun.as_ref()?.realm.as_ref())?;
+        Some(named(&realm.name, NameSource::StunRealm, realm.at))
     }
 }

@@ -72,6 +72,8 @@ pub struct StunFact {
     pub ms_turn: bool,
     pub ms_version: Option<u32>,
     pub software: Option<String>,
+    /// The first REALM on the flow that is a host name (`stun::realm_name`), with its packet.
+    pub realm: Option<Named>,
     pub methods: Vec<&'static str>,
     pub first: Option<PacketRef>,
 }
@@ -108,6 +110,11 @@ impl StunFact {
         }
         if self.software.is_none() {
             self.software.clone_from(&m.software);
+        }
+        if self.realm.is_none()
+            && let Some(name) = m.realm.as_deref().and_then(super::stun::realm_name)
+        {
+            self.realm = Some(Named { name, at });
         }
     }
 }

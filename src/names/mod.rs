@@ -1,5 +1,6 @@
 //! Names: what each flow's client asked for, read from the capture itself — DNS answers, TLS and
-//! QUIC server names, HTTP Host, TLS certificate names — plus STUN/TURN recognition.
+//! QUIC server names, HTTP Host, TLS certificate names, STUN/TURN REALMs — plus STUN/TURN
+//! recognition.
 //!
 //! Per packet, only flows still being inspected pay anything; everything here is bounded by
 //! named constants.
@@ -20,6 +21,7 @@ pub enum NameSource {
     HttpHost,
     Dns,
     TlsCert,
+    StunRealm,
     Ptr,
 }
 
@@ -31,6 +33,7 @@ impl NameSource {
             NameSource::HttpHost => "http-host",
             NameSource::Dns => "dns",
             NameSource::TlsCert => "tls-cert",
+            NameSource::StunRealm => "stun-realm",
             NameSource::Ptr => "ptr",
         }
     }

@@ -52,6 +52,10 @@ fn stun(s: &StunFact) -> StunReport {
         ms_turn: s.ms_turn,
         ms_version: s.ms_version,
         software: s.software.clone(),
+        realm: s.realm.as_ref().map(|r| NamedReport {
+            name: r.name.clone(),
+            packet: packet(r.at),
+        }),
         methods: s.methods.clone(),
         first_packet: s.first.map(packet),
     }
@@ -133,6 +137,24 @@ pub fn flow_naming(
     let mut matched = catalog
         .classify(&query)
         .map(|m| (m.service, m.rule, m.kind.name()));
+    // A STUN/TURN REALM names a relay, and a relay carries media: the realm classifies the
+    // flow only as a media service (`turn.l.google.com` must not make a relay "Google / web");
+    // otherwise the flow is classified as if it had no name.
+    let from_realm = hostname
+        .as_ref()
+        .is_some_and(|h| h.source == NameSource::StunRealm);
+    if from_realm
+        && matched
+            .as_ref()
+            .is_none_or(|m| m.0.category != Category::Media)
+    {
+        matched = catalog
+            .classify(&Query {
+                name: None,
+                ..query
+            })
+            .map(|m| (m.service, m.rule, m.kind.name()));
+    }
     // A flow that carries STUN/TURN is media, whatever name it was reached by (Teams relays
     // are named `*.tr.teams.microsoft.com`, `api.flightproxy.teams.microsoft.com`): a media
     // service of the same provider found by address and port, or by MS-TURN, replaces a name

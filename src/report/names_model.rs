@@ -130,6 +130,9 @@ pub struct StunReport {
     pub ms_version: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub software: Option<String>,
+    /// The first REALM that is a host name, with its packet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub realm: Option<NamedReport>,
     pub methods: Vec<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_packet: Option<PacketRefReport>,

@@ -200,14 +200,25 @@ pub fn certificates(runs: &[Run]) -> (usize, Vec<String>) {
     (compared, failures)
 }
 
-/// nDPI flows labelled STUN.* must have `names.stun` with at least one message.
-pub fn stun(runs: &[Run]) -> (usize, Vec<String>) {
-    let mut checked = 0;
+/// What the STUN check compared.
+#[derive(Debug, Default)]
+pub struct StunChecked {
+    /// nDPI flows labelled STUN.*.
+    pub flows: usize,
+    /// Of those, the flows nDPI names (by the STUN REALM) and residency names the same.
+    pub realms_agreed: usize,
+}
+
+/// nDPI flows labelled STUN.* must have `names.stun` with at least one message; where nDPI
+/// names such a flow (it takes the name from the REALM attribute), residency's hostname must
+/// be the same; where residency's hostname is a `stun-realm`, nDPI must give that name.
+pub fn stun(runs: &[Run]) -> (StunChecked, Vec<String>) {
+    let mut checked = StunChecked::default();
     let mut failures = Vec::new();
     println!("STUN flows (nDPI STUN.*; residency messages: req/ind/ok/err/channel-data):");
     for run in runs {
         for f in run.ndpi.iter().filter(|f| f.master == Some(STUN)) {
-            checked += 1;
+            checked.flows += 1;
             let matched = run.flows_for(f);
             let stun = matched
                 .flows
@@ -225,9 +236,13 @@ pub fn stun(runs: &[Run]) -> (usize, Vec<String>) {
             } else {
                 ""
             };
-            let realm = f
-                .hostname()
-                .map(|h| format!(", nDPI name {h:?} (STUN REALM)"));
+            let ours = matched.flows.iter().find_map(|x| x.hostname.as_ref());
+            let realm = f.hostname().map(|h| {
+                format!(
+                    ", nDPI name {h:?} (STUN REALM), residency {:?}",
+                    ours.map(|o| (o.name.as_str(), o.source.name()))
+                )
+            });
             println!(
                 "  {} {}: {messages} messages{note}{}",
                 run.capture,
@@ -240,6 +255,25 @@ pub fn stun(runs: &[Run]) -> (usize, Vec<String>) {
                     run.capture,
                     f.describe()
                 ));
+            }
+            let ours_realm = ours
+                .filter(|o| o.source == residency::names::NameSource::StunRealm)
+                .map(|o| o.name.as_str());
+            match (f.hostname(), ours.map(|o| o.name.as_str())) {
+                (Some(theirs), Some(name)) if theirs.eq_ignore_ascii_case(name) => {
+                    checked.realms_agreed += 1;
+                }
+                (Some(theirs), name) => failures.push(format!(
+                    "{} {}: nDPI names it {theirs:?} (STUN REALM), residency {name:?}",
+                    run.capture,
+                    f.describe()
+                )),
+                (None, _) if ours_realm.is_some() => failures.push(format!(
+                    "{} {}: residency names it {ours_realm:?} by its REALM, nDPI gives no name",
+                    run.capture,
+                    f.describe()
+                )),
+                (None, _) => {}
             }
         }
     }

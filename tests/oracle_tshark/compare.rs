@@ -6,6 +6,7 @@ use crate::tshark::tshark;
 use crate::tshark_side::run_tshark;
 use crate::{captures_dir, deliberately_malformed, skip};
 use std::collections::BTreeSet;
+use std::path::Path;
 
 /// Runs both sides over one capture, prints the per-tuple table and asserts that every
 /// compared tuple matches.
@@ -16,6 +17,11 @@ pub fn check_capture(name: &str) {
         skip(&format!("{name}: not found in {}", dir.display()));
         return;
     }
+    check_file(name, &path);
+}
+
+/// As `check_capture`, for a capture at `path` (the generated ones in `captures/`).
+pub fn check_file(name: &str, path: &Path) {
     let ts = match tshark() {
         Ok(ts) => ts,
         Err(reason) => {
@@ -28,11 +34,11 @@ pub fn check_capture(name: &str) {
     let malformed = deliberately_malformed(name);
 
     // residency first: crash-safety is asserted for every capture.
-    let res = match run_residency(&path) {
+    let res = match run_residency(path) {
         Ok(r) => r,
         Err(e) => panic!("{name}: residency failed: {e}"),
     };
-    let oracle = match run_tshark(&path, ts) {
+    let oracle = match run_tshark(path, ts) {
         Ok(t) => t,
         Err(e) if malformed => {
             println!(

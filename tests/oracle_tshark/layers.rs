@@ -1,5 +1,5 @@
 //! Finding a frame's innermost tunnel-level IP header in `frame.protocols` (tunnels: GRE
-//! incl. ERSPAN, VXLAN, IP-in-IP) and reading its addresses, length, transport, ports and
+//! incl. ERSPAN, VXLAN, IP-in-IP, CAPWAP data) and reading its addresses, length, transport, ports and
 //! fragment state.
 
 use crate::keys::{Endpoint, TupleKey, has_ports};
@@ -18,9 +18,11 @@ pub struct IpLayer {
 
 /// Is what lies between two IP layers a tunnel residency decapsulates?
 /// IP-in-IP (nothing between), GRE (possibly with Ethernet/VLAN/ERSPAN/PPP inside) or
-/// VXLAN (UDP then VXLAN then Ethernet). Anything else (ICMP errors quoting a packet,
-/// Teredo, GTP, ...) is not a tunnel.
-fn is_tunnel_gap(gap: &[&str]) -> bool {
+/// VXLAN (UDP then VXLAN then Ethernet) or CAPWAP data (UDP then an 802.3 or 802.11 frame),
+/// unless the CAPWAP packet is a fragment (`capwap_fragment`: tshark then shows the
+/// reassembled frame in the last fragment; residency keeps every fragment in the outer flow).
+/// Anything else (ICMP errors quoting a packet, Teredo, GTP, ...) is not a tunnel.
+fn is_tunnel_gap(gap: &[&str], capwap_fragment: bool) -> bool {
     // Extension headers belong to the outer IPv6 header.
     let start = gap.iter().take_while(|t| t.starts_with("ipv6.")).count();
     let gap = &gap[start..];
@@ -29,6 +31,12 @@ fn is_tunnel_gap(gap: &[&str]) -> bool {
         [] => true,
         ["gre", rest @ ..] => rest.iter().all(link),
         ["udp", "vxlan", rest @ ..] => rest.iter().all(|t| *t != "ppp" && link(t)),
+        ["udp", "capwap.data", rest @ ..] => {
+            !capwap_fragment
+                && rest
+                    .iter()
+                    .all(|t| matches!(*t, "eth" | "ethertype" | "vlan" | "wlan" | "llc"))
+        }
         _ => false,
     }
 }
@@ -36,6 +44,11 @@ fn is_tunnel_gap(gap: &[&str]) -> bool {
 /// The IP headers of a frame that are tunnel-level: the first one and every one reached from
 /// the previous through a tunnel, outermost first.
 pub fn tunnel_chain(tokens: &[&str]) -> Vec<IpLayer> {
+    tunnel_chain_of(tokens, false)
+}
+
+/// As `tunnel_chain`, for a frame whose CAPWAP header may have the F (fragment) flag set.
+pub fn tunnel_chain_of(tokens: &[&str], capwap_fragment: bool) -> Vec<IpLayer> {
     let (mut n4, mut n6) = (0, 0);
     let mut chain: Vec<IpLayer> = Vec::new();
     for (pos, tok) in tokens.iter().enumerate() {
@@ -51,7 +64,7 @@ pub fn tunnel_chain(tokens: &[&str]) -> Vec<IpLayer> {
             n4 += 1;
         }
         if let Some(prev) = chain.last()
-            && !is_tunnel_gap(&tokens[prev.pos + 1..pos])
+            && !is_tunnel_gap(&tokens[prev.pos + 1..pos], capwap_fragment)
         {
             break;
         }

@@ -103,6 +103,8 @@ const REQUIRED_FIELDS: &[&str] = &[
     "tcp.dstport",
     "udp.srcport",
     "udp.dstport",
+    // A CAPWAP fragment's payload is incomplete: the CAPWAP packet's own IP header keys it.
+    "capwap.header.flags.f",
     // Exceptions while dissecting: "[Malformed Packet: PROTO]" and
     // "[Packet size limited during capture: PROTO truncated]".
     "_ws.malformed",
@@ -150,6 +152,9 @@ pub const LINK_IP_LAYERS: &[&str] = &[
     "GRE",
     "ERSPAN",
     "VXLAN",
+    "CAPWAP-DATA",
+    "IEEE 802.11",
+    "LLC",
     "IPv4",
     "IPv6",
     "IPv6 Hop-by-Hop",
@@ -171,6 +176,10 @@ pub fn tshark_fields(capture: &Path, ts: &Tshark) -> Result<(String, String), St
         "tcp.reassemble_out_of_order:FALSE",
         "ip.tso_support:FALSE",
         "ipv6.tso_support:FALSE",
+        // CAPWAP carries 802.11 frames as RFC 5416 defines them. Wireshark swaps their Frame
+        // Control bytes by default (for access points that send them swapped); residency
+        // reads both, this oracle checks the standard form only.
+        "capwap.swap_fc:FALSE",
     ] {
         cmd.args(["-o", pref]);
     }

@@ -2,10 +2,10 @@
 //! with non-first fragments attributed to their first fragment.
 
 use crate::keys::{AddrPair, Counts, TupleKey};
-use crate::layers::{Frag, FragId, damaged_addresses, ip_view, tunnel_chain};
+use crate::layers::{Frag, FragId, damaged_addresses, ip_view, tunnel_chain_of};
 use crate::tshark::{
     LINK_IP_ERRORS, LINK_IP_LAYERS, Row, TRANSPORT_ERRORS, TRANSPORT_LAYERS, Tshark,
-    exception_layers, parse_uint, tshark_fields,
+    exception_layers, parse_bool, parse_uint, tshark_fields,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
@@ -127,7 +127,11 @@ pub fn run_tshark(capture: &Path, ts: &Tshark) -> Result<TsharkSide, String> {
         let link_ip_damage = marked(LINK_IP_ERRORS, LINK_IP_LAYERS);
         let transport_damage = marked(TRANSPORT_ERRORS, TRANSPORT_LAYERS);
 
-        let chain = tunnel_chain(&tokens);
+        let capwap_fragment = row
+            .all("capwap.header.flags.f")
+            .iter()
+            .any(|f| parse_bool(f) == Some(true));
+        let chain = tunnel_chain_of(&tokens, capwap_fragment);
         if chain.is_empty() {
             if link_ip_damage.is_empty() {
                 side.non_ip += 1;

@@ -7,6 +7,8 @@ mod missed;
 mod names;
 mod pcapng;
 mod rtt;
+mod turn;
+mod wireless;
 
 use std::net::IpAddr;
 
@@ -14,8 +16,8 @@ use std::net::IpAddr;
 // `crate::` would name the test crate when `tests/captures_generated.rs` includes the
 // generator.
 use super::{
-    bytes, flow, gquic_payload, link, names_payload, names_vectors, packet, payload, timestamp,
-    tunnel, write,
+    bytes, capwap, flow, gquic_payload, link, names_payload, names_vectors, packet, payload,
+    timestamp, tunnel, turn_payload, write,
 };
 
 use super::expected::{ExpectedFlow, expected_flows};
@@ -31,6 +33,8 @@ use missed::{gquic_capture, tls_preamble_capture};
 use names::names_capture;
 use pcapng::ipv6_pcapng;
 use rtt::{rtt_stockholm, rtt_sydney};
+use turn::turn;
+use wireless::capwap;
 
 /// One generated capture and what the README says about it.
 pub struct Capture {
@@ -91,11 +95,13 @@ pub fn all_captures() -> Vec<Capture> {
     all.push(ipv6_pcapng());
     all.push(fragments());
     all.push(tunnels());
+    all.push(capwap());
     all.extend(null_loopback_captures());
     all.extend([raw_ip(), raw_ipv4(), raw_ipv6(), raw12(), ppp_capture()]);
     all.push(nanoseconds());
     all.extend(damaged());
     all.push(names_capture());
+    all.push(turn());
     all.extend([rtt_stockholm(), rtt_sydney()]);
     all.extend([gquic_capture(), tls_preamble_capture()]);
     all

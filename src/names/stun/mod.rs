@@ -10,11 +10,13 @@
 
 mod framing;
 mod message;
+mod realm;
 
 pub use framing::{MAX_STREAM_FRAMES, MS_MULTIPLEX_CHANNEL, channel_data_payload};
 pub use message::{
     HEADER_LEN, MAGIC_COOKIE, MAX_ATTRIBUTES, MAX_MS_ATTRIBUTES, MAX_TEXT_CHARS, MS_TURN_COOKIE,
 };
+pub use realm::{MAX_REALM_NAME, realm_name};
 
 pub const METHOD_BINDING: u16 = 0x001;
 pub const METHOD_ALLOCATE: u16 = 0x003;
