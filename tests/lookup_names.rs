@@ -110,6 +110,7 @@ fn an_address_gets_anycast_and_range_services() {
         rules,
         [
             ("Microsoft Teams media", "range:52.112.0.0/14 udp/3478-3481"),
+            ("Microsoft Teams media", "range:52.112.0.0/14 tcp/443"),
             ("Microsoft Teams", "range:52.112.0.0/14"),
         ]
     );

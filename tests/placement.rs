@@ -156,7 +156,17 @@ fn the_terminal_summary_answers_the_question() {
     let (_, text, code) = analyze(&["--home", "SE", "captures/teams-like.pcap"]);
     assert_eq!(code, 0);
     for line in [
-        "Where the data went (home SE)",
+        "Where the data went by the databases' country (home SE)",
+        // The answer: 52.113.194.132 answered the SE vantage in 11.4 ms, which rules out both
+        // databases' countries (CA, US): unknown, not "left"; the two IE addresses stay
+        // with the databases (physics allows IE).
+        "left the home country (SE)      yes           2    1.22 kB    1.28 kB",
+        "                                unknown       1      524 B      856 B",
+        "                                db: yes       3    1.74 kB    2.13 kB  (databases alone, for comparison)",
+        "left the EU/EEA                 yes           0        0 B        0 B",
+        "                                no            2    1.22 kB    1.28 kB",
+        "EU/EEA answer by evidence (flows): database 2, contradicted 1",
+        "    1  192.168.1.6                                   3    1.74 kB        0 B           0  eu, Microsoft, Microsoft Teams",
         "left the home country (SE)              3    2.13 kB    4.71 kB",
         "left the EU/EEA                         1      856 B    4.49 kB",
         "to providers under non-EU law           3    2.13 kB    4.71 kB",

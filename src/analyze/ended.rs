@@ -8,6 +8,7 @@ use crate::names::resolve::{self, PtrAnswer, PtrResults};
 use crate::place::Placement;
 use crate::place::addresses::{Judged, Visit};
 use crate::place::answer::Answers;
+use crate::place::control;
 use crate::report::answer::HostFlow;
 use crate::report::record::{answered, flow_report, remote_bytes, remote_ip, remote_payload};
 use crate::report::{AddressReport, FlowReport, PtrReport, ResolveReport, flow_naming};
@@ -177,7 +178,7 @@ impl Analyzer<'_> {
             (None, Some(_)) => Answers::unplaced(ctx.placer.home.is_some()),
         };
         let names = naming.names.take();
-        let report = flow_report(
+        let mut report = flow_report(
             &flow,
             &naming,
             names,
@@ -186,9 +187,17 @@ impl Analyzer<'_> {
             self.digits.max(1),
             &answers,
         );
-        self.summary
-            .flow(&report, &naming, placement.as_deref(), sent, received);
-        if let (Some(side), Some(pl)) = (remote, placement.as_deref()) {
+        let control = placement.as_deref().and_then(|pl| {
+            let provider = naming.service.as_ref()?.provider.as_deref();
+            control::decide(pl, provider, &ctx.placer.tables.providers, ctx.placer)
+        });
+        let decided = placement
+            .as_deref()
+            .and_then(|pl| control::as_decided(pl, control.as_ref(), ctx.placer));
+        let counted = decided.as_ref().or(placement.as_deref());
+        report.control = control;
+        self.summary.flow(&report, &naming, counted, sent, received);
+        if let (Some(side), Some(pl)) = (remote, counted) {
             let host = match side {
                 Side::Server => flow.client.ip,
                 Side::Client => flow.server.ip,

@@ -19,6 +19,7 @@
 
 pub mod addresses;
 pub mod answer;
+pub mod control;
 pub mod countries;
 pub mod geo;
 pub mod legal;
@@ -170,7 +171,7 @@ impl Placer {
     }
 
     /// Whether a country is in the EU/EEA (the home country by its own standing).
-    fn in_eu_eea(&self, country: &str) -> bool {
+    pub fn in_eu_eea(&self, country: &str) -> bool {
         self.tables
             .legal
             .standing(country)

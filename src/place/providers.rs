@@ -41,6 +41,9 @@ pub enum MatchedBy {
     OrgPattern,
     /// The ASN is in no entry: its registration country stands in for the jurisdiction.
     RegistrationFallback,
+    /// Not the address's: the operator of the flow's service decided control
+    /// (`place::control`).
+    Service,
 }
 
 impl MatchedBy {
@@ -49,6 +52,7 @@ impl MatchedBy {
             MatchedBy::Asn => "asn",
             MatchedBy::OrgPattern => "org-pattern",
             MatchedBy::RegistrationFallback => "registration-fallback",
+            MatchedBy::Service => "service",
         }
     }
 }
@@ -110,6 +114,11 @@ impl ProviderTable {
     }
 
     /// The provider of an ASN: listed ASNs first, then organisation-name patterns.
+    /// The provider of that name.
+    pub fn by_name(&self, name: &str) -> Option<&Provider> {
+        self.providers.iter().find(|p| p.name == name)
+    }
+
     pub fn find(&self, asn: u32, org: Option<&str>) -> Option<(&Provider, MatchedBy)> {
         if let Some(&i) = self.by_asn.get(&asn) {
             return Some((&self.providers[i], MatchedBy::Asn));

@@ -137,6 +137,10 @@ pub struct FlowReport {
     /// ended (`summary.answer` counts the address's final answer), what was sent, and whether
     /// it was answered.
     pub answer: super::FlowAnswerReport,
+    /// Who controls the data when the service's operator is not the address's network
+    /// operator: both facts, which decided, and the rule (`place::control`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub control: Option<crate::place::control::Control>,
     /// TCP flags seen per direction (null for other transports).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tcp_flags: Option<FlagsReport>,

@@ -213,6 +213,7 @@ pub fn flow_report(
             to_server: f.payload[0],
             to_client: f.payload[1],
         },
+        control: None,
         answer: FlowAnswerReport {
             answer: AnswerReport::from(answers),
             payload_to_remote: remote_payload(f, remote),
