@@ -7,7 +7,8 @@
 //! a network or a service under non-EU law is within that law's reach, whatever the other
 //! operator's seat; so when exactly one of the two is under non-EU law it decides, and when
 //! both or neither are, the network decides (it holds the address the data went to). A
-//! provider's jurisdiction is its controlling parent's legal seat.
+//! provider's jurisdiction is its controlling parent's legal seat. A non-routable address
+//! (private, documentation) has no control decision: it is a machine of the local network.
 
 use super::providers::ProviderTable;
 use super::{Placement, Placer, ProviderMatch};
@@ -23,7 +24,8 @@ pub enum DecidedBy {
 
 /// The rules, as the report names them.
 pub const RULE_STRICTER: &str = "stricter: the operator under non-EU law decides";
-pub const RULE_NETWORK: &str = "network: both under the same law's reach, the address's network decides";
+pub const RULE_NETWORK: &str =
+    "network: both under the same law's reach, the address's network decides";
 pub const RULE_SERVICE_ONLY: &str = "service: the network's operator is unknown";
 
 /// One operator and its law.
@@ -75,12 +77,18 @@ pub fn decide(
     providers: &ProviderTable,
     placer: &Placer,
 ) -> Option<Control> {
+    // A non-routable address is a machine of this network, whatever protocol it speaks.
+    if placement.special.is_some() {
+        return None;
+    }
     let service_name = service_provider?;
     let network = placement
         .provider
         .as_ref()
         .filter(|p| !p.fallback())
-        .and_then(|p: &ProviderMatch| Some(party(p.name.as_deref()?, p.jurisdiction.as_deref(), placer)));
+        .and_then(|p: &ProviderMatch| {
+            Some(party(p.name.as_deref()?, p.jurisdiction.as_deref(), placer))
+        });
     if network.as_ref().is_some_and(|n| n.provider == service_name) {
         return None;
     }
@@ -108,7 +116,11 @@ pub fn decide(
 
 /// The placement the totals count a flow under: `placement` itself, or, when the service's
 /// operator decided control, a copy with that operator as the provider.
-pub fn as_decided(placement: &Placement, control: Option<&Control>, placer: &Placer) -> Option<Placement> {
+pub fn as_decided(
+    placement: &Placement,
+    control: Option<&Control>,
+    placer: &Placer,
+) -> Option<Placement> {
     let c = control?;
     if c.decided_by != DecidedBy::Service {
         return None;

@@ -18,12 +18,18 @@ fn place(p: &Placer, ip: &str) -> Placement {
 fn a_sovereign_name_on_a_us_network_is_decided_by_the_network() {
     let p = placer();
     let pl = place(&p, "52.113.194.132");
-    assert_eq!(pl.provider.as_ref().and_then(|x| x.name.as_deref()), Some("Microsoft"));
+    assert_eq!(
+        pl.provider.as_ref().and_then(|x| x.name.as_deref()),
+        Some("Microsoft")
+    );
     let c = decide(&pl, Some("Bleu"), &p.tables.providers, &p).unwrap();
     assert_eq!(c.decided_by, DecidedBy::Network);
     assert_eq!(c.rule, RULE_STRICTER);
     let n = c.network.as_ref().unwrap();
-    assert_eq!((n.provider.as_str(), n.jurisdiction.as_deref()), ("Microsoft", Some("US")));
+    assert_eq!(
+        (n.provider.as_str(), n.jurisdiction.as_deref()),
+        ("Microsoft", Some("US"))
+    );
     assert_eq!(n.foreign_control, Some(true));
     assert_eq!(c.service.jurisdiction.as_deref(), Some("FR"));
     assert_eq!(c.service.foreign_control, Some(false));
@@ -50,6 +56,9 @@ fn a_us_service_on_an_eu_network_is_decided_by_the_service() {
     let c = decide(&pl, Some("Bleu"), &p.tables.providers, &p).unwrap();
     assert_eq!((c.decided_by, c.rule), (DecidedBy::Network, RULE_NETWORK));
     // The network's own service: nothing to decide.
-    assert_eq!(decide(&pl, Some(network.as_str()), &p.tables.providers, &p), None);
+    assert_eq!(
+        decide(&pl, Some(network.as_str()), &p.tables.providers, &p),
+        None
+    );
     assert_eq!(decide(&pl, None, &p.tables.providers, &p), None);
 }

@@ -145,6 +145,12 @@ pub struct Custom<'a> {
     /// The flow's own fastest round trip to its remote side, ms.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rtt_ms: Option<f64>,
+    /// Left the home country, the EU/EEA (yes, no, unknown) as of the flow's end, with the
+    /// basis; the payload sent; whether it was answered (the report's `flows[].answer`).
+    pub answer: &'a crate::report::FlowAnswerReport,
+    /// Network and service operators when they differ, and which decided control.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub control: Option<&'a crate::place::control::Control>,
     pub evidence: Evidence<'a>,
 }
 
@@ -310,6 +316,8 @@ pub fn record<'a>(e: &'a Ended<'a>) -> Record<'a> {
                 country: j.country.as_deref(),
             }),
             rtt_ms: f.rtt.as_ref().and_then(|r| r.min_ms),
+            answer: &f.answer,
+            control: f.control.as_ref(),
             evidence: Evidence {
                 input: input.index,
                 input_path: &input.path,

@@ -230,11 +230,38 @@ impl ServiceTotals {
         }
     }
 
-    /// One remote flow: `to` bytes sent to the destination `pl`, `from` received.
-    pub fn add(&mut self, naming: &FlowNaming, pl: &Placement, to: u64, from: u64) {
+    /// A remote flow never answered: counted per service apart from the volumes.
+    pub fn unanswered(&mut self, naming: &FlowNaming) {
         let source = naming.hostname.as_ref().map_or("none", |h| h.source.name());
         *self.by_source.entry(source).or_default() += 1;
-        let add = |v: &mut ServiceVolume| add_volume(v, pl, to, from);
+        let home = self.home;
+        let v = match (&naming.service, naming.category) {
+            (Some(s), Some(category)) => self
+                .by_service
+                .entry((s.name.clone(), s.provider.clone(), category))
+                .or_insert_with(|| ServiceVolume {
+                    left_home: home.then(Volume::default),
+                    ..ServiceVolume::default()
+                }),
+            _ => &mut self.unclassified,
+        };
+        v.unanswered += 1;
+        if let (Some(_), Some(category)) = (&naming.service, naming.category)
+            && let Some(v) = self.by_category.get_mut(category.name())
+        {
+            v.unanswered += 1;
+        }
+    }
+
+    /// One answered remote flow: `to` bytes sent to the destination `pl` (`payload` of them
+    /// transport payload), `from` received.
+    pub fn add(&mut self, naming: &FlowNaming, pl: &Placement, to: u64, from: u64, payload: u64) {
+        let source = naming.hostname.as_ref().map_or("none", |h| h.source.name());
+        *self.by_source.entry(source).or_default() += 1;
+        let add = |v: &mut ServiceVolume| {
+            v.payload_to += payload;
+            add_volume(v, pl, to, from)
+        };
         match (&naming.service, naming.category) {
             (Some(s), Some(category)) => {
                 *self

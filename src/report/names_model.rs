@@ -162,8 +162,13 @@ pub struct ResolveReport {
 /// Volume per service or category, with how much of it left.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct ServiceVolume {
+    /// Answered flows (flows never answered are in `unanswered` only).
     #[serde(flatten)]
     pub volume: Volume,
+    /// Transport payload sent to the destinations: the data itself.
+    pub payload_to: u64,
+    /// Flows never answered (no data exchanged).
+    pub unanswered: u64,
     /// To destinations outside the home country (null without `--home`).
     pub left_home: Option<Volume>,
     pub left_eu_eea: Volume,

@@ -111,6 +111,16 @@ const COLUMNS: &[(&str, Kind)] = &[
     ("Residency.physics.max_distance_km", Kind::U64),
     ("Residency.physics.country", Kind::Dict),
     ("Residency.rtt_ms", Kind::F64),
+    ("Residency.answer.left_home", Kind::Dict),
+    ("Residency.answer.left_eu_eea", Kind::Dict),
+    ("Residency.answer.basis", Kind::Dict),
+    ("Residency.answer.basis_home", Kind::Dict),
+    ("Residency.answer.payload_to_remote", Kind::U64),
+    ("Residency.answer.answered", Kind::Bool),
+    ("Residency.control.network.provider", Kind::Dict),
+    ("Residency.control.service.provider", Kind::Dict),
+    ("Residency.control.decided_by", Kind::Dict),
+    ("Residency.control.rule", Kind::Dict),
     ("Residency.evidence.input", Kind::U32),
     ("Residency.evidence.input_path", Kind::Dict),
     ("Residency.evidence.input_sha256", Kind::Dict),
@@ -279,6 +289,7 @@ fn row<'a>(r: &'a Record<'a>, e: &Ended<'_>) -> Vec<Value<'a>> {
     let service = c.service.as_ref();
     let place = c.destination.as_ref();
     let physics = c.physics.as_ref();
+    let control = c.control;
     let ev = &c.evidence;
     vec![
         ts(e.flow.first_seen),
@@ -338,6 +349,21 @@ fn row<'a>(r: &'a Record<'a>, e: &Ended<'_>) -> Vec<Value<'a>> {
         Value::Uint(physics.and_then(|p| p.max_distance_km)),
         s(physics.and_then(|p| p.country)),
         Value::Float(c.rtt_ms),
+        s(c.answer.answer.left_home.map(|l| l.name())),
+        s(Some(c.answer.answer.left_eu_eea.name())),
+        s(Some(c.answer.answer.basis.name())),
+        s(c.answer.answer.basis_home.map(|b| b.name())),
+        u(c.answer.payload_to_remote),
+        Value::Bool(Some(c.answer.answered)),
+        s(control
+            .and_then(|k| k.network.as_ref())
+            .map(|n| n.provider.as_str())),
+        s(control.map(|k| k.service.provider.as_str())),
+        s(control.map(|k| match k.decided_by {
+            crate::place::control::DecidedBy::Network => "network",
+            crate::place::control::DecidedBy::Service => "service",
+        })),
+        s(control.map(|k| k.rule)),
         u(u64::from(ev.input)),
         s(Some(ev.input_path)),
         s(ev.input_sha256),

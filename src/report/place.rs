@@ -163,12 +163,19 @@ impl PlacementTotals {
                 cloud_act: Volume::default(),
                 unplaced: Volume::default(),
                 disputed_destinations: 0,
+                unanswered: Volume::default(),
             },
             providers: BTreeMap::new(),
         }
     }
 
     /// One flow: `to` bytes sent to the remote destination, `from` received from it.
+    /// A remote flow never answered: counted apart.
+    pub fn unanswered(&mut self, to: u64, from: u64) {
+        self.summary.unanswered.add(to, from);
+    }
+
+    /// An answered remote flow to `pl`.
     pub fn add(&mut self, pl: &Placement, to: u64, from: u64) {
         let s = &mut self.summary;
         s.by_zone.entry(pl.zone.name()).or_default().add(to, from);

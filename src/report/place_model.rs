@@ -202,6 +202,8 @@ pub struct PlacementSummary {
     pub unplaced: Volume,
     /// Remote addresses whose databases disagree on the country.
     pub disputed_destinations: u64,
+    /// Flows to remote destinations never answered: in none of the figures above.
+    pub unanswered: Volume,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -92,8 +92,15 @@ impl SummaryBuilder {
         let Some(pl) = placement else {
             return;
         };
-        self.placement.add(pl, sent, received);
-        self.services.add(naming, pl, sent, received);
+        // Flows never answered exchanged no data: kept apart from where data went.
+        if !flow.answer.answered {
+            self.placement.unanswered(sent, received);
+            self.services.unanswered(naming);
+        } else {
+            self.placement.add(pl, sent, received);
+            self.services
+                .add(naming, pl, sent, received, flow.answer.payload_to_remote);
+        }
         self.to_remote += sent;
         self.from_remote += received;
     }

@@ -22,16 +22,26 @@ pub fn write_services(report: &Report, out: &mut impl Write) -> io::Result<()> {
     };
     writeln!(
         out,
-        "  {:<40}  {:<10}  {:>5}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}",
-        "", "category", "flows", "sent", "received", left_home, "left EU", "US law"
+        "  {:<40}  {:<10}  {:>5}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}  {:>10}",
+        "",
+        "category",
+        "flows",
+        "payload",
+        "sent",
+        "received",
+        left_home,
+        "left EU",
+        "US law",
+        "unanswered"
     )?;
     let row = |out: &mut dyn Write, label: &str, category: &str, v: &ServiceVolume| {
         writeln!(
             out,
-            "  {:<40}  {:<10}  {:>5}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}",
+            "  {:<40}  {:<10}  {:>5}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}  {:>10}",
             short(label, 40),
             category,
             v.volume.flows,
+            bytes(v.payload_to),
             bytes(v.volume.bytes_to),
             bytes(v.volume.bytes_from),
             v.left_home
@@ -39,6 +49,7 @@ pub fn write_services(report: &Report, out: &mut impl Write) -> io::Result<()> {
                 .map_or("-".to_string(), |l| bytes(l.bytes_to)),
             bytes(v.left_eu_eea.bytes_to),
             bytes(v.cloud_act.bytes_to),
+            v.unanswered,
         )
     };
     for t in s.by_service.iter().take(TOP_SERVICES) {
@@ -51,16 +62,20 @@ pub fn write_services(report: &Report, out: &mut impl Write) -> io::Result<()> {
             s.by_service.len() - TOP_SERVICES
         )?;
     }
-    if s.unclassified.volume.flows > 0 {
+    if s.unclassified.volume.flows + s.unclassified.unanswered > 0 {
         row(out, "(no service matched)", "-", &s.unclassified)?;
     }
     writeln!(out, "  by category")?;
-    for (category, v) in s.by_category.iter().filter(|(_, v)| v.volume.flows > 0) {
+    for (category, v) in s
+        .by_category
+        .iter()
+        .filter(|(_, v)| v.volume.flows + v.unanswered > 0)
+    {
         row(out, &format!("    {category}"), "", v)?;
     }
     writeln!(
         out,
-        "  sent/left columns count bytes sent to the destinations; named by {}",
+        "  answered flows; payload is the data itself, sent/left columns count IP bytes sent; named by {}",
         s.by_hostname_source
             .iter()
             .map(|(k, v)| format!("{k} {v}"))

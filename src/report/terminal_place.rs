@@ -85,6 +85,9 @@ pub fn write_placement(report: &Report, out: &mut impl Write) -> io::Result<()> 
     if !geo.attribution.is_empty() {
         writeln!(out, "  data: {}", geo.attribution.join("; "))?;
     }
+    if p.unanswered.flows > 0 {
+        row(out, "never answered (in none of the above)", &p.unanswered)?;
+    }
     if p.disputed_destinations > 0 {
         writeln!(
             out,
