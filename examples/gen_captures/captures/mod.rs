@@ -6,7 +6,9 @@ mod links;
 mod missed;
 mod names;
 mod pcapng;
+mod regions;
 mod rtt;
+mod scan;
 mod turn;
 mod wireless;
 
@@ -32,7 +34,9 @@ use links::{cooked, null_loopback_captures, ppp_capture, raw_ip, raw_ipv4, raw_i
 use missed::{gquic_capture, tls_preamble_capture};
 use names::names_capture;
 use pcapng::ipv6_pcapng;
+use regions::regions_capture;
 use rtt::{rtt_stockholm, rtt_sydney};
+use scan::scan_capture;
 use turn::turn;
 use wireless::capwap;
 
@@ -104,6 +108,7 @@ pub fn all_captures() -> Vec<Capture> {
     all.push(turn());
     all.extend([rtt_stockholm(), rtt_sydney()]);
     all.extend([gquic_capture(), tls_preamble_capture()]);
+    all.extend([scan_capture(), regions_capture()]);
     all
 }
 
