@@ -105,11 +105,12 @@ fn check(captures: &[&str], extra: &[&str]) {
         serde_json::json!([s["bytes_to_remote"], s["bytes_from_remote"]]),
         "{captures:?}"
     );
-    // Flows by zone equal the summary's.
+    // Answered flows by zone equal the summary's (flows never answered are counted apart).
     let zones = query(
         &parquet,
         "SELECT \"Residency.destination.zone\", count(*) FROM f \
-         WHERE \"Residency.destination.zone\" IS NOT NULL GROUP BY 1 ORDER BY 1",
+         WHERE \"Residency.destination.zone\" IS NOT NULL AND \"Residency.answer.answered\" \
+         GROUP BY 1 ORDER BY 1",
     );
     for row in zones.as_array().unwrap() {
         let zone = row[0].as_str().unwrap();
@@ -118,6 +119,25 @@ fn check(captures: &[&str], extra: &[&str]) {
             "{captures:?} zone {zone}"
         );
     }
+    // The payload of answered remote flows is the headline's total, however it splits into
+    // yes, no and unknown.
+    let payload = query(
+        &parquet,
+        "SELECT coalesce(sum(\"Residency.answer.payload_to_remote\"), 0), count(*) FROM f \
+         WHERE \"Residency.remote\" IS NOT NULL AND \"Residency.answer.answered\"",
+    );
+    let a = &s["answer"]["left_eu_eea"];
+    let total = |k: &str| -> u64 {
+        ["yes", "no", "unknown"]
+            .iter()
+            .map(|l| a[l][k].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!(
+        payload[0],
+        serde_json::json!([total("payload_to_remote"), total("flows")]),
+        "{captures:?}"
+    );
     // Flow ids: one row per flow of the report.
     let ids = query(&parquet, "SELECT \"Residency.flow_id\" FROM f ORDER BY 1");
     let mut want: Vec<u64> = flows.iter().map(|f| f["id"].as_u64().unwrap()).collect();
