@@ -127,6 +127,7 @@ impl Analyzer<'_> {
         let answered = answered(&flow, remote);
         let mut placement = None;
         let mut judged = None;
+        let mut answers = None;
         if let (Some(ip), Some(side)) = (remote_ip(&flow, remote), remote) {
             let endpoint = match side {
                 Side::Server => flow.server,
@@ -168,14 +169,21 @@ impl Analyzer<'_> {
             placement = Some(self.addresses.visit(&visit, ctx.placer, ctx.physics));
             // Every flow's answer needs the physics as of now (judged again only when the
             // address's fastest answer changed).
-            judged = self
-                .addresses
-                .judged_now(ip, vantage, ctx.placer, ctx.physics);
+            if let Some((a, j)) = self.addresses.answers_now(
+                ip,
+                vantage,
+                ctx.judge_per_flow,
+                (ctx.placer, ctx.physics),
+            ) {
+                answers = Some(a);
+                judged = j;
+            }
         }
-        let answers = match (&judged, remote) {
-            (Some(j), _) => j.answers,
-            (None, None) => Answers::internal(ctx.placer.home.is_some()),
-            (None, Some(_)) => Answers::unplaced(ctx.placer.home.is_some()),
+        let home = ctx.placer.home.is_some();
+        let answers = match (answers, remote) {
+            (Some(a), _) => a,
+            (None, None) => Answers::internal(home),
+            (None, Some(_)) => Answers::unplaced(home),
         };
         let names = naming.names.take();
         let mut report = flow_report(
@@ -226,7 +234,7 @@ impl Analyzer<'_> {
             flow: &flow,
             report: &report,
             placement: placement.as_deref(),
-            physics: judged.as_deref().filter(|_| ctx.judge_per_flow),
+            physics: judged.as_deref(),
             input,
         })
     }

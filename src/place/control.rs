@@ -82,16 +82,13 @@ pub fn decide(
         return None;
     }
     let service_name = service_provider?;
-    let network = placement
-        .provider
-        .as_ref()
-        .filter(|p| !p.fallback())
-        .and_then(|p: &ProviderMatch| {
-            Some(party(p.name.as_deref()?, p.jurisdiction.as_deref(), placer))
-        });
-    if network.as_ref().is_some_and(|n| n.provider == service_name) {
+    let network = placement.provider.as_ref().filter(|p| !p.fallback());
+    if network.and_then(|p| p.name.as_deref()) == Some(service_name) {
         return None;
     }
+    let network = network.and_then(|p: &ProviderMatch| {
+        Some(party(p.name.as_deref()?, p.jurisdiction.as_deref(), placer))
+    });
     let seat = providers
         .by_name(service_name)
         .map(|p| p.jurisdiction.as_str());

@@ -61,6 +61,7 @@ impl MatchedBy {
 pub struct ProviderTable {
     pub providers: Vec<Provider>,
     by_asn: HashMap<u32, usize>,
+    by_name: HashMap<String, usize>,
     /// Provider index of each organisation-name pattern, in file order.
     pattern_provider: Vec<usize>,
     /// All patterns in one automaton: one pass over a name finds every pattern in it (a search
@@ -105,9 +106,16 @@ impl ProviderTable {
         }
         let patterns = AhoCorasick::new(&patterns)
             .map_err(|e| format!("geo/providers.toml: org_patterns: {e}"))?;
+        let by_name = file
+            .provider
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.name.clone(), i))
+            .collect();
         Ok(ProviderTable {
             providers: file.provider,
             by_asn,
+            by_name,
             pattern_provider,
             patterns,
         })
@@ -116,7 +124,7 @@ impl ProviderTable {
     /// The provider of an ASN: listed ASNs first, then organisation-name patterns.
     /// The provider of that name.
     pub fn by_name(&self, name: &str) -> Option<&Provider> {
-        self.providers.iter().find(|p| p.name == name)
+        self.providers.get(*self.by_name.get(name)?)
     }
 
     pub fn find(&self, asn: u32, org: Option<&str>) -> Option<(&Provider, MatchedBy)> {

@@ -8,10 +8,11 @@ use crate::report::AddressReport;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-/// Inside hosts counted one by one. An office has hundreds to a few thousand machines; past
-/// this many (a scan from spoofed sources, a capture of a whole ISP) the rest are added up in
-/// `other_hosts`, so the table stays a few MiB.
-pub const MAX_HOSTS: usize = 16_384;
+/// Inside hosts counted one by one. An office has hundreds to a few thousand machines that
+/// talk outside; past this many (a scan from spoofed sources, a capture of a whole ISP) the
+/// sixteenth that sent the least (payload, then IP bytes, then flows) is added up in
+/// `other_hosts`, so the table stays under a few MiB and the big senders stay listed.
+pub const MAX_HOSTS: usize = 4_096;
 /// (zone, provider, service) rows kept per host: a laptop talks to a few dozen services; the
 /// rest go into one row.
 pub const MAX_DESTINATIONS_PER_HOST: usize = 24;
@@ -99,13 +100,22 @@ pub struct HostFlow<'a> {
 
 type DestinationKey = (Option<Zone>, Option<String>, Option<String>);
 
+/// One inside host: small while it has only unanswered flows (a scan's sources).
 #[derive(Default)]
 struct Host {
     sent: Sent,
     unanswered: u64,
+    detail: Option<Box<Detail>>,
+}
+
+/// What a host's answered flows add.
+#[derive(Default)]
+struct Detail {
     left_eu_eea: ByLeft,
     left_home: Option<ByLeft>,
-    to: HashMap<DestinationKey, Sent>,
+    /// At most `MAX_DESTINATIONS_PER_HOST` rows, found by a linear scan (no allocation for a
+    /// row already there).
+    to: Vec<(DestinationKey, Sent)>,
     other: Sent,
 }
 
@@ -114,6 +124,9 @@ pub struct HostTotals {
     home: bool,
     hosts: HashMap<IpAddr, Host>,
     other_hosts: Sent,
+    /// Hosts folded into `other_hosts`, and their unanswered flows.
+    evicted: u64,
+    evicted_unanswered: u64,
 }
 
 impl HostTotals {
@@ -122,43 +135,77 @@ impl HostTotals {
             home,
             hosts: HashMap::new(),
             other_hosts: Sent::default(),
+            evicted: 0,
+            evicted_unanswered: 0,
         }
     }
 
     pub fn flow(&mut self, f: &HostFlow<'_>) {
         if !self.hosts.contains_key(&f.host) && self.hosts.len() >= MAX_HOSTS {
-            if f.answered {
-                self.other_hosts.add(f.payload, f.bytes);
-            }
-            return;
+            self.make_room();
         }
         let home = self.home;
-        let h = self.hosts.entry(f.host).or_insert_with(|| Host {
-            left_home: home.then(ByLeft::default),
-            ..Host::default()
-        });
+        let h = self.hosts.entry(f.host).or_default();
         if !f.answered {
             h.unanswered += 1;
             return;
         }
         h.sent.add(f.payload, f.bytes);
-        h.left_eu_eea
+        let d = h.detail.get_or_insert_with(|| {
+            Box::new(Detail {
+                left_home: home.then(ByLeft::default),
+                ..Detail::default()
+            })
+        });
+        d.left_eu_eea
             .get_mut(f.answers.left_eu_eea.left)
             .add(f.payload, f.bytes);
-        if let (Some(t), Some(a)) = (h.left_home.as_mut(), f.answers.left_home) {
+        if let (Some(t), Some(a)) = (d.left_home.as_mut(), f.answers.left_home) {
             t.get_mut(a.left).add(f.payload, f.bytes);
         }
-        let key = (
-            f.zone,
-            f.provider.map(str::to_string),
-            f.service.map(str::to_string),
-        );
-        if let Some(s) = h.to.get_mut(&key) {
-            s.add(f.payload, f.bytes);
-        } else if h.to.len() < MAX_DESTINATIONS_PER_HOST {
-            h.to.entry(key).or_default().add(f.payload, f.bytes);
-        } else {
-            h.other.add(f.payload, f.bytes);
+        let row = d.to.iter().position(|((zone, provider, service), _)| {
+            *zone == f.zone && provider.as_deref() == f.provider && service.as_deref() == f.service
+        });
+        let full = d.to.len() >= MAX_DESTINATIONS_PER_HOST;
+        match row.and_then(|i| d.to.get_mut(i)) {
+            Some((_, s)) => s.add(f.payload, f.bytes),
+            None if !full => {
+                let key = (
+                    f.zone,
+                    f.provider.map(str::to_string),
+                    f.service.map(str::to_string),
+                );
+                let mut s = Sent::default();
+                s.add(f.payload, f.bytes);
+                d.to.push((key, s));
+            }
+            None => d.other.add(f.payload, f.bytes),
+        }
+    }
+
+    /// Fold the sixteenth of the hosts that sent least into `other_hosts`.
+    fn make_room(&mut self) {
+        let candidates: Vec<(u64, u64, u64, u64, IpAddr)> = self
+            .hosts
+            .iter()
+            .map(|(ip, h)| {
+                let s = &h.sent;
+                (
+                    s.payload_to_remote,
+                    s.bytes_to_remote,
+                    s.flows,
+                    h.unanswered,
+                    *ip,
+                )
+            })
+            .collect();
+        let count = crate::bounded::sixteenth(MAX_HOSTS);
+        for (.., ip) in crate::bounded::smallest(candidates, count) {
+            if let Some(h) = self.hosts.remove(&ip) {
+                self.other_hosts.merge(&h.sent);
+                self.evicted += 1;
+                self.evicted_unanswered += h.unanswered;
+            }
         }
     }
 
@@ -168,8 +215,16 @@ impl HostTotals {
             .hosts
             .into_iter()
             .map(|(ip, h)| {
+                let home = self.home;
+                let d = h.detail.map_or_else(
+                    || Detail {
+                        left_home: home.then(ByLeft::default),
+                        ..Detail::default()
+                    },
+                    |d| *d,
+                );
                 let mut to: Vec<HostDestination> =
-                    h.to.into_iter()
+                    d.to.into_iter()
                         .map(|((zone, provider, service), sent)| HostDestination {
                             zone,
                             provider,
@@ -190,12 +245,12 @@ impl HostTotals {
                             ))
                         })
                 });
-                if h.other.flows > 0 {
+                if d.other.flows > 0 {
                     to.push(HostDestination {
                         zone: None,
                         provider: None,
                         service: None,
-                        sent: h.other,
+                        sent: d.other,
                     });
                 }
                 HostReport {
@@ -203,8 +258,8 @@ impl HostTotals {
                     sent: h.sent,
                     unanswered_flows: h.unanswered,
                     scanning: h.unanswered >= SCAN_MIN_UNANSWERED && h.unanswered > h.sent.flows,
-                    left_eu_eea: h.left_eu_eea,
-                    left_home: h.left_home,
+                    left_eu_eea: d.left_eu_eea,
+                    left_home: d.left_home,
                     to,
                 }
             })
@@ -223,7 +278,62 @@ impl HostTotals {
             counted,
             max_hosts: MAX_HOSTS,
             other_hosts: self.other_hosts,
+            evicted: self.evicted,
+            other_unanswered: self.evicted_unanswered,
             scanning,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::place::answer::{Answer, Basis, Left};
+    use std::net::Ipv4Addr;
+
+    fn flow<'a>(host: u32, answers: &'a Answers, answered: bool, payload: u64) -> HostFlow<'a> {
+        HostFlow {
+            host: IpAddr::V4(Ipv4Addr::from(host)),
+            answers,
+            answered,
+            payload,
+            bytes: payload + 40,
+            zone: Some(Zone::Eu),
+            provider: Some("Microsoft"),
+            service: Some("Microsoft Teams"),
+        }
+    }
+
+    /// A sweep from thousands of spoofed sources fills the table; a real sender that comes
+    /// last is still listed, and what was folded out is counted.
+    #[test]
+    fn a_full_host_table_folds_out_the_smallest_senders() {
+        let yes = Answers {
+            left_home: None,
+            left_eu_eea: Answer {
+                left: Left::Yes,
+                basis: Basis::Database,
+            },
+        };
+        let mut t = HostTotals::new(false);
+        for i in 0..(MAX_HOSTS as u32 + 100) {
+            t.flow(&flow(0x0a00_0000 + i, &yes, false, 0));
+        }
+        t.flow(&flow(0x0b00_0001, &yes, true, 5_000));
+        t.flow(&flow(0x0b00_0001, &yes, true, 1_000));
+        let s = t.finish();
+        assert!(s.hosts.len() <= MAX_HOSTS);
+        assert_eq!(s.evicted, MAX_HOSTS as u64 / 16);
+        assert_eq!(s.other_unanswered, MAX_HOSTS as u64 / 16);
+        assert_eq!(s.counted + s.evicted, MAX_HOSTS as u64 + 101);
+        let top = &s.hosts[0];
+        assert_eq!(top.ip, "11.0.0.1");
+        assert_eq!(top.sent.flows, 2);
+        assert_eq!(top.sent.payload_to_remote, 6_000);
+        assert_eq!(top.left_eu_eea.yes.payload_to_remote, 6_000);
+        assert_eq!(top.to.len(), 1);
+        assert_eq!(top.to[0].sent.bytes_to_remote, 6_080);
+        // Every host listed but the sender has one unanswered flow and is no scanner.
+        assert!(s.hosts[1..].iter().all(|h| h.unanswered_flows == 1 && !h.scanning));
     }
 }

@@ -130,11 +130,15 @@ pub struct DatabaseOnly {
 pub struct HostsSummary {
     /// Inside hosts with remote flows, most payload sent first (at most `max_hosts`).
     pub hosts: Vec<HostReport>,
-    /// Hosts counted (distinct inside addresses seen, up to the bound).
+    /// Hosts listed.
     pub counted: u64,
     pub max_hosts: usize,
-    /// Flows of hosts past the bound, added up.
+    /// The answered flows of hosts folded out of the list when it was full (those that had
+    /// sent least), added up.
     pub other_hosts: Sent,
+    /// Hosts folded out, and their unanswered flows.
+    pub evicted: u64,
+    pub other_unanswered: u64,
     /// Hosts that look like they were scanning (see `HostReport::scanning`).
     pub scanning: u64,
 }

@@ -28,11 +28,45 @@ pub struct Declared {
     pub region: DeclaredRegion,
 }
 
+/// Each database's country for an address, compactly (the per-address table holds one per
+/// address): the database's index in the geo set, and its country code.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Claims(Box<[(u16, Box<str>)]>);
+
+impl Claims {
+    pub fn of(placement: &Placement) -> Claims {
+        Claims(
+            placement
+                .answers
+                .iter()
+                .filter_map(|a| {
+                    let db = u16::try_from(a.db).ok()?;
+                    Some((db, Box::from(a.country.as_deref()?)))
+                })
+                .collect(),
+        )
+    }
+
+    /// (database name, country), as the judge takes them.
+    fn named(&self, placer: &Placer) -> Vec<(String, String)> {
+        self.0
+            .iter()
+            .filter_map(|(db, country)| {
+                let db = placer.geo.dbs.get(usize::from(*db))?;
+                Some((db.name.clone(), country.to_string()))
+            })
+            .collect()
+    }
+}
+
 /// The address being judged and what is known of it across vantages.
 #[derive(Clone, Copy)]
 pub struct Subject<'a> {
     pub ip: IpAddr,
+    /// Its placement: `special` and the chosen `country` are used.
     pub placement: &'a Placement,
+    /// Each database's country.
+    pub claims: &'a Claims,
     /// Every vantage's fastest round trip to it, padded and as measured.
     pub across: &'a [(usize, u64, u64)],
     pub declared: &'a [Declared],
@@ -73,6 +107,17 @@ pub struct Judged {
     pub declared_contradicted: Vec<bool>,
 }
 
+impl Judged {
+    /// The judgement without its country lists (feasible, likely, each claim), which only a
+    /// written-out entry shows: what a flow's answer and record need.
+    pub fn brief(mut self) -> Judged {
+        self.judgement.feasible = None;
+        self.judgement.likely = None;
+        self.judgement.claims = Vec::new();
+        self
+    }
+}
+
 /// Judge an address's fastest padded round trip `rtt` from `vantage`.
 pub fn judge_now(
     subject: &Subject<'_>,
@@ -84,17 +129,11 @@ pub fn judge_now(
     let Subject {
         ip,
         placement,
+        claims,
         across,
         declared,
     } = *subject;
-    let claims: Vec<(String, String)> = placement
-        .answers
-        .iter()
-        .filter_map(|a| {
-            let db = placer.geo.dbs.get(a.db)?;
-            Some((db.name.clone(), a.country.clone()?))
-        })
-        .collect();
+    let claims = claims.named(placer);
     let judgement = match vantage.and_then(|v| physics.judges.get(v)) {
         Some(judge) => judge.judge(
             rtt,

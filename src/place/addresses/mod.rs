@@ -9,9 +9,12 @@
 
 mod judged;
 
-pub use judged::{ANSWERED, Declared, Fastest, Judged, Subject, Traffic, UNANSWERED, judge_now};
+pub use judged::{
+    ANSWERED, Claims, Declared, Fastest, Judged, Subject, Traffic, UNANSWERED, judge_now,
+};
 
 use crate::flow::FlowId;
+use crate::place::answer::Answers;
 use crate::place::physics::Physics;
 use crate::place::{Placement, Placer};
 use crate::report::{AddressReport, PhysicsReport, Volume};
@@ -101,13 +104,11 @@ struct PerVantage {
     vantage: Option<usize>,
     traffic: Traffic,
     fastest: Option<Fastest>,
-    /// The last judgement, and the padded round trip and number of declared regions it was
-    /// made for.
-    judged: Option<JudgedFor>,
+    /// The last judgement kept for per-flow records, or of the written-out entry.
+    judged: Option<Cached>,
+    /// The last answers, and the padded round trip and declared regions they were made for.
+    answers: Option<(Option<u64>, usize, Answers)>,
 }
-
-/// A judgement and what it was made for: the padded round trip, the declared regions known.
-type JudgedFor = ((Option<u64>, usize), Arc<Judged>);
 
 struct Entry {
     /// The placement as each flow needs it (`brief`); the whole placement is looked up again
@@ -120,6 +121,8 @@ struct Entry {
     last_seen: Timestamp,
     hostnames: Counts,
     services: Counts,
+    /// Each database's country (the brief placement leaves the databases' answers out).
+    claims: Claims,
     /// Distinct regions its names declare (at most `MAX_DECLARED`), with the name that
     /// declared each first.
     declared: Vec<Declared>,
@@ -175,8 +178,14 @@ impl AddressBook {
         }
         let clock = self.clock;
         let parts = &self.parts;
+        let mut claims = Claims::default();
         let entry = self.entries.entry(v.ip).or_insert_with(|| Entry {
-            placement: brief(placer.place(v.ip)),
+            placement: {
+                let full = placer.place(v.ip);
+                claims = Claims::of(&full);
+                brief(full)
+            },
+            claims: std::mem::take(&mut claims),
             part: parts.get(&v.ip).copied().unwrap_or(1),
             volume: Volume::default(),
             packets: 0,
@@ -215,6 +224,7 @@ impl AddressBook {
                     traffic: Traffic::default(),
                     fastest: None,
                     judged: None,
+                    answers: None,
                 });
                 entry.vantages.sort_by_key(|p| p.vantage);
                 let i = entry
@@ -244,29 +254,43 @@ impl AddressBook {
         placement
     }
 
-    /// The physics of an address from a vantage as of now (judged again only when its fastest
-    /// answer changed): what a per-flow record written now can say.
-    pub fn judged_now(
+    /// The answers for an address from a vantage as of now, judged again only when its
+    /// fastest answer or its declared regions changed; with `record`, also the physics a
+    /// per-flow record written now can say.
+    pub fn answers_now(
         &mut self,
         ip: IpAddr,
         vantage: Option<usize>,
-        placer: &Placer,
-        physics: &Physics,
-    ) -> Option<Arc<Judged>> {
+        record: bool,
+        ctx: (&Placer, &Physics),
+    ) -> Option<(Answers, Option<Arc<Judged>>)> {
         let entry = self.entries.get_mut(&ip)?;
-        let across = across(&entry.vantages);
-        let pv = entry.vantages.iter_mut().find(|p| p.vantage == vantage)?;
-        // The brief placement holds all that judging needs (each database's country).
+        let i = entry.vantages.iter().position(|p| p.vantage == vantage)?;
+        let timed = timed(&entry.vantages);
+        let pv = entry.vantages.get(i)?;
+        let rtt = pv.fastest.map(|f| f.padded);
+        if !record
+            && let Some((at, declared, answers)) = pv.answers
+            && at == rtt
+            && declared == entry.declared.len()
+            && timed < 2
+        {
+            return Some((answers, None));
+        }
+        // The brief placement holds all that judging needs, with the entry's claims.
         let mut placement = Some(Arc::clone(&entry.placement));
-        Some(judge_cached(
+        let judged = judge_cached(
             ip,
-            pv,
-            &across,
-            &entry.declared,
-            placer,
-            physics,
+            &mut entry.vantages,
+            i,
+            (&entry.claims, &entry.declared),
+            if record { Need::Flow } else { Need::Answers },
+            ctx,
             &mut placement,
-        ))
+        )?;
+        let pv = entry.vantages.get_mut(i)?;
+        pv.answers = Some((rtt, entry.declared.len(), judged.answers));
+        Some((judged.answers, record.then_some(judged)))
     }
 
     /// Entries written out since the last call.
@@ -348,19 +372,21 @@ impl AddressBook {
         physics: &Physics,
     ) -> AddressReport {
         self.stats.written += 1;
-        let across = across(&entry.vantages);
         let full = placer.place(ip);
         let mut reports: Vec<PhysicsReport> = Vec::with_capacity(entry.vantages.len());
-        for pv in &mut entry.vantages {
-            let judged = judge_cached(
+        for i in 0..entry.vantages.len() {
+            let Some(judged) = judge_cached(
                 ip,
-                pv,
-                &across,
-                &entry.declared,
-                placer,
-                physics,
+                &mut entry.vantages,
+                i,
+                (&entry.claims, &entry.declared),
+                Need::Report,
+                (placer, physics),
                 &mut Some(Arc::clone(&full)),
-            );
+            ) else {
+                continue;
+            };
+            let pv = &entry.vantages[i];
             reports.push(judged::physics_report(
                 &judged,
                 pv.vantage,
@@ -411,16 +437,14 @@ fn across(vantages: &[PerVantage]) -> Vec<(usize, u64, u64)> {
         .collect()
 }
 
-/// A placement with only what each flow's summary, record and answer use (country, ASN, zone,
-/// legal basis, provider name and jurisdiction, what leaves what, each database's country):
-/// without the databases' organisation names, the provider's source and parent, and the legal
-/// scope, which only the written-out entry shows (from the placement looked up again then).
+/// A placement with only what each flow's summary and record use (country, ASN, zone, legal
+/// basis, provider name and jurisdiction, what leaves what): without the per-database answers
+/// (their countries are kept compactly in the entry's `claims`), the provider's source and
+/// parent, and the legal scope, which only the written-out entry shows (from the placement
+/// looked up again then).
 fn brief(full: Arc<Placement>) -> Arc<Placement> {
     let mut p = Arc::unwrap_or_clone(full);
-    for a in &mut p.answers {
-        a.as_org = None;
-        a.registered_country = None;
-    }
+    p.answers = Vec::new();
     p.legal_scope = None;
     if let Some(provider) = p.provider.as_mut() {
         provider.source = String::new();
@@ -435,31 +459,82 @@ fn brief(full: Arc<Placement>) -> Arc<Placement> {
 /// placement, looked up here when not given.
 fn judge_cached(
     ip: IpAddr,
-    pv: &mut PerVantage,
-    across: &[(usize, u64, u64)],
-    declared: &[Declared],
-    placer: &Placer,
-    physics: &Physics,
+    vantages: &mut [PerVantage],
+    i: usize,
+    known: (&Claims, &[Declared]),
+    need: Need,
+    ctx: (&Placer, &Physics),
     full: &mut Option<Arc<Placement>>,
-) -> Arc<Judged> {
+) -> Option<Arc<Judged>> {
+    let (placer, physics) = ctx;
+    let (claims, declared) = known;
+    let timed = timed(vantages);
+    let pv = vantages.get(i)?;
     let rtt = pv.fastest.map(|f| f.padded);
-    let key = (rtt, declared.len());
-    if let Some((at, judged)) = &pv.judged
-        && *at == key
-        && across.len() < 2
+    if let Some(c) = &pv.judged
+        && c.rtt == rtt
+        && c.declared == declared.len()
+        && (c.full || need != Need::Report)
+        && timed < 2
     {
-        return Arc::clone(judged);
+        return Some(Arc::clone(&c.judged));
     }
+    let across = across(vantages);
+    let pv = vantages.get_mut(i)?;
     let placement = full.get_or_insert_with(|| placer.place(ip));
     let subject = Subject {
         ip,
         placement,
-        across,
+        claims,
+        across: &across,
         declared,
     };
-    let judged = Arc::new(judge_now(&subject, pv.vantage, rtt, placer, physics));
-    pv.judged = Some((key, Arc::clone(&judged)));
-    judged
+    let judged = judge_now(&subject, pv.vantage, rtt, placer, physics);
+    // Held while the address stays in the table: without the country lists (up to 249
+    // entries each, some 8 KB), which only the written-out entry shows. For the answers alone
+    // nothing is held but the answers (`PerVantage::answers`).
+    let judged = Arc::new(match need {
+        Need::Flow | Need::Answers => judged.brief(),
+        Need::Report => judged,
+    });
+    if need == Need::Answers {
+        return Some(judged);
+    }
+    pv.judged = Some(Cached {
+        rtt,
+        declared: declared.len(),
+        full: need == Need::Report,
+        judged: Arc::clone(&judged),
+    });
+    Some(judged)
+}
+
+/// What a judgement is for: a flow's answer and record (the verdict and answers), or the
+/// written-out entry (everything, with the country lists).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Need {
+    /// The answers only.
+    Answers,
+    Flow,
+    Report,
+}
+
+/// Vantages that timed the address (the anycast check spans them: judged again each time).
+fn timed(vantages: &[PerVantage]) -> usize {
+    vantages
+        .iter()
+        .filter(|p| p.vantage.is_some() && p.fastest.is_some())
+        .count()
+}
+
+/// A judgement and what it was made for.
+struct Cached {
+    /// The padded round trip and the number of declared regions it was made for.
+    rtt: Option<u64>,
+    declared: usize,
+    /// It keeps the country lists (`Need::Report`).
+    full: bool,
+    judged: Arc<Judged>,
 }
 
 #[cfg(test)]
