@@ -67,6 +67,22 @@ impl Tables {
     }
 }
 
+/// Whether `date` is YYYY-MM-DD with a plausible month and day: the dates the shipped tables
+/// give for their facts.
+pub fn is_date(date: &str) -> bool {
+    let parts: Vec<&str> = date.split('-').collect();
+    match parts.as_slice() {
+        [y, m, d] if y.len() == 4 && m.len() == 2 && d.len() == 2 => {
+            let num = |s: &str| s.parse::<u32>().ok();
+            matches!(
+                (num(y), num(m), num(d)),
+                (Some(_), Some(1..=12), Some(1..=31))
+            )
+        }
+        _ => false,
+    }
+}
+
 /// Who operates a destination and whose law controls it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProviderMatch {

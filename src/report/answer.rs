@@ -233,17 +233,9 @@ impl HostTotals {
                         })
                         .collect();
                 to.sort_by(|a, b| {
-                    b.sent
-                        .payload_to_remote
-                        .cmp(&a.sent.payload_to_remote)
-                        .then(b.sent.bytes_to_remote.cmp(&a.sent.bytes_to_remote))
-                        .then_with(|| {
-                            (a.zone, &a.provider, &a.service).cmp(&(
-                                b.zone,
-                                &b.provider,
-                                &b.service,
-                            ))
-                        })
+                    most_sent(&a.sent, &b.sent).then_with(|| {
+                        (a.zone, &a.provider, &a.service).cmp(&(b.zone, &b.provider, &b.service))
+                    })
                 });
                 if d.other.flows > 0 {
                     to.push(HostDestination {
@@ -265,10 +257,7 @@ impl HostTotals {
             })
             .collect();
         hosts.sort_by(|a, b| {
-            b.sent
-                .payload_to_remote
-                .cmp(&a.sent.payload_to_remote)
-                .then(b.sent.bytes_to_remote.cmp(&a.sent.bytes_to_remote))
+            most_sent(&a.sent, &b.sent)
                 .then(b.unanswered_flows.cmp(&a.unanswered_flows))
                 .then_with(|| a.ip.cmp(&b.ip))
         });
@@ -283,6 +272,13 @@ impl HostTotals {
             scanning,
         }
     }
+}
+
+/// Most payload first, then most IP bytes.
+fn most_sent(a: &Sent, b: &Sent) -> std::cmp::Ordering {
+    b.payload_to_remote
+        .cmp(&a.payload_to_remote)
+        .then(b.bytes_to_remote.cmp(&a.bytes_to_remote))
 }
 
 #[cfg(test)]
@@ -334,6 +330,10 @@ mod tests {
         assert_eq!(top.to.len(), 1);
         assert_eq!(top.to[0].sent.bytes_to_remote, 6_080);
         // Every host listed but the sender has one unanswered flow and is no scanner.
-        assert!(s.hosts[1..].iter().all(|h| h.unanswered_flows == 1 && !h.scanning));
+        assert!(
+            s.hosts[1..]
+                .iter()
+                .all(|h| h.unanswered_flows == 1 && !h.scanning)
+        );
     }
 }

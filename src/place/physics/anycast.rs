@@ -182,18 +182,7 @@ fn range(entry: Entry, sources: &BTreeMap<String, String>) -> Result<AnycastRang
 
 /// YYYY-MM-DD with a plausible month and day.
 fn check_date(what: &str, date: &str) -> Result<(), String> {
-    let parts: Vec<&str> = date.split('-').collect();
-    let ok = match parts.as_slice() {
-        [y, m, d] if y.len() == 4 && m.len() == 2 && d.len() == 2 => {
-            let num = |s: &str| s.parse::<u32>().ok();
-            matches!(
-                (num(y), num(m), num(d)),
-                (Some(_), Some(1..=12), Some(1..=31))
-            )
-        }
-        _ => false,
-    };
-    if ok {
+    if crate::place::is_date(date) {
         Ok(())
     } else {
         Err(format!("{what}: date {date:?} is not YYYY-MM-DD"))
