@@ -270,6 +270,18 @@ fn declared_regions_are_claims_too() {
         "Stockholm",
         "captures/regions.pcap",
     ]);
+    // The head names the table behind every declared region, with its hash.
+    let table = &r["geo"]["regions_table"];
+    assert_eq!(table["file"], "geo/regions.toml");
+    assert_eq!(table["entries"], 137);
+    let shipped = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/geo/regions.toml")).unwrap();
+    use sha2::Digest;
+    let hex: String = sha2::Sha256::digest(&shipped)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(table["sha256"], hex);
+
     let addresses = r["addresses"].as_array().unwrap();
     let by_ip = |ip: &str| addresses.iter().find(|a| a["ip"] == ip).unwrap();
 

@@ -127,6 +127,12 @@ pub fn geo_report(placer: &Placer, catalog: &crate::services::Catalog) -> GeoRep
             entries: placer.tables.providers.providers.len(),
             sha256: sha256_hex(PROVIDERS_TOML.as_bytes()),
         },
+        regions_table: TableReport {
+            file: crate::place::region::REGIONS_PATH.to_string(),
+            date: placer.tables.regions.date().to_string(),
+            entries: placer.tables.regions.regions(),
+            sha256: sha256_hex(crate::place::region::REGIONS_TOML.as_bytes()),
+        },
         services_table: {
             let info = catalog.info();
             TableReport {

@@ -122,6 +122,9 @@ pub struct GeoReport {
     pub providers_table: TableReport,
     /// The service catalog (geo/services.toml) behind `flows[].service`.
     pub services_table: TableReport,
+    /// The cloud regions host names declare (geo/regions.toml) behind
+    /// `addresses[].declared_regions`; `entries` counts regions.
+    pub regions_table: TableReport,
     /// Attribution the data's licences ask for.
     pub attribution: Vec<String>,
 }
