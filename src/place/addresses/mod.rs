@@ -106,8 +106,8 @@ struct PerVantage {
     fastest: Option<Fastest>,
     /// The last judgement kept for per-flow records, or of the written-out entry.
     judged: Option<Cached>,
-    /// The last answers, and the padded round trip and declared regions they were made for.
-    answers: Option<(Option<u64>, usize, Answers)>,
+    /// The last answers, and `Entry::evidence` when they were made.
+    answers: Option<(u64, Answers)>,
 }
 
 struct Entry {
@@ -127,6 +127,9 @@ struct Entry {
     /// declared each first.
     declared: Vec<Declared>,
     vantages: Vec<PerVantage>,
+    /// Counts the changes of what its judgement rests on (a faster answer from any vantage, a
+    /// new declared region): cached judgements and answers are made for one value of it.
+    evidence: u64,
     /// Visit stamp, for least-recently-visited eviction.
     used: u64,
 }
@@ -178,24 +181,23 @@ impl AddressBook {
         }
         let clock = self.clock;
         let parts = &self.parts;
-        let mut claims = Claims::default();
-        let entry = self.entries.entry(v.ip).or_insert_with(|| Entry {
-            placement: {
-                let full = placer.place(v.ip);
-                claims = Claims::of(&full);
-                brief(full)
-            },
-            claims: std::mem::take(&mut claims),
-            part: parts.get(&v.ip).copied().unwrap_or(1),
-            volume: Volume::default(),
-            packets: 0,
-            first_seen: v.first_seen,
-            last_seen: v.last_seen,
-            hostnames: Counts::default(),
-            services: Counts::default(),
-            declared: Vec::new(),
-            vantages: Vec::new(),
-            used: clock,
+        let entry = self.entries.entry(v.ip).or_insert_with(|| {
+            let full = placer.place(v.ip);
+            Entry {
+                claims: Claims::of(&full),
+                placement: brief(full),
+                part: parts.get(&v.ip).copied().unwrap_or(1),
+                volume: Volume::default(),
+                packets: 0,
+                first_seen: v.first_seen,
+                last_seen: v.last_seen,
+                hostnames: Counts::default(),
+                services: Counts::default(),
+                declared: Vec::new(),
+                vantages: Vec::new(),
+                evidence: 0,
+                used: clock,
+            }
         });
         entry.used = clock;
         entry.volume.add(v.sent, v.received);
@@ -206,12 +208,16 @@ impl AddressBook {
             && entry.hostnames.add(h)
             && entry.declared.len() < MAX_DECLARED
             && let Some(region) = placer.tables.regions.declared(h)
-            && !entry.declared.iter().any(|d| d.region == region)
+            && !entry
+                .declared
+                .iter()
+                .any(|d| (d.region.family, &d.region.region) == (region.family, &region.region))
         {
             entry.declared.push(Declared {
                 name: h.to_string(),
                 region,
             });
+            entry.evidence += 1;
         }
         if let Some(s) = v.service {
             entry.services.add(s);
@@ -247,6 +253,7 @@ impl AddressBook {
                     padded,
                     flow: v.flow,
                 });
+                entry.evidence += 1;
             }
         }
         let placement = Arc::clone(&entry.placement);
@@ -266,30 +273,24 @@ impl AddressBook {
     ) -> Option<(Answers, Option<Arc<Judged>>)> {
         let entry = self.entries.get_mut(&ip)?;
         let i = entry.vantages.iter().position(|p| p.vantage == vantage)?;
-        let timed = timed(&entry.vantages);
-        let pv = entry.vantages.get(i)?;
-        let rtt = pv.fastest.map(|f| f.padded);
         if !record
-            && let Some((at, declared, answers)) = pv.answers
-            && at == rtt
-            && declared == entry.declared.len()
-            && timed < 2
+            && let Some((at, answers)) = entry.vantages.get(i)?.answers
+            && at == entry.evidence
         {
             return Some((answers, None));
         }
         // The brief placement holds all that judging needs, with the entry's claims.
-        let mut placement = Some(Arc::clone(&entry.placement));
-        let judged = judge_cached(
+        let known = Known {
             ip,
-            &mut entry.vantages,
-            i,
-            (&entry.claims, &entry.declared),
-            if record { Need::Flow } else { Need::Answers },
-            ctx,
-            &mut placement,
-        )?;
+            placement: &entry.placement,
+            claims: &entry.claims,
+            declared: &entry.declared,
+            evidence: entry.evidence,
+        };
+        let need = if record { Need::Flow } else { Need::Answers };
+        let judged = judge_cached(&known, &mut entry.vantages, i, need, ctx)?;
         let pv = entry.vantages.get_mut(i)?;
-        pv.answers = Some((rtt, entry.declared.len(), judged.answers));
+        pv.answers = Some((entry.evidence, judged.answers));
         Some((judged.answers, record.then_some(judged)))
     }
 
@@ -374,15 +375,20 @@ impl AddressBook {
         self.stats.written += 1;
         let full = placer.place(ip);
         let mut reports: Vec<PhysicsReport> = Vec::with_capacity(entry.vantages.len());
+        let known = Known {
+            ip,
+            placement: &full,
+            claims: &entry.claims,
+            declared: &entry.declared,
+            evidence: entry.evidence,
+        };
         for i in 0..entry.vantages.len() {
             let Some(judged) = judge_cached(
-                ip,
+                &known,
                 &mut entry.vantages,
                 i,
-                (&entry.claims, &entry.declared),
                 Need::Report,
                 (placer, physics),
-                &mut Some(Arc::clone(&full)),
             ) else {
                 continue;
             };
@@ -454,41 +460,43 @@ fn brief(full: Arc<Placement>) -> Arc<Placement> {
     Arc::new(p)
 }
 
-/// The judgement of `pv`, judged again only when its fastest answer changed (or when several
-/// vantages see the address: the anycast check spans them). `full` is the address's complete
-/// placement, looked up here when not given.
-fn judge_cached(
+/// What an address's judgement rests on, besides its vantages' round trips.
+struct Known<'a> {
     ip: IpAddr,
+    /// The brief placement, or the full one when the entry is written out.
+    placement: &'a Placement,
+    claims: &'a Claims,
+    declared: &'a [Declared],
+    /// `Entry::evidence` now.
+    evidence: u64,
+}
+
+/// The judgement of vantage `i`, judged again only when the address's evidence changed (a
+/// faster answer from any vantage: the anycast check spans them; a new declared region).
+fn judge_cached(
+    known: &Known<'_>,
     vantages: &mut [PerVantage],
     i: usize,
-    known: (&Claims, &[Declared]),
     need: Need,
     ctx: (&Placer, &Physics),
-    full: &mut Option<Arc<Placement>>,
 ) -> Option<Arc<Judged>> {
     let (placer, physics) = ctx;
-    let (claims, declared) = known;
-    let timed = timed(vantages);
-    let pv = vantages.get(i)?;
-    let rtt = pv.fastest.map(|f| f.padded);
-    if let Some(c) = &pv.judged
-        && c.rtt == rtt
-        && c.declared == declared.len()
+    if let Some(c) = &vantages.get(i)?.judged
+        && c.evidence == known.evidence
         && (c.full || need != Need::Report)
-        && timed < 2
     {
         return Some(Arc::clone(&c.judged));
     }
     let across = across(vantages);
     let pv = vantages.get_mut(i)?;
-    let placement = full.get_or_insert_with(|| placer.place(ip));
     let subject = Subject {
-        ip,
-        placement,
-        claims,
+        ip: known.ip,
+        placement: known.placement,
+        claims: known.claims,
         across: &across,
-        declared,
+        declared: known.declared,
     };
+    let rtt = pv.fastest.map(|f| f.padded);
     let judged = judge_now(&subject, pv.vantage, rtt, placer, physics);
     // Held while the address stays in the table: without the country lists (up to 249
     // entries each, some 8 KB), which only the written-out entry shows. For the answers alone
@@ -501,8 +509,7 @@ fn judge_cached(
         return Some(judged);
     }
     pv.judged = Some(Cached {
-        rtt,
-        declared: declared.len(),
+        evidence: known.evidence,
         full: need == Need::Report,
         judged: Arc::clone(&judged),
     });
@@ -519,19 +526,10 @@ enum Need {
     Report,
 }
 
-/// Vantages that timed the address (the anycast check spans them: judged again each time).
-fn timed(vantages: &[PerVantage]) -> usize {
-    vantages
-        .iter()
-        .filter(|p| p.vantage.is_some() && p.fastest.is_some())
-        .count()
-}
-
 /// A judgement and what it was made for.
 struct Cached {
-    /// The padded round trip and the number of declared regions it was made for.
-    rtt: Option<u64>,
-    declared: usize,
+    /// `Entry::evidence` when it was made.
+    evidence: u64,
     /// It keeps the country lists (`Need::Report`).
     full: bool,
     judged: Arc<Judged>,
