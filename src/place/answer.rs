@@ -18,7 +18,7 @@
 //!    feasible countries.
 //! 6. `unplaced` (unknown): no claim at all.
 
-use super::legal::{LegalTable, Zone};
+use super::legal::LegalTable;
 use serde::Serialize;
 
 /// Did the data leave?
@@ -163,11 +163,7 @@ pub struct Evidence<'a> {
 
 /// Answer both questions for a destination.
 pub fn decide(evidence: &Evidence<'_>, home: Option<&str>, legal: &LegalTable) -> Answers {
-    let in_eu = |c: &str| {
-        legal
-            .standing(c)
-            .is_some_and(|s| matches!(s.zone, Zone::Eu | Zone::Eea))
-    };
+    let in_eu = |c: &str| legal.in_eu_eea(c);
     Answers {
         left_home: home.map(|h| answer(evidence, &|c: &str| c == h)),
         left_eu_eea: answer(evidence, &in_eu),

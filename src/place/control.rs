@@ -130,7 +130,8 @@ pub fn as_decided(
         jurisdiction: p.jurisdiction.clone(),
         category: None,
         matched_by: super::providers::MatchedBy::Service,
-        source: format!("geo/services.toml: the flow's service, {}", c.rule),
+        // Read by nothing the totals use; the flow's `control` names the rule.
+        source: String::new(),
     });
     copy.foreign_control = p.foreign_control;
     copy.control_zone = p.jurisdiction.as_deref().map(|j| placer.zone_of(j).0);

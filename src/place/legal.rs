@@ -161,6 +161,12 @@ impl LegalTable {
         self.by_country.get(country)
     }
 
+    /// Whether a country is in the EU (with its territories) or the EEA, ignoring `--home`.
+    pub fn in_eu_eea(&self, country: &str) -> bool {
+        self.standing(country)
+            .is_some_and(|s| matches!(s.zone, Zone::Eu | Zone::Eea))
+    }
+
     /// Countries the table names, with their zone.
     pub fn countries(&self) -> impl Iterator<Item = (&str, Zone)> {
         self.by_country.iter().map(|(c, s)| (c.as_str(), s.zone))

@@ -188,10 +188,7 @@ impl Placer {
 
     /// Whether a country is in the EU/EEA (the home country by its own standing).
     pub fn in_eu_eea(&self, country: &str) -> bool {
-        self.tables
-            .legal
-            .standing(country)
-            .is_some_and(|s| matches!(s.zone, Zone::Eu | Zone::Eea))
+        self.tables.legal.in_eu_eea(country)
     }
 
     fn compute(&self, ip: IpAddr) -> Placement {

@@ -196,13 +196,11 @@ fn answer_of(
     declared_contradicted: &[bool],
     placer: &Placer,
 ) -> Answers {
-    let countries: Vec<[String; 1]> = j.claims.iter().map(|c| [c.country.clone()]).collect();
     let mut claims: Vec<Claim<'_>> = j
         .claims
         .iter()
-        .zip(&countries)
-        .map(|(c, countries)| Claim {
-            countries,
+        .map(|c| Claim {
+            countries: std::slice::from_ref(&c.country),
             declared: false,
             contradicted: c.contradicted,
         })
@@ -269,7 +267,11 @@ pub fn physics_report(
         feasible: j.feasible.clone(),
         // Left out when it is the feasible list itself (a long round trip reaches everywhere
         // either way): the list of 249 countries twice is most of an entry's size.
-        likely: j.likely.clone().filter(|l| j.feasible.as_ref() != Some(l)),
+        likely: j
+            .likely
+            .as_ref()
+            .filter(|l| j.feasible.as_ref() != Some(*l))
+            .cloned(),
         within_eu_eea: j.within_eu_eea,
         // Without a vantage nothing is judged: the claims are the geo section's answers.
         claims: j

@@ -5,7 +5,7 @@ use super::anycast::{AnycastRange, AnycastTable};
 use super::bounds::{Bound, Reach, region_distance_km};
 use super::geometry::{BOUNDARY_TOLERANCE_KM, Geometry, Region};
 use super::vantage::Vantage;
-use crate::place::legal::{LegalTable, Zone};
+use crate::place::legal::LegalTable;
 use std::net::IpAddr;
 
 /// What the physics says of a database's country.
@@ -142,14 +142,9 @@ impl Judge {
             _ => Verdict::Consistent,
         };
         let feasible = bound.map(|b| self.reach.within(b.strict_km, self.tolerance()));
-        let within_eu_eea = feasible.as_ref().is_some_and(|f| {
-            !f.is_empty()
-                && f.iter().all(|c| {
-                    legal
-                        .standing(c)
-                        .is_some_and(|s| matches!(s.zone, Zone::Eu | Zone::Eea))
-                })
-        });
+        let within_eu_eea = feasible
+            .as_ref()
+            .is_some_and(|f| !f.is_empty() && f.iter().all(|c| legal.in_eu_eea(c)));
         Judgement {
             bound,
             verdict,
