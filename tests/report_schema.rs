@@ -632,6 +632,14 @@ fn schema_enums_are_the_models() {
         ("/$defs/zone/enum", serialised(&Zone::ALL)),
         ("/$defs/verdict/enum", serialised(&Verdict::ALL)),
         ("/$defs/category/enum", serialised(&Category::ALL)),
+        ("/$defs/left/enum", {
+            use residency::place::answer::Left;
+            serialised(&Left::ALL)
+        }),
+        ("/$defs/basis/enum", {
+            use residency::place::answer::Basis;
+            serialised(&Basis::ALL)
+        }),
         ("/$defs/transport/enum", {
             use residency::report::record::TransportName;
             serialised(&[0u8, 1, 6, 17, 58].map(TransportName::of))

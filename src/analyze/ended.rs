@@ -12,6 +12,7 @@ use crate::place::control;
 use crate::report::answer::HostFlow;
 use crate::report::record::{answered, flow_report, remote_bytes, remote_ip, remote_payload};
 use crate::report::{AddressReport, FlowReport, PtrReport, ResolveReport, flow_naming};
+use crate::report::{AnswerReport, FlowAnswerReport};
 use std::io;
 
 /// The input a flow ended in.
@@ -193,7 +194,11 @@ impl Analyzer<'_> {
             rtt.as_ref(),
             ctx.options,
             self.digits.max(1),
-            &answers,
+            FlowAnswerReport {
+                answer: AnswerReport::from(&answers),
+                payload_to_remote: payload_sent,
+                answered,
+            },
         );
         let control = placement.as_deref().and_then(|pl| {
             let provider = naming.service.as_ref()?.provider.as_deref();

@@ -121,12 +121,12 @@ impl ProviderTable {
         })
     }
 
-    /// The provider of an ASN: listed ASNs first, then organisation-name patterns.
     /// The provider of that name.
     pub fn by_name(&self, name: &str) -> Option<&Provider> {
         self.providers.get(*self.by_name.get(name)?)
     }
 
+    /// The provider of an ASN: listed ASNs first, then organisation-name patterns.
     pub fn find(&self, asn: u32, org: Option<&str>) -> Option<(&Provider, MatchedBy)> {
         if let Some(&i) = self.by_asn.get(&asn) {
             return Some((&self.providers[i], MatchedBy::Asn));

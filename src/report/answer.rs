@@ -119,6 +119,15 @@ struct Detail {
     other: Sent,
 }
 
+impl Detail {
+    fn new(home: bool) -> Detail {
+        Detail {
+            left_home: home.then(ByLeft::default),
+            ..Detail::default()
+        }
+    }
+}
+
 /// `summary.hosts`, from the flows.
 pub struct HostTotals {
     home: bool,
@@ -151,12 +160,7 @@ impl HostTotals {
             return;
         }
         h.sent.add(f.payload, f.bytes);
-        let d = h.detail.get_or_insert_with(|| {
-            Box::new(Detail {
-                left_home: home.then(ByLeft::default),
-                ..Detail::default()
-            })
-        });
+        let d = h.detail.get_or_insert_with(|| Box::new(Detail::new(home)));
         d.left_eu_eea
             .get_mut(f.answers.left_eu_eea.left)
             .add(f.payload, f.bytes);
@@ -216,13 +220,7 @@ impl HostTotals {
             .into_iter()
             .map(|(ip, h)| {
                 let home = self.home;
-                let d = h.detail.map_or_else(
-                    || Detail {
-                        left_home: home.then(ByLeft::default),
-                        ..Detail::default()
-                    },
-                    |d| *d,
-                );
+                let d = h.detail.map_or_else(|| Detail::new(home), |d| *d);
                 let mut to: Vec<HostDestination> =
                     d.to.into_iter()
                         .map(|((zone, provider, service), sent)| HostDestination {

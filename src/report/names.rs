@@ -3,7 +3,6 @@
 
 use super::model::PacketRefReport;
 use super::names_model::*;
-use super::place_model::Volume;
 use crate::flow::{Flow, PacketRef};
 use crate::names::dns::{AnswerCache, CacheStats};
 use crate::names::facts::{FlowNames, Hello, StunFact};
@@ -216,39 +215,42 @@ pub struct ServiceTotals {
 
 impl ServiceTotals {
     pub fn new(home: bool) -> Self {
-        let volume = || ServiceVolume {
-            left_home: home.then(Volume::default),
-            ..ServiceVolume::default()
-        };
         ServiceTotals {
             home,
             by_service: BTreeMap::new(),
-            by_category: Category::ALL.iter().map(|c| (c.name(), volume())).collect(),
-            unclassified: volume(),
+            by_category: Category::ALL
+                .iter()
+                .map(|c| (c.name(), ServiceVolume::empty(home)))
+                .collect(),
+            unclassified: ServiceVolume::empty(home),
             by_source: BTreeMap::new(),
             by_rule: BTreeMap::new(),
         }
     }
 
-    /// A remote flow never answered: counted per service apart from the volumes.
-    pub fn unanswered(&mut self, naming: &FlowNaming) {
+    /// Count a remote flow's name source; its service's and its category's volumes
+    /// (`unclassified` and none without a service).
+    fn volumes(&mut self, naming: &FlowNaming) -> (&mut ServiceVolume, Option<&mut ServiceVolume>) {
         let source = naming.hostname.as_ref().map_or("none", |h| h.source.name());
         *self.by_source.entry(source).or_default() += 1;
         let home = self.home;
-        let v = match (&naming.service, naming.category) {
-            (Some(s), Some(category)) => self
-                .by_service
-                .entry((s.name.clone(), s.provider.clone(), category))
-                .or_insert_with(|| ServiceVolume {
-                    left_home: home.then(Volume::default),
-                    ..ServiceVolume::default()
-                }),
-            _ => &mut self.unclassified,
-        };
-        v.unanswered += 1;
-        if let (Some(_), Some(category)) = (&naming.service, naming.category)
-            && let Some(v) = self.by_category.get_mut(category.name())
-        {
+        match (&naming.service, naming.category) {
+            (Some(s), Some(category)) => {
+                let service = self
+                    .by_service
+                    .entry((s.name.clone(), s.provider.clone(), category))
+                    .or_insert_with(|| ServiceVolume::empty(home));
+                (service, self.by_category.get_mut(category.name()))
+            }
+            _ => (&mut self.unclassified, None),
+        }
+    }
+
+    /// A remote flow never answered: counted per service apart from the volumes.
+    pub fn unanswered(&mut self, naming: &FlowNaming) {
+        let (service, category) = self.volumes(naming);
+        service.unanswered += 1;
+        if let Some(v) = category {
             v.unanswered += 1;
         }
     }
@@ -256,32 +258,16 @@ impl ServiceTotals {
     /// One answered remote flow: `to` bytes sent to the destination `pl` (`payload` of them
     /// transport payload), `from` received.
     pub fn add(&mut self, naming: &FlowNaming, pl: &Placement, to: u64, from: u64, payload: u64) {
-        let source = naming.hostname.as_ref().map_or("none", |h| h.source.name());
-        *self.by_source.entry(source).or_default() += 1;
-        let add = |v: &mut ServiceVolume| {
+        if naming.service.is_some() && naming.category.is_some() {
+            *self
+                .by_rule
+                .entry(naming.rule_kind.unwrap_or("name"))
+                .or_default() += 1;
+        }
+        let (service, category) = self.volumes(naming);
+        for v in std::iter::once(service).chain(category) {
             v.payload_to += payload;
-            add_volume(v, pl, to, from)
-        };
-        match (&naming.service, naming.category) {
-            (Some(s), Some(category)) => {
-                *self
-                    .by_rule
-                    .entry(naming.rule_kind.unwrap_or("name"))
-                    .or_default() += 1;
-                let home = self.home;
-                let v = self
-                    .by_service
-                    .entry((s.name.clone(), s.provider.clone(), category))
-                    .or_insert_with(|| ServiceVolume {
-                        left_home: home.then(Volume::default),
-                        ..ServiceVolume::default()
-                    });
-                add(v);
-                if let Some(v) = self.by_category.get_mut(category.name()) {
-                    add(v);
-                }
-            }
-            _ => add(&mut self.unclassified),
+            add_volume(v, pl, to, from);
         }
     }
 

@@ -176,6 +176,16 @@ pub struct ServiceVolume {
     pub cloud_act: Volume,
 }
 
+impl ServiceVolume {
+    /// Nothing yet; `left_home` counted only with `--home`.
+    pub fn empty(home: bool) -> Self {
+        ServiceVolume {
+            left_home: home.then(Volume::default),
+            ..ServiceVolume::default()
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct ServiceTotal {
     pub name: String,

@@ -175,13 +175,12 @@ impl PlacementTotals {
         }
     }
 
-    /// One flow: `to` bytes sent to the remote destination, `from` received from it.
     /// A remote flow never answered: counted apart.
     pub fn unanswered(&mut self, to: u64, from: u64) {
         self.summary.unanswered.add(to, from);
     }
 
-    /// An answered remote flow to `pl`.
+    /// An answered remote flow to `pl`: `to` bytes sent to it, `from` received from it.
     pub fn add(&mut self, pl: &Placement, to: u64, from: u64) {
         let s = &mut self.summary;
         s.by_zone.entry(pl.zone.name()).or_default().add(to, from);

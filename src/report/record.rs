@@ -1,7 +1,7 @@
 //! The report's records: one flow as it ends (`flow_report`), one input (`input_report`), and
 //! the head of the report (`head`). Built once per flow, never per packet.
 
-use super::answer_model::{AnswerReport, FlowAnswerReport};
+use super::answer_model::FlowAnswerReport;
 use super::model::*;
 use super::names::FlowNaming;
 use super::physics::rtt_report;
@@ -10,7 +10,6 @@ use crate::analyze::{InputSummary, Options, Skipped};
 use crate::decode::TcpFlags;
 use crate::flow::{Endpoint, Flow, Side};
 use crate::place::Placer;
-use crate::place::answer::Answers;
 use crate::rtt::FlowRtt;
 use crate::services::Catalog;
 use crate::timestamp::Timestamp;
@@ -186,7 +185,7 @@ pub fn flow_report(
     rtt: Option<&FlowRtt>,
     options: &Options,
     digits: u8,
-    answers: &Answers,
+    answer: FlowAnswerReport,
 ) -> FlowReport {
     let scope = options.inside.scope(f);
     let remote = scope.remote_side();
@@ -214,11 +213,7 @@ pub fn flow_report(
             to_client: f.payload[1],
         },
         control: None,
-        answer: FlowAnswerReport {
-            answer: AnswerReport::from(answers),
-            payload_to_remote: remote_payload(f, remote),
-            answered: answered(f, remote),
-        },
+        answer,
         tcp_flags: (f.protocol == 6).then(|| FlagsReport {
             to_server: flags(f.tcp_flags[0]),
             to_client: flags(f.tcp_flags[1]),

@@ -1,11 +1,12 @@
 //! The answer part of the terminal summary: did data leave, on what evidence, and which
 //! inside host sent it.
 
+use super::answer::SCAN_MIN_UNANSWERED;
 use super::answer_model::{ByLeft, Sent};
 use super::model::Report;
 use super::terminal_place::short;
 use super::units::bytes;
-use crate::place::answer::{Basis, Left};
+use crate::place::answer::Left;
 use std::io::{self, Write};
 
 pub fn write_answer(report: &Report, top: usize, out: &mut impl Write) -> io::Result<()> {
@@ -55,12 +56,13 @@ pub fn write_answer(report: &Report, top: usize, out: &mut impl Write) -> io::Re
         &a.left_eu_eea,
         &a.database_only.left_eu_eea,
     )?;
-    let basis: Vec<String> = Basis::ALL
+    // The map's order is `Basis`'s: strongest evidence first.
+    let basis: Vec<String> = a
+        .by_basis
+        .left_eu_eea
         .iter()
-        .filter_map(|b| {
-            let s = a.by_basis.left_eu_eea.get(b)?;
-            (s.flows > 0).then(|| format!("{} {}", b.name(), s.flows))
-        })
+        .filter(|(_, s)| s.flows > 0)
+        .map(|(b, s)| format!("{} {}", b.name(), s.flows))
         .collect();
     if !basis.is_empty() {
         writeln!(
@@ -121,8 +123,8 @@ fn write_hosts(report: &Report, top: usize, out: &mut impl Write) -> io::Result<
     if h.scanning > 0 {
         writeln!(
             out,
-            "  {} host(s) look like scanners: 100 or more unanswered flows, more than answered",
-            h.scanning
+            "  {} host(s) look like scanners: {} or more unanswered flows, more than answered",
+            h.scanning, SCAN_MIN_UNANSWERED
         )?;
     }
     Ok(())
