@@ -128,7 +128,7 @@ pub fn decode(link: LinkType, data: &[u8], missing: u32) -> Result<Decoded<'_>, 
 }
 
 fn decoded<'a>(packet: &ip::IpPacket<'a>, tunnels: u8) -> Decoded<'a> {
-    let transport = transport::parse(packet);
+    let (transport, transport_header_len) = transport::parse(packet);
     Decoded {
         src: packet.src,
         dst: packet.dst,
@@ -137,7 +137,7 @@ fn decoded<'a>(packet: &ip::IpPacket<'a>, tunnels: u8) -> Decoded<'a> {
         payload_len: packet
             .ip_len
             .saturating_sub(packet.header_len)
-            .saturating_sub(transport::header_len(packet, &transport)),
+            .saturating_sub(transport_header_len),
         fragment: packet.fragment,
         transport,
         cut: packet.cut,

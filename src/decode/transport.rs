@@ -57,50 +57,45 @@ pub enum Transport<'a> {
     Other,
 }
 
-pub(super) fn parse<'a>(packet: &IpPacket<'a>) -> Transport<'a> {
+/// The transport header and, with it, its length in bytes before the payload as the packet's
+/// header says: the TCP data offset (at least 20), 8 for UDP and ICMP, 0 for anything else (a
+/// non-first fragment is all payload).
+pub(super) fn parse<'a>(packet: &IpPacket<'a>) -> (Transport<'a>, u32) {
     if packet.fragment.is_some_and(|f| !f.is_first()) {
-        return Transport::Other;
+        return (Transport::Other, 0);
     }
     let data = packet.payload;
     match packet.protocol {
         PROTO_TCP if data.len() >= 14 => {
-            let header_len = usize::from(data[12] >> 4) * 4;
-            Transport::Tcp {
+            // The data offset in 32-bit words, at least the 5 of the fixed header: at most 60.
+            let header_len = (data[12] >> 4).max(5) * 4;
+            let tcp = Transport::Tcp {
                 src_port: be16_or_zero(data, 0),
                 dst_port: be16_or_zero(data, 2),
                 seq: be32_or_zero(data, 4),
                 ack: be32_or_zero(data, 8),
                 flags: TcpFlags(data[13]),
-                payload: data.get(header_len.max(20)..).unwrap_or(&[]),
-            }
+                payload: data.get(usize::from(header_len)..).unwrap_or(&[]),
+            };
+            (tcp, u32::from(header_len))
         }
         PROTO_UDP if data.len() >= 8 => {
             // The UDP length bounds the payload (Ethernet padding follows short datagrams).
             let udp_len = usize::from(be16_or_zero(data, 4)).clamp(8, data.len());
-            Transport::Udp {
+            let udp = Transport::Udp {
                 src_port: be16_or_zero(data, 0),
                 dst_port: be16_or_zero(data, 2),
                 payload: &data[8..udp_len],
-            }
+            };
+            (udp, 8)
         }
-        PROTO_ICMP | PROTO_ICMPV6 if data.len() >= 2 => Transport::Icmp {
-            icmp_type: data[0],
-            code: data[1],
-        },
-        _ => Transport::Other,
-    }
-}
-
-/// Bytes of the transport header before the payload, as the packet's header says: the TCP data
-/// offset (at least 20), 8 for UDP and ICMP, 0 for anything else (a non-first fragment is all
-/// payload).
-pub(super) fn header_len(packet: &IpPacket<'_>, transport: &Transport<'_>) -> u32 {
-    match transport {
-        Transport::Tcp { .. } => {
-            let offset = packet.payload.get(12).map_or(0, |b| u32::from(b >> 4) * 4);
-            offset.max(20)
+        PROTO_ICMP | PROTO_ICMPV6 if data.len() >= 2 => {
+            let icmp = Transport::Icmp {
+                icmp_type: data[0],
+                code: data[1],
+            };
+            (icmp, 8)
         }
-        Transport::Udp { .. } | Transport::Icmp { .. } => 8,
-        Transport::Other => 0,
+        _ => (Transport::Other, 0),
     }
 }

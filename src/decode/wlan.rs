@@ -83,6 +83,6 @@ pub(super) fn data_frame(frame: &[u8]) -> Result<Layer<'_>, Skip> {
     if llc[..3] != [0xaa, 0xaa, 0x03] || (oui != OUI_RFC1042 && oui != OUI_BRIDGE_TUNNEL) {
         return Err(Skip::NotIp);
     }
-    let ethertype = u16::from_be_bytes([llc[6], llc[7]]);
+    let ethertype = crate::wire::be16_or_zero(llc, 6);
     Ok(Layer::Ether(ethertype, &body[LLC_SNAP_LEN..]))
 }

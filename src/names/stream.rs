@@ -32,6 +32,9 @@ const MAX_PENDING_PIECES: usize = 64;
 const MAX_SEGMENT_STARTS: usize = 8;
 /// Furthest segment start remembered: the non-TLS preamble budget of `inspect/tcp.rs`.
 pub const MAX_SEGMENT_START: usize = 256;
+// Starts are kept inline as `u16`s with a `u8` count.
+const _: () = assert!(MAX_SEGMENT_START <= u16::MAX as usize);
+const _: () = assert!(MAX_SEGMENT_STARTS <= u8::MAX as usize);
 
 /// A piece of the stream that arrived before the bytes preceding it.
 #[derive(Debug)]
@@ -54,9 +57,10 @@ pub struct StreamPrefix {
     data: Vec<u8>,
     /// Non-overlapping pieces beyond `data`, sorted by offset, all within `limit`.
     pending: Vec<Piece>,
-    /// Offsets (1..=`MAX_SEGMENT_START`) where a segment's first byte landed, sorted, distinct,
-    /// at most `MAX_SEGMENT_STARTS`.
-    segment_starts: Vec<usize>,
+    /// Offsets (1..=`MAX_SEGMENT_START`) where a segment's first byte landed, sorted, distinct:
+    /// the first `segment_start_count` (at most `MAX_SEGMENT_STARTS`) are filled.
+    segment_starts: [u16; MAX_SEGMENT_STARTS],
+    segment_start_count: u8,
 }
 
 impl StreamPrefix {
@@ -67,7 +71,8 @@ impl StreamPrefix {
             start_from_syn: false,
             data: Vec::new(),
             pending: Vec::new(),
-            segment_starts: Vec::new(),
+            segment_starts: [0; MAX_SEGMENT_STARTS],
+            segment_start_count: 0,
         }
     }
 
@@ -115,8 +120,10 @@ impl StreamPrefix {
 
     /// Offsets after the stream's start (at most `MAX_SEGMENT_START`) where a segment began,
     /// ascending: where a protocol may start over after a preamble.
-    pub fn segment_starts(&self) -> &[usize] {
-        &self.segment_starts
+    pub fn segment_starts(&self) -> &[u16] {
+        self.segment_starts
+            .get(..usize::from(self.segment_start_count))
+            .unwrap_or(&[])
     }
 
     /// Remembers that a segment began at `offset`.
@@ -124,10 +131,20 @@ impl StreamPrefix {
         if offset == 0 || offset > MAX_SEGMENT_START.min(self.limit) {
             return;
         }
-        if let Err(at) = self.segment_starts.binary_search(&offset)
-            && self.segment_starts.len() < MAX_SEGMENT_STARTS
+        let Ok(offset) = u16::try_from(offset) else {
+            return;
+        };
+        let len = usize::from(self.segment_start_count);
+        if let Err(at) = self.segment_starts().binary_search(&offset)
+            && len < MAX_SEGMENT_STARTS
+            && let Some(tail) = self.segment_starts.get_mut(at..=len)
         {
-            self.segment_starts.insert(at, offset);
+            // Shift the starts after `at` along by one and put the new one in its place.
+            tail.rotate_right(1);
+            if let Some(slot) = tail.first_mut() {
+                *slot = offset;
+            }
+            self.segment_start_count += 1;
         }
     }
 
@@ -150,8 +167,11 @@ impl StreamPrefix {
         };
         self.start = Some(new_start);
         // What was the start is now a segment start, and every known one moves along.
-        let old_starts = std::mem::take(&mut self.segment_starts);
-        for offset in std::iter::once(shift).chain(old_starts.into_iter().map(|o| o + shift)) {
+        let old_starts = self.segment_starts;
+        let old_count = usize::from(std::mem::take(&mut self.segment_start_count));
+        let old_starts = old_starts.get(..old_count).unwrap_or(&[]);
+        let moved = old_starts.iter().map(|&o| usize::from(o) + shift);
+        for offset in std::iter::once(shift).chain(moved) {
             self.note_segment_start(offset);
         }
         let old = std::mem::take(&mut self.data);

@@ -13,6 +13,7 @@ use super::place_model::{JurisdictionReport, ProviderReport, ServerGeo};
 use crate::place::Placer;
 use crate::place::physics::anycast::{AnycastRange, AnycastTable};
 use crate::place::region::{DeclaredRegion, RegionTable};
+use crate::services::names::Pattern;
 use crate::services::{Catalog, ServiceMatch};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -38,20 +39,10 @@ impl Query {
             return Some(Query::Address(ip));
         }
         let name = word.strip_suffix('.').unwrap_or(word);
-        let labels: Vec<&str> = name.split('.').collect();
-        let label_ok = |l: &&str| {
-            !l.is_empty()
-                && l.len() <= 63
-                && l.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        };
-        let ok = name.len() <= 253
-            && labels.len() >= 2
-            && labels.iter().all(label_ok)
-            && labels
-                .last()
-                .is_some_and(|l| !l.bytes().all(|b| b.is_ascii_digit()));
-        ok.then(|| Query::Name(name.to_ascii_lowercase()))
+        match Pattern::parse(&name.to_ascii_lowercase()) {
+            Ok(Pattern::Exact(name)) => Some(Query::Name(name)),
+            _ => None,
+        }
     }
 }
 

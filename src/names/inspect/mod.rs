@@ -8,7 +8,7 @@
 //! are kept by evicting the least recently seen flows, a sixteenth at a time: O(1) per packet,
 //! amortised, whatever the traffic.
 
-pub(super) mod tcp;
+mod tcp;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -8,14 +8,13 @@ use crate::names::facts::{CertFact, Hello, Named, StunFact};
 use crate::names::stream::{MAX_SEGMENT_START, StreamPrefix};
 use crate::names::{dns, http, stun, tls};
 
-/// Bytes that are not TLS allowed before a ClientHello's record (the preamble budget). Some
-/// clients send a few bytes of their own before the ClientHello (with the handshake's last
-/// ACK), which other DPI tools skip by reading each segment afresh; a PROXY protocol v1 header
-/// is at most 107 bytes. The ClientHello is looked for only where a segment starts within this
-/// many bytes, and must parse completely: looking further would let any protocol whose later
-/// segment happens to begin like a TLS record be read as TLS, and keeps every non-TLS stream
-/// buffered longer.
-pub(super) const MAX_PREAMBLE: usize = MAX_SEGMENT_START;
+// The preamble budget is `MAX_SEGMENT_START`: bytes that are not TLS allowed before a
+// ClientHello's record. Some clients send a few bytes of their own before the ClientHello (with
+// the handshake's last ACK), which other DPI tools skip by reading each segment afresh; a PROXY
+// protocol v1 header is at most 107 bytes. The ClientHello is looked for only where a segment
+// starts within this many bytes, and must parse completely: looking further would let any
+// protocol whose later segment happens to begin like a TLS record be read as TLS, and keeps
+// every non-TLS stream buffered longer.
 
 impl Namer {
     pub(super) fn tcp(
@@ -213,11 +212,11 @@ impl Namer {
     }
 
     /// A stream that is not TLS, HTTP or STUN from its first byte: a ClientHello whose record
-    /// opens a later segment within `MAX_PREAMBLE` bytes. Returns whether this side is done
+    /// opens a later segment within `MAX_SEGMENT_START` bytes. Returns whether this side is done
     /// (the hello read, or no segment start within the budget can still be one).
     fn hello_after_preamble(&mut self, seen: &FlowPacket<'_, '_>, prefix: &StreamPrefix) -> bool {
         let bytes = prefix.contiguous();
-        for &start in prefix.segment_starts() {
+        for start in prefix.segment_starts().iter().copied().map(usize::from) {
             let Some(rest) = bytes.get(start..).filter(|r| !r.is_empty()) else {
                 return false; // that segment is not contiguous yet
             };
@@ -235,6 +234,6 @@ impl Namer {
                 return false; // the rest of the hello is still to come
             }
         }
-        bytes.len() > MAX_PREAMBLE
+        bytes.len() > MAX_SEGMENT_START
     }
 }

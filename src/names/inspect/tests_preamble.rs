@@ -1,9 +1,10 @@
 //! TLS after a preamble: a ClientHello whose record opens a later segment, after bytes of the
-//! stream that are not TLS, within `tcp::MAX_PREAMBLE`.
+//! stream that are not TLS, within `MAX_SEGMENT_START`.
 
 use super::tests::{client_hello, leak, tcp};
 use super::*;
 use crate::decode::TcpFlags;
+use crate::names::stream::MAX_SEGMENT_START;
 
 const ACK: u8 = TcpFlags::ACK;
 const PSH_ACK: u8 = TcpFlags::ACK | TcpFlags::PSH;
@@ -74,20 +75,27 @@ fn other_protocols_are_not_read_as_tls() {
     let fake: &'static [u8] = &[0x16, 0x03, 0x01, 0x00, 0x04, 0x02, 0x00, 0x00, 0x00];
     let namer = client_stream(&[(b"\x01\x02", ACK), (fake, PSH_ACK)]);
     assert_eq!(hello_of(&namer), None);
+    // Not a ClientHello, so not read; the side goes on within the budget (11 of 256 bytes).
+    assert_eq!(namer.inspecting.len(), 1, "still inspecting");
+    let side = &namer.inspecting[&FlowId(1)].sides[0];
+    assert!(
+        !side.done && side.prefix.is_some(),
+        "not done within the budget"
+    );
 }
 
 #[test]
 fn a_hello_beyond_the_preamble_budget_is_not_read() {
-    let preamble = leak(vec![0x42; tcp::MAX_PREAMBLE + 1]);
+    let preamble = leak(vec![0x42; MAX_SEGMENT_START + 1]);
     let hello = leak(client_hello("far.example.org"));
     let namer = client_stream(&[(preamble, ACK), (hello, PSH_ACK)]);
     assert_eq!(hello_of(&namer), None);
     // Exactly at the budget it is.
-    let preamble = leak(vec![0x42; tcp::MAX_PREAMBLE]);
+    let preamble = leak(vec![0x42; MAX_SEGMENT_START]);
     let namer = client_stream(&[(preamble, ACK), (hello, PSH_ACK)]);
     assert_eq!(
         hello_of(&namer),
-        Some((Some("far.example.org".into()), Some(tcp::MAX_PREAMBLE)))
+        Some((Some("far.example.org".into()), Some(MAX_SEGMENT_START)))
     );
 }
 

@@ -38,7 +38,7 @@ pub(super) fn message_len(data: &[u8]) -> Result<Option<usize>, QuicError> {
     if data.len() < 4 {
         return Ok(None);
     }
-    if data.get(..4) != Some(CHLO.as_slice()) {
+    if !is_chlo(data) {
         return Err(QuicError::NotChlo);
     }
     let mut r = Cursor::new(data);

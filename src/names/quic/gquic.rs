@@ -165,9 +165,8 @@ pub(super) fn walk_stream_frames(
                 return Ok(());
             }
         } else if frame_type == PADDING && number >= PADDING_RUN_FROM {
-            while r.peek_u8() == Some(PADDING) {
-                r.skip(1);
-            }
+            let run = r.rest().iter().take_while(|&&b| b == PADDING).count();
+            r.skip(run);
         } else if frame_type == PING {
         } else if frame_type == STOP_WAITING && number < 44 {
             let entropy = usize::from(number < 34);

@@ -19,8 +19,7 @@ pub fn realm_name(realm: &str) -> Option<String> {
     if realm.is_empty() || realm.len() > MAX_REALM_NAME || !realm.is_ascii() {
         return None;
     }
-    let labels: Vec<&str> = realm.split('.').collect();
-    let label_ok = |l: &&str| {
+    let label_ok = |l: &str| {
         !l.is_empty()
             && l.len() <= MAX_LABEL
             && !l.starts_with('-')
@@ -28,11 +27,17 @@ pub fn realm_name(realm: &str) -> Option<String> {
             && l.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     };
-    let numeric_tld = labels
-        .last()
-        .is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit()));
-    (labels.len() >= 2 && labels.iter().all(label_ok) && !numeric_tld)
-        .then(|| realm.to_ascii_lowercase())
+    let mut count = 0usize;
+    let mut last = "";
+    for label in realm.split('.') {
+        if !label_ok(label) {
+            return None;
+        }
+        count += 1;
+        last = label;
+    }
+    let numeric_tld = last.bytes().all(|b| b.is_ascii_digit());
+    (count >= 2 && !numeric_tld).then(|| realm.to_ascii_lowercase())
 }
 
 #[cfg(test)]

@@ -11,11 +11,9 @@
 //! most two placeholders, separated by literal text, so matching one label tries at most
 //! 63 × 63 splits, each a hash probe at most. No recursion deeper than the number of pieces.
 
-/// Longest host name looked at (RFC 1035: 255 octets on the wire, 253 as text).
-pub const MAX_NAME_LEN: usize = 253;
-
-/// Longest label (RFC 1035).
-pub const MAX_LABEL_LEN: usize = 63;
+/// The host-name limits of the service catalog (RFC 1035: 253 characters as text, labels of
+/// at most 63).
+pub use crate::services::names::{MAX_LABEL_LEN, MAX_NAME_LEN};
 
 /// One piece of a label pattern.
 #[derive(Clone, Debug, PartialEq, Eq)]
