@@ -16,7 +16,7 @@ use residency::report;
 use residency::report::ecs::NdjsonSink;
 use residency::report::json::JsonReport;
 use residency::services::Catalog;
-use residency::source;
+use residency::source::{self, is_stdin};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -632,10 +632,6 @@ fn exit_for(interrupted: Option<&'static str>, partial: bool) -> u8 {
     } else {
         EXIT_OK
     }
-}
-
-fn is_stdin(p: &Path) -> bool {
-    p.as_os_str() == "-"
 }
 
 /// An I/O error while writing an output, naming it.

@@ -179,7 +179,8 @@ impl Read for Input {
     }
 }
 
-/// Whether `path` means standard input (`-`). A file named `-` is still reachable as `./-`.
+/// Whether `path` means standard input (`-`), or standard output where an output path is
+/// meant. A file named `-` is still reachable as `./-`.
 pub fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
