@@ -149,8 +149,6 @@ pub struct Capture<R> {
     /// The whole input's digest when it was computed before the first packet (regular files
     /// opened with [`open`]); `None` when it is computed while reading.
     upfront: Option<Upfront>,
-    /// What the operating system says the input is (inputs opened with [`open`]).
-    origin: Option<Origin>,
 }
 
 /// SHA-256 (lower-case hex) and size of an input, known before its first packet is read.
@@ -158,12 +156,6 @@ pub struct Capture<R> {
 struct Upfront {
     sha256: String,
     size: u64,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Origin {
-    regular: bool,
-    identity: (u64, u64),
 }
 
 /// An opened input: a file, a named pipe, a `/dev/fd/N` from `<(...)`, or standard input.
@@ -183,24 +175,6 @@ impl Read for Input {
 /// meant. A file named `-` is still reachable as `./-`.
 pub fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == "-"
-}
-
-/// The identity (device, inode) of the file `path` names, following symlinks; `None` when it
-/// does not exist or cannot be inspected. Two spellings of one file (a symlink, `./x`, a
-/// hard link) have the same identity, which [`Capture::identity`] also reports for an input.
-pub fn file_identity(path: &Path) -> Option<(u64, u64)> {
-    std::fs::metadata(path).ok().map(|m| identity_of(&m))
-}
-
-#[cfg(unix)]
-fn identity_of(meta: &std::fs::Metadata) -> (u64, u64) {
-    use std::os::unix::fs::MetadataExt;
-    (meta.dev(), meta.ino())
-}
-
-#[cfg(not(unix))]
-fn identity_of(_meta: &std::fs::Metadata) -> (u64, u64) {
-    (0, 0)
 }
 
 /// Standard input as a file of its own (a duplicate of descriptor 0), so that it is read like
@@ -238,11 +212,7 @@ pub fn open(path: &Path) -> Result<Capture<Input>, OpenError> {
     }
     .map_err(io_error)?;
     let meta = file.metadata().map_err(io_error)?;
-    let origin = Origin {
-        regular: meta.file_type().is_file(),
-        identity: identity_of(&meta),
-    };
-    let upfront = if origin.regular {
+    let upfront = if meta.file_type().is_file() {
         hash_upfront(&mut file, path)?
     } else {
         None
@@ -253,7 +223,6 @@ pub fn open(path: &Path) -> Result<Capture<Input>, OpenError> {
     let mut capture =
         Capture::build(input, upfront.is_none()).map_err(|e| header_error(path, e))?;
     capture.upfront = upfront;
-    capture.origin = Some(origin);
     Ok(capture)
 }
 
@@ -350,7 +319,6 @@ impl<R: Read> Capture<R> {
             inner,
             damage: None,
             upfront: None,
-            origin: None,
         })
     }
 
@@ -417,19 +385,6 @@ impl<R: Read> Capture<R> {
     /// The input's size in bytes, when its digest was computed up front.
     pub fn size_upfront(&self) -> Option<u64> {
         self.upfront.as_ref().map(|u| u.size)
-    }
-
-    /// Whether the input is a regular file (not a pipe, `<(...)`, terminal or in-memory
-    /// reader).
-    pub fn is_regular_file(&self) -> bool {
-        self.origin.is_some_and(|o| o.regular)
-    }
-
-    /// The input's (device, inode), as [`file_identity`] gives for a path: compare them to
-    /// refuse an output that would overwrite an input, however it is spelled. `None` for a
-    /// reader not opened with [`open`].
-    pub fn identity(&self) -> Option<(u64, u64)> {
-        self.origin.map(|o| o.identity)
     }
 
     /// Read the rest of the file and return its SHA-256 (hex) and size. When the digest was
