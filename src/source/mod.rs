@@ -12,10 +12,8 @@ mod pcapng;
 pub use chunk::Digest;
 pub use link_type::LinkType;
 
-use crate::digest::to_hex;
 use crate::timestamp::Timestamp;
 use chunk::Chunked;
-use sha2::{Digest as _, Sha256};
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Take};
@@ -227,41 +225,24 @@ pub fn open(path: &Path) -> Result<Capture<Input>, OpenError> {
 }
 
 /// Hash a regular file from its current position to its end, then rewind to that position.
-/// Checks the header first, so a file that is not a capture is refused without reading it
-/// all. `None` (hash while parsing instead) when reading fails part-way: the reader then meets
-/// the error where it is and reports the damage, as for any other input.
+/// Reads it through [`Capture`], which checks the header first, so a file that is not a
+/// capture is refused after its first chunk, without reading it all. `None` (hash while
+/// parsing instead) when reading fails part-way: the reader then meets the error where it is
+/// and reports the damage, as for any other input.
 fn hash_upfront(file: &mut File, path: &Path) -> Result<Option<Upfront>, OpenError> {
     let io_error = |source| OpenError::Io {
         path: path.to_owned(),
         source,
     };
     let start = file.stream_position().map_err(io_error)?;
-    // Enough for either format's file header (pcap 24 bytes, pcapng 12).
-    let mut head = Vec::with_capacity(24);
-    (&mut *file)
-        .take(24)
-        .read_to_end(&mut head)
-        .map_err(io_error)?;
-    Capture::new(&head[..]).map_err(|e| header_error(path, e))?;
+    let digest = Capture::new(&mut *file)
+        .map_err(|e| header_error(path, e))?
+        .finish();
     file.seek(SeekFrom::Start(start)).map_err(io_error)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut size = 0u64;
-    let complete = loop {
-        match file.read(&mut buf) {
-            Ok(0) => break true,
-            Ok(n) => {
-                hasher.update(&buf[..n]);
-                size += n as u64;
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => break false,
-        }
-    };
-    file.seek(SeekFrom::Start(start)).map_err(io_error)?;
-    Ok(complete.then(|| Upfront {
-        sha256: to_hex(&hasher.finalize()),
-        size,
+    // Hashed as read, the digest is `None` exactly when reading failed part-way.
+    Ok(digest.sha256.map(|sha256| Upfront {
+        sha256,
+        size: digest.size,
     }))
 }
 
