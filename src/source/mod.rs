@@ -349,14 +349,6 @@ impl<R: Read> Capture<R> {
         }
     }
 
-    /// Records skipped without stopping the reader. Always 0: every record the readers cannot
-    /// place (a pcapng packet block naming an undescribed interface, or claiming more bytes
-    /// than it holds) is damage that stops them, as in Wireshark. Kept so that the report's
-    /// `invalid_record` count still has a source.
-    pub fn invalid_records(&self) -> u64 {
-        0
-    }
-
     /// The input's SHA-256 (lower-case hex), when it was computed before the first packet: a
     /// regular file opened with [`open`]. Equal to what [`Self::finish`] reports.
     pub fn sha256_upfront(&self) -> Option<&str> {

@@ -158,7 +158,6 @@ fn read_all(file: &[u8]) -> (Vec<u64>, Option<Damage>) {
     while let Some(p) = cap.next_packet() {
         numbers.push(p.number);
     }
-    assert_eq!(cap.invalid_records(), 0);
     (numbers, cap.damage().cloned())
 }
 
@@ -191,7 +190,6 @@ fn pcapng_interfaces_resolutions_and_sections() {
     );
     assert!(cap.next_packet().is_none());
     assert!(cap.damage().is_none());
-    assert_eq!(cap.invalid_records(), 0);
     assert_eq!(
         cap.link_types(),
         vec![LinkType::ETHERNET, LinkType::RAW, LinkType::LINUX_SLL2]
