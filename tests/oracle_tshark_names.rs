@@ -8,28 +8,23 @@
 //!   name there, or the same one.
 //! * `captures/tls-preamble.pcap`: the ClientHello after six non-TLS bytes; tshark decodes it on
 //!   port 443 without a "decode as" rule (`tls.handshake.extensions_server_name`, frame 4).
-//! * `../shared/captures`: every flow tshark finds a `gquic.tag.sni` in gets the same name from
-//!   residency (quic.pcap: 8 flows, Q024/Q025/Q030; http_ipv6.pcap: 1, Q025).
+//! * `../shared/captures` (or `RESIDENCY_NDPI_CAPTURES`): every flow tshark finds a
+//!   `gquic.tag.sni` in gets the same name from residency (quic.pcap: 8 flows,
+//!   Q024/Q025/Q030; http_ipv6.pcap: 1, Q025).
 //!
 //! Without tshark (or the shared captures) the tests print why and pass.
 
 mod cli;
 
+use cli::skip;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::net::IpAddr;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 const GQUIC: &str = "captures/gquic.pcap";
 const PREAMBLE: &str = "captures/tls-preamble.pcap";
-const SHARED: &str = "../shared/captures";
-
-fn skip(reason: &str) {
-    println!("SKIPPED: {reason}");
-    let _ = writeln!(std::io::stderr(), "SKIPPED: {reason}");
-}
 
 /// tshark's fields, one line per frame (tab-separated), with an empty configuration; None
 /// (after saying why) when tshark cannot run.
@@ -173,7 +168,7 @@ fn key(a: (IpAddr, u64), b: (IpAddr, u64)) -> Key {
 
 #[test]
 fn gquic_flows_of_the_shared_captures_are_named_as_tshark_names_them() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(SHARED);
+    let dir = cli::shared_dir();
     if !dir.is_dir() {
         return skip(&format!(
             "{} is absent: no shared gQUIC flows to compare",
