@@ -27,7 +27,8 @@ const GQUIC: &str = "captures/gquic.pcap";
 const PREAMBLE: &str = "captures/tls-preamble.pcap";
 
 /// tshark's fields, one line per frame (tab-separated), with an empty configuration; None
-/// (after saying why) when tshark cannot run.
+/// (after saying why) when tshark cannot run. No rows (after saying why) when tshark fails
+/// without printing any: a capture it cannot read compares nothing, and says so.
 fn tshark(capture: &Path, filter: &str, fields: &[&str]) -> Option<Vec<Vec<String>>> {
     let config = Path::new(env!("CARGO_TARGET_TMPDIR")).join("oracle_tshark_names_config");
     let _ = std::fs::create_dir_all(&config);
@@ -47,6 +48,15 @@ fn tshark(capture: &Path, filter: &str, fields: &[&str]) -> Option<Vec<Vec<Strin
             return None;
         }
     };
+    if !out.status.success() && out.stdout.is_empty() {
+        skip(&format!(
+            "tshark {} on {} printed nothing ({}): nothing compared there",
+            out.status,
+            capture.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+        return Some(Vec::new());
+    }
     if !out.status.success() {
         // A damaged capture: tshark stops at the damage, having printed what it read.
         println!(
@@ -232,10 +242,13 @@ fn gquic_flows_of_the_shared_captures_are_named_as_tshark_names_them() {
         compared.insert(name, theirs.len());
     }
     println!("gQUIC flows compared with tshark: {compared:?}");
-    if compared.contains_key("quic.pcap") {
-        assert_eq!(compared["quic.pcap"], 8);
-    }
-    if compared.contains_key("http_ipv6.pcap") {
-        assert_eq!(compared["http_ipv6.pcap"], 1);
+    // The two captures known to hold gQUIC names are compared whenever they are here.
+    for (name, flows) in [("quic.pcap", 8), ("http_ipv6.pcap", 1)] {
+        if captures
+            .iter()
+            .any(|p| p.file_name().is_some_and(|n| n == name))
+        {
+            assert_eq!(compared.get(name), Some(&flows), "{name}");
+        }
     }
 }
