@@ -16,7 +16,7 @@ use residency::report;
 use residency::report::ecs::NdjsonSink;
 use residency::report::json::JsonReport;
 use residency::services::Catalog;
-use residency::source;
+use residency::source::{self, is_stdin};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -364,7 +364,7 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
     let head = report::record::head(&options, &placer, &catalog);
     // The sinks borrow the outputs: they all end inside this block, before the outputs are
     // finished.
-    let (report, interrupted, json_closed, ndjson_closed, parquet_closed, mut closed) = {
+    let (report, interrupted, open, mut closed) = {
         let mut outs = Outs {
             json: match json.as_mut() {
                 Some(out) => {
@@ -377,9 +377,7 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
                 Some(out) => Some(parquet_sink(out).map_err(|e| output_error(&args.parquet, e))?),
                 None => None,
             },
-            json_closed: false,
-            ndjson_closed: false,
-            parquet_closed: false,
+            closed: false,
             terminal: !stdout_taken,
         };
         let mut interrupted = None;
@@ -429,17 +427,20 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
         };
         // The sinks end here (their borrows of the outputs with them); the outputs are finished
         // after.
-        let (json_closed, ndjson_closed, parquet_closed, closed) = {
+        let (open, closed) = {
             let Outs {
                 json: json_sink,
                 ndjson: ndjson_sink,
                 parquet: parquet_sink,
-                json_closed,
-                ndjson_closed,
-                parquet_closed,
+                mut closed,
                 terminal: _,
             } = outs;
-            let mut closed = json_closed || ndjson_closed || parquet_closed;
+            // An output whose sink was dropped (its reader went away) is not finished below.
+            let open = [
+                json_sink.is_some(),
+                ndjson_sink.is_some(),
+                parquet_sink.is_some(),
+            ];
             if let Some(sink) = json_sink {
                 match sink.finish(&report) {
                     Ok(_) => {}
@@ -461,25 +462,13 @@ fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
                     Err(e) => return Err(output_error(&args.parquet, e)),
                 }
             }
-            (json_closed, ndjson_closed, parquet_closed, closed)
+            (open, closed)
         };
-        (
-            report,
-            interrupted,
-            json_closed,
-            ndjson_closed,
-            parquet_closed,
-            closed,
-        )
+        (report, interrupted, open, closed)
     };
-    let outputs = [
-        (json, json_closed),
-        (flows, ndjson_closed),
-        (parquet, parquet_closed),
-    ];
-    for (out, was_closed) in outputs {
+    for (out, open) in [json, flows, parquet].into_iter().zip(open) {
         let Some(out) = out else { continue };
-        if was_closed {
+        if !open {
             continue;
         }
         match out.finish() {
@@ -523,9 +512,8 @@ struct Outs<'o> {
     json: Option<JsonReport<&'o mut Output>>,
     ndjson: Option<NdjsonSink<&'o mut Output>>,
     parquet: Option<ParquetOut<'o>>,
-    json_closed: bool,
-    ndjson_closed: bool,
-    parquet_closed: bool,
+    /// An output's reader went away (its sink is then `None`).
+    closed: bool,
     /// The terminal summary is still to be printed (standard output is not an output).
     terminal: bool,
 }
@@ -538,32 +526,31 @@ impl Outs<'_> {
         ndjson: std::io::Result<()>,
         parquet: std::io::Result<()>,
     ) -> std::io::Result<()> {
-        match json {
-            Err(e) if is_broken_pipe(&e) => {
-                self.json = None;
-                self.json_closed = true;
-            }
-            other => other?,
-        }
-        match ndjson {
-            Err(e) if is_broken_pipe(&e) => {
-                self.ndjson = None;
-                self.ndjson_closed = true;
-            }
-            other => other?,
-        }
-        match parquet {
-            Err(e) if is_broken_pipe(&e) => {
-                self.parquet = None;
-                self.parquet_closed = true;
-            }
-            other => other?,
-        }
+        drop_if_closed(&mut self.json, json, &mut self.closed)?;
+        drop_if_closed(&mut self.ndjson, ndjson, &mut self.closed)?;
+        drop_if_closed(&mut self.parquet, parquet, &mut self.closed)?;
         if self.json.is_none() && self.ndjson.is_none() && self.parquet.is_none() && !self.terminal
         {
             return Err(std::io::ErrorKind::BrokenPipe.into());
         }
         Ok(())
+    }
+}
+
+/// Drops the sink in `slot` when `result` says its reader went away (a closed pipe), noting
+/// it in `closed`; any other error is returned.
+fn drop_if_closed<T>(
+    slot: &mut Option<T>,
+    result: std::io::Result<()>,
+    closed: &mut bool,
+) -> std::io::Result<()> {
+    match result {
+        Err(e) if is_broken_pipe(&e) => {
+            *slot = None;
+            *closed = true;
+            Ok(())
+        }
+        other => other,
     }
 }
 
@@ -632,10 +619,6 @@ fn exit_for(interrupted: Option<&'static str>, partial: bool) -> u8 {
     } else {
         EXIT_OK
     }
-}
-
-fn is_stdin(p: &Path) -> bool {
-    p.as_os_str() == "-"
 }
 
 /// An I/O error while writing an output, naming it.

@@ -5,7 +5,6 @@ mod cli;
 
 use cli::{analyze, residency};
 use serde_json::{Value, json};
-use std::path::PathBuf;
 
 fn report(args: &[&str]) -> Value {
     let run = analyze(&[&["--json", "-"], args].concat());
@@ -228,15 +227,9 @@ fn payload_is_counted_per_direction() {
 /// unknown (contradicted), not as gone to Canada or the US.
 #[test]
 fn teams_from_italy_is_not_counted_as_gone_to_north_america() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/captures");
-    let path = dir.join("teams.pcap");
-    if !path.is_file() {
-        println!(
-            "skipped: {} is absent (the shared DPI captures)",
-            path.display()
-        );
+    let Some(path) = cli::shared_capture("teams.pcap") else {
         return;
-    }
+    };
     let r = report(&["--home", "IT", "--vantage", "IT", path.to_str().unwrap()]);
     let addresses = r["addresses"].as_array().unwrap();
     for ip in ["52.113.194.132", "13.107.18.11"] {

@@ -1,7 +1,7 @@
 //! Outputs that never lose or corrupt anything, tried as a user would: an output that names an
 //! input, a missing folder, a full disk, a closed pipe, Ctrl-C in the middle of a pipeline.
 
-mod schema;
+mod cli;
 
 use serde_json::Value;
 use std::io::{Read, Write};
@@ -14,20 +14,6 @@ const CAPTURE: &str = "captures/teams-like.pcap";
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(BIN)
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::null())
-        .output()
-        .expect("run residency");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 fn temp() -> tempfile::TempDir {
@@ -69,7 +55,7 @@ fn an_output_that_names_an_input_is_refused_under_any_spelling() {
         ("--json", dotted.clone()),
         ("--flows", a.clone()),
     ] {
-        let (code, _, stderr) = run(&[
+        let cli::Run { code, stderr, .. } = cli::residency(&[
             "analyze",
             flag,
             target.to_str().unwrap(),
@@ -128,7 +114,8 @@ fn a_missing_folder_fails_before_reading() {
 
 #[test]
 fn a_full_disk_is_an_error_naming_the_path() {
-    let (code, _, stderr) = run(&["analyze", "--json", "/dev/full", CAPTURE]);
+    let cli::Run { code, stderr, .. } =
+        cli::residency(&["analyze", "--json", "/dev/full", CAPTURE]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("/dev/full"), "{stderr}");
     assert!(stderr.contains("No space left on device"), "{stderr}");
@@ -146,7 +133,7 @@ fn a_failed_run_leaves_the_previous_report_and_no_half_file() {
     let report = dir.path().join("r.json");
     std::fs::write(&report, b"previous report\n").expect("write");
     // An input that is not a capture fails after the outputs were opened.
-    let (code, _, stderr) = run(&[
+    let cli::Run { code, stderr, .. } = cli::residency(&[
         "analyze",
         "--json",
         report.to_str().unwrap(),
@@ -162,7 +149,11 @@ fn a_report_is_written_whole_and_valid() {
     let dir = temp();
     let report = dir.path().join("r.json");
     let flows = dir.path().join("f.ndjson");
-    let (code, stdout, stderr) = run(&[
+    let cli::Run {
+        code,
+        stdout,
+        stderr,
+    } = cli::residency(&[
         "analyze",
         "--home",
         "SE",
@@ -178,7 +169,7 @@ fn a_report_is_written_whole_and_valid() {
         "the terminal summary is printed"
     );
     let json: Value = serde_json::from_slice(&std::fs::read(&report).expect("read")).expect("JSON");
-    schema::validate_report(&json).expect("the report matches its schema");
+    cli::schema::validate_report(&json).expect("the report matches its schema");
     assert_eq!(json["flows"].as_array().map(Vec::len), Some(4));
     let records = std::fs::read_to_string(&flows).expect("read");
     assert_eq!(records.lines().count(), 4);
@@ -276,7 +267,7 @@ fn ctrl_c_in_a_pipeline_finishes_the_outputs_for_what_was_read() {
     assert!(stderr.contains("interrupted by SIGINT"), "{stderr}");
     let json: Value =
         serde_json::from_slice(&std::fs::read(&report).expect("the report")).expect("JSON");
-    schema::validate_report(&json).expect("the report matches its schema");
+    cli::schema::validate_report(&json).expect("the report matches its schema");
     assert_eq!(json["summary"]["complete"], false);
     assert_eq!(json["summary"]["incomplete"][0], "interrupted");
     assert_eq!(json["summary"]["interrupted_by"], "SIGINT");
@@ -295,7 +286,7 @@ fn counts_and_timeouts_of_zero_are_usage_errors() {
         ["--tcp-close-timeout", "0"],
         ["--other-idle-timeout", "0"],
     ] {
-        let (code, _, stderr) = run(&["analyze", args[0], args[1], CAPTURE]);
+        let cli::Run { code, stderr, .. } = cli::residency(&["analyze", args[0], args[1], CAPTURE]);
         assert_eq!(code, 2, "{args:?}: {stderr}");
         assert!(stderr.contains("at least 1"), "{stderr}");
     }
@@ -304,7 +295,7 @@ fn counts_and_timeouts_of_zero_are_usage_errors() {
 #[test]
 fn rotated_parts_out_of_order_are_warned_about() {
     let dir = temp();
-    let (code, _, stderr) = run(&[
+    let cli::Run { code, stderr, .. } = cli::residency(&[
         "analyze",
         "--json",
         dir.path().join("r.json").to_str().unwrap(),
@@ -326,12 +317,10 @@ fn rotated_parts_out_of_order_are_warned_about() {
 #[test]
 fn the_same_input_gives_the_same_bytes_whatever_the_tables_held() {
     let dir = temp();
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures/teams.pcap");
     let mut inputs = vec!["captures/rtt.pcap".to_string(), CAPTURE.to_string()];
-    if shared.exists() {
-        inputs.push(shared.display().to_string());
-    } else {
-        eprintln!("../shared/captures/teams.pcap absent: checked on the shipped captures only");
+    match cli::shared_capture("teams.pcap") {
+        Some(shared) => inputs.push(shared.display().to_string()),
+        None => println!("checked on the shipped captures only"),
     }
     for limits in [&[][..], &["--max-flows", "3", "--max-addresses", "2"][..]] {
         let mut outputs = Vec::new();
@@ -350,7 +339,11 @@ fn the_same_input_gives_the_same_bytes_whatever_the_tables_held() {
             args.extend(limits.iter().map(|s| s.to_string()));
             args.extend(inputs.iter().cloned());
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let (code, stdout, stderr) = run(&args);
+            let cli::Run {
+                code,
+                stdout,
+                stderr,
+            } = cli::residency(&args);
             assert!(code == 0 || code == 3, "{stderr}");
             outputs.push((
                 std::fs::read(&report).expect("report"),
@@ -360,7 +353,7 @@ fn the_same_input_gives_the_same_bytes_whatever_the_tables_held() {
         }
         assert!(outputs[0] == outputs[1], "two runs differ with {limits:?}");
         let json: Value = serde_json::from_slice(&outputs[0].0).expect("JSON");
-        schema::validate_report(&json).expect("schema");
+        cli::schema::validate_report(&json).expect("schema");
         // Every flow refers to an address entry; the totals add up over parts.
         let addresses = json["addresses"].as_array().expect("addresses");
         for f in json["flows"].as_array().expect("flows") {
@@ -392,7 +385,7 @@ fn the_same_input_gives_the_same_bytes_whatever_the_tables_held() {
 #[test]
 fn parquet_without_the_feature_is_a_usage_error_that_says_how_to_build_it() {
     let dir = temp();
-    let (code, _, stderr) = run(&[
+    let cli::Run { code, stderr, .. } = cli::residency(&[
         "analyze",
         "--parquet",
         dir.path().join("f.parquet").to_str().unwrap(),

@@ -2,11 +2,11 @@
 //! file's totals equal the JSON report's of the same run.
 #![cfg(feature = "parquet")]
 
+mod cli;
+
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
-
-const BIN: &str = env!("CARGO_BIN_EXE_residency");
 
 /// DuckDB from Python, or why not.
 fn duckdb() -> Result<(), String> {
@@ -25,7 +25,7 @@ fn skip_or_fail(why: &str) {
     if std::env::var("CI").as_deref() == Ok("true") {
         panic!("CI needs this test: {why}");
     }
-    eprintln!("skipped: {why}");
+    cli::skip(why);
 }
 
 /// Run a DuckDB query over `file` (as table `f`); the rows as JSON.
@@ -59,16 +59,9 @@ fn check(captures: &[&str], extra: &[&str]) {
     ];
     args.extend(extra.iter().map(|s| s.to_string()));
     args.extend(captures.iter().map(|s| s.to_string()));
-    let out = Command::new(BIN)
-        .args(&args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    assert!(
-        matches!(out.status.code(), Some(0 | 3)),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = cli::residency(&args);
+    assert!(matches!(run.code, 0 | 3), "{}", run.stderr);
     let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let s = &report["summary"];
     let rows = query(
@@ -162,13 +155,14 @@ fn parquet_totals_equal_the_reports() {
         &["captures/names.pcap", "captures/tunnels.pcap"],
         &["--home", "SE"],
     );
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures/teams.pcap");
-    if shared.exists() {
+    let shared = cli::shared_dir().join("teams.pcap");
+    if shared.is_file() {
         check(&[shared.to_str().unwrap()], &["--home", "IT"]);
     } else {
-        skip_or_fail(
-            "../shared/captures/teams.pcap is absent: checked on the shipped captures only",
-        );
+        skip_or_fail(&format!(
+            "{} is absent: checked on the shipped captures only",
+            shared.display()
+        ));
     }
 }
 
@@ -178,17 +172,8 @@ fn the_same_capture_gives_the_same_parquet_file() {
     let mut files = Vec::new();
     for i in 0..2 {
         let path = dir.path().join(format!("f{i}.parquet"));
-        let out = Command::new(BIN)
-            .args([
-                "analyze",
-                "--parquet",
-                path.to_str().unwrap(),
-                "captures/names.pcap",
-            ])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0));
+        let run = cli::analyze(&["--parquet", path.to_str().unwrap(), "captures/names.pcap"]);
+        assert_eq!(run.code, 0);
         files.push(std::fs::read(&path).unwrap());
     }
     assert!(files[0] == files[1]);

@@ -8,27 +8,12 @@ mod cli;
 
 use cli::analyze;
 use serde_json::Value;
-use std::path::PathBuf;
-
-fn teams_pcap() -> Option<PathBuf> {
-    let dir = std::env::var_os("RESIDENCY_NDPI_CAPTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("../shared/captures"));
-    let path = dir.join("teams.pcap");
-    if path.is_file() {
-        Some(path)
-    } else {
-        println!(
-            "skipped: {} is not here (real captures from a public DPI test suite)",
-            path.display()
-        );
-        None
-    }
-}
 
 #[test]
 fn teams_relays_over_tcp_443_are_media() {
-    let Some(path) = teams_pcap() else { return };
+    let Some(path) = cli::shared_capture("teams.pcap") else {
+        return;
+    };
     let run = analyze(&["--json", "-", path.to_str().expect("utf-8 path")]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let r = run.json();

@@ -161,7 +161,6 @@ fn process_substitution_gives_the_same_flows_as_the_file() {
         let run = run_bounded(command);
         assert_eq!(run.code, 0, "{}", run.stderr);
         let r = run.json();
-        assert!(flow_count(&r) > 0);
         assert_eq!(flow_count(&r), expected_flows);
         if substitutions == 2 {
             let warnings = r["inputs"][1]["warnings"].to_string();

@@ -8,7 +8,6 @@ mod cli;
 use residency::names::stun::realm_name;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::process::Command;
 
 const CAPTURE: &str = "captures/turn.pcap";
@@ -90,11 +89,6 @@ fn a_dns_name_beats_the_realm() {
     );
 }
 
-fn skip(reason: &str) {
-    println!("SKIPPED: {reason}");
-    let _ = writeln!(std::io::stderr(), "SKIPPED: {reason}");
-}
-
 /// tshark's first REALM per flow (keyed by the client's UDP port), and its frame.
 fn tshark_realms() -> Option<BTreeMap<u64, (u64, String)>> {
     let out = Command::new("tshark")
@@ -113,14 +107,14 @@ fn tshark_realms() -> Option<BTreeMap<u64, (u64, String)>> {
     let out = match out {
         Ok(o) if o.status.success() => o,
         Ok(o) => {
-            skip(&format!(
+            cli::skip(&format!(
                 "tshark failed ({}); the REALM oracle compares nothing",
                 o.status
             ));
             return None;
         }
         Err(e) => {
-            skip(&format!(
+            cli::skip(&format!(
                 "tshark is not runnable ({e}); the REALM oracle compares nothing"
             ));
             return None;

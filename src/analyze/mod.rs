@@ -70,8 +70,10 @@ pub struct Skipped {
     pub unsupported_link: u64,
     /// Frames whose headers contradict themselves, by the first problem found.
     pub malformed: BTreeMap<&'static str, u64>,
-    /// Capture records that could not be placed (e.g. a pcapng packet naming an undescribed
-    /// interface).
+    /// Capture records skipped without stopping the reader. Always 0: every record the
+    /// readers cannot place (a pcapng packet block naming an undescribed interface, or
+    /// claiming more bytes than it holds) is damage that stops them, as in Wireshark. The
+    /// report keeps the field.
     pub invalid_record: u64,
 }
 
@@ -260,7 +262,6 @@ impl<'c> Analyzer<'c> {
                 break;
             }
         }
-        skipped.invalid_record = capture.invalid_records();
         let digits = capture.precision_digits();
         self.set_precision(input, digits);
         let mut damage = capture.damage().cloned();

@@ -272,6 +272,16 @@ pub struct FlowTable {
 }
 
 impl FlowTable {
+    /// Bytes the table stores per open flow in its slab: the flow without its endpoints
+    /// (which are its key's). 128 on 64-bit targets.
+    pub const SLAB_ENTRY_BYTES: usize = std::mem::size_of::<Open>();
+
+    /// Bytes of one index entry: the flow's key and its slot in the slab. 52 on 64-bit
+    /// targets. The hash table keeps up to twice the entries it holds, plus a control byte
+    /// each, so the resident memory per open flow is higher (`docs/performance.md` measures
+    /// it).
+    pub const INDEX_ENTRY_BYTES: usize = std::mem::size_of::<(FlowKey, u32)>();
+
     /// `max_flows` bounds the flows held open at once (at least 1).
     pub fn new(max_flows: usize, timeouts: Timeouts) -> Self {
         FlowTable {

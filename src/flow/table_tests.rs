@@ -264,6 +264,11 @@ fn open_flow_entry_is_compact() {
     let entry = std::mem::size_of::<FlowKey>() + std::mem::size_of::<super::Open>();
     // 48-byte key + 128-byte flow (16 of them the payload counters, issue 12).
     assert!(entry <= 176, "key + open flow = {entry} bytes");
+    // What the table stores: the slab entry and the index entry (key + u32 slot).
+    assert_eq!(
+        (FlowTable::SLAB_ENTRY_BYTES, FlowTable::INDEX_ENTRY_BYTES),
+        (128, 52)
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Refusing an output path that would overwrite an input, or another output.
 
 use super::error::OutputError;
+use crate::source::is_stdin;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -61,10 +62,6 @@ impl Identity {
     }
 }
 
-fn is_stdio(path: &Path) -> bool {
-    path.as_os_str() == "-"
-}
-
 /// Refuses, before anything is read or written, an output that would overwrite an input or
 /// another output.
 ///
@@ -84,12 +81,12 @@ pub fn refuse_inputs(outputs: &[(&str, &Path)], inputs: &[&Path]) -> Result<(), 
     let inputs: Vec<(&Path, Identity)> = inputs
         .iter()
         .copied()
-        .filter(|p| !is_stdio(p))
+        .filter(|p| !is_stdin(p))
         .map(|p| (p, Identity::of(p)))
         .collect();
     let mut seen: Vec<(&str, &Path, Identity)> = Vec::with_capacity(outputs.len());
     for &(flag, output) in outputs {
-        if is_stdio(output) {
+        if is_stdin(output) {
             continue;
         }
         let id = Identity::of(output);

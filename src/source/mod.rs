@@ -12,10 +12,8 @@ mod pcapng;
 pub use chunk::Digest;
 pub use link_type::LinkType;
 
-use crate::digest::to_hex;
 use crate::timestamp::Timestamp;
 use chunk::Chunked;
-use sha2::{Digest as _, Sha256};
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Take};
@@ -149,8 +147,6 @@ pub struct Capture<R> {
     /// The whole input's digest when it was computed before the first packet (regular files
     /// opened with [`open`]); `None` when it is computed while reading.
     upfront: Option<Upfront>,
-    /// What the operating system says the input is (inputs opened with [`open`]).
-    origin: Option<Origin>,
 }
 
 /// SHA-256 (lower-case hex) and size of an input, known before its first packet is read.
@@ -158,12 +154,6 @@ pub struct Capture<R> {
 struct Upfront {
     sha256: String,
     size: u64,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Origin {
-    regular: bool,
-    identity: (u64, u64),
 }
 
 /// An opened input: a file, a named pipe, a `/dev/fd/N` from `<(...)`, or standard input.
@@ -179,27 +169,10 @@ impl Read for Input {
     }
 }
 
-/// Whether `path` means standard input (`-`). A file named `-` is still reachable as `./-`.
+/// Whether `path` means standard input (`-`), or standard output where an output path is
+/// meant. A file named `-` is still reachable as `./-`.
 pub fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == "-"
-}
-
-/// The identity (device, inode) of the file `path` names, following symlinks; `None` when it
-/// does not exist or cannot be inspected. Two spellings of one file (a symlink, `./x`, a
-/// hard link) have the same identity, which [`Capture::identity`] also reports for an input.
-pub fn file_identity(path: &Path) -> Option<(u64, u64)> {
-    std::fs::metadata(path).ok().map(|m| identity_of(&m))
-}
-
-#[cfg(unix)]
-fn identity_of(meta: &std::fs::Metadata) -> (u64, u64) {
-    use std::os::unix::fs::MetadataExt;
-    (meta.dev(), meta.ino())
-}
-
-#[cfg(not(unix))]
-fn identity_of(_meta: &std::fs::Metadata) -> (u64, u64) {
-    (0, 0)
 }
 
 /// Standard input as a file of its own (a duplicate of descriptor 0), so that it is read like
@@ -237,11 +210,7 @@ pub fn open(path: &Path) -> Result<Capture<Input>, OpenError> {
     }
     .map_err(io_error)?;
     let meta = file.metadata().map_err(io_error)?;
-    let origin = Origin {
-        regular: meta.file_type().is_file(),
-        identity: identity_of(&meta),
-    };
-    let upfront = if origin.regular {
+    let upfront = if meta.file_type().is_file() {
         hash_upfront(&mut file, path)?
     } else {
         None
@@ -252,46 +221,28 @@ pub fn open(path: &Path) -> Result<Capture<Input>, OpenError> {
     let mut capture =
         Capture::build(input, upfront.is_none()).map_err(|e| header_error(path, e))?;
     capture.upfront = upfront;
-    capture.origin = Some(origin);
     Ok(capture)
 }
 
 /// Hash a regular file from its current position to its end, then rewind to that position.
-/// Checks the header first, so a file that is not a capture is refused without reading it
-/// all. `None` (hash while parsing instead) when reading fails part-way: the reader then meets
-/// the error where it is and reports the damage, as for any other input.
+/// Reads it through [`Capture`], which checks the header first, so a file that is not a
+/// capture is refused after its first chunk, without reading it all. `None` (hash while
+/// parsing instead) when reading fails part-way: the reader then meets the error where it is
+/// and reports the damage, as for any other input.
 fn hash_upfront(file: &mut File, path: &Path) -> Result<Option<Upfront>, OpenError> {
     let io_error = |source| OpenError::Io {
         path: path.to_owned(),
         source,
     };
     let start = file.stream_position().map_err(io_error)?;
-    // Enough for either format's file header (pcap 24 bytes, pcapng 12).
-    let mut head = Vec::with_capacity(24);
-    (&mut *file)
-        .take(24)
-        .read_to_end(&mut head)
-        .map_err(io_error)?;
-    Capture::new(&head[..]).map_err(|e| header_error(path, e))?;
+    let digest = Capture::new(&mut *file)
+        .map_err(|e| header_error(path, e))?
+        .finish();
     file.seek(SeekFrom::Start(start)).map_err(io_error)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut size = 0u64;
-    let complete = loop {
-        match file.read(&mut buf) {
-            Ok(0) => break true,
-            Ok(n) => {
-                hasher.update(&buf[..n]);
-                size += n as u64;
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => break false,
-        }
-    };
-    file.seek(SeekFrom::Start(start)).map_err(io_error)?;
-    Ok(complete.then(|| Upfront {
-        sha256: to_hex(&hasher.finalize()),
-        size,
+    // Hashed as read, the digest is `None` exactly when reading failed part-way.
+    Ok(digest.sha256.map(|sha256| Upfront {
+        sha256,
+        size: digest.size,
     }))
 }
 
@@ -349,7 +300,6 @@ impl<R: Read> Capture<R> {
             inner,
             damage: None,
             upfront: None,
-            origin: None,
         })
     }
 
@@ -399,14 +349,6 @@ impl<R: Read> Capture<R> {
         }
     }
 
-    /// Records skipped without stopping the reader. Always 0: every record the readers cannot
-    /// place (a pcapng packet block naming an undescribed interface, or claiming more bytes
-    /// than it holds) is damage that stops them, as in Wireshark. Kept so that the report's
-    /// `invalid_record` count still has a source.
-    pub fn invalid_records(&self) -> u64 {
-        0
-    }
-
     /// The input's SHA-256 (lower-case hex), when it was computed before the first packet: a
     /// regular file opened with [`open`]. Equal to what [`Self::finish`] reports.
     pub fn sha256_upfront(&self) -> Option<&str> {
@@ -416,19 +358,6 @@ impl<R: Read> Capture<R> {
     /// The input's size in bytes, when its digest was computed up front.
     pub fn size_upfront(&self) -> Option<u64> {
         self.upfront.as_ref().map(|u| u.size)
-    }
-
-    /// Whether the input is a regular file (not a pipe, `<(...)`, terminal or in-memory
-    /// reader).
-    pub fn is_regular_file(&self) -> bool {
-        self.origin.is_some_and(|o| o.regular)
-    }
-
-    /// The input's (device, inode), as [`file_identity`] gives for a path: compare them to
-    /// refuse an output that would overwrite an input, however it is spelled. `None` for a
-    /// reader not opened with [`open`].
-    pub fn identity(&self) -> Option<(u64, u64)> {
-        self.origin.map(|o| o.identity)
     }
 
     /// Read the rest of the file and return its SHA-256 (hex) and size. When the digest was

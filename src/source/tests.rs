@@ -158,7 +158,6 @@ fn read_all(file: &[u8]) -> (Vec<u64>, Option<Damage>) {
     while let Some(p) = cap.next_packet() {
         numbers.push(p.number);
     }
-    assert_eq!(cap.invalid_records(), 0);
     (numbers, cap.damage().cloned())
 }
 
@@ -191,7 +190,6 @@ fn pcapng_interfaces_resolutions_and_sections() {
     );
     assert!(cap.next_packet().is_none());
     assert!(cap.damage().is_none());
-    assert_eq!(cap.invalid_records(), 0);
     assert_eq!(
         cap.link_types(),
         vec![LinkType::ETHERNET, LinkType::RAW, LinkType::LINUX_SLL2]
@@ -430,7 +428,6 @@ fn regular_file_digest_is_known_up_front() {
     assert_eq!(streamed.sha256, Some(crate::digest::sha256_hex(&bytes)));
 
     let mut cap = open(&path).unwrap();
-    assert!(cap.is_regular_file());
     assert_eq!(cap.sha256_upfront(), streamed.sha256.as_deref());
     assert_eq!(cap.size_upfront(), Some(bytes.len() as u64));
     let mut n = 0;
@@ -445,18 +442,6 @@ fn regular_file_digest_is_known_up_front() {
         (digest.sha256, digest.size, digest.error.is_none()),
         (streamed.sha256, streamed.size, true)
     );
-
-    // The identity is the file's, however it is named.
-    let link = scratch.0.join("link.pcapng");
-    std::os::unix::fs::symlink(&path, &link).unwrap();
-    let id = cap.identity().unwrap();
-    assert_eq!(file_identity(&link), Some(id));
-    assert_eq!(
-        file_identity(&scratch.0.join(".").join("x.pcapng")),
-        Some(id)
-    );
-    assert_ne!(file_identity(&scratch.0), Some(id));
-    assert_eq!(file_identity(&scratch.0.join("missing")), None);
 }
 
 /// Damage in an up-front-hashed file still leaves the whole file's digest.
@@ -547,8 +532,6 @@ fn named_pipe_is_read_once() {
         std::thread::spawn(move || std::fs::write(path, bytes).unwrap())
     };
     let mut cap = open(&path).unwrap();
-    assert!(!cap.is_regular_file());
-    assert!(cap.identity().is_some());
     assert_eq!(cap.sha256_upfront(), None);
     let mut n = 0;
     while cap.next_packet().is_some() {

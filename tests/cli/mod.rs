@@ -6,7 +6,39 @@
 pub mod schema;
 
 use serde_json::Value;
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::Command;
+
+/// Says why a test (or a part of one) compares nothing: on standard output, and on standard
+/// error directly, so that it shows even when the test harness captures the output.
+pub fn skip(reason: &str) {
+    println!("SKIPPED: {reason}");
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {reason}");
+}
+
+/// The folder of the real captures from a public DPI test suite: `RESIDENCY_NDPI_CAPTURES`
+/// when set, else `../shared/captures` beside the project.
+pub fn shared_dir() -> PathBuf {
+    std::env::var_os("RESIDENCY_NDPI_CAPTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/captures"))
+}
+
+/// The shared capture `name` (see [`shared_dir`]), or `None` after saying (with [`skip`])
+/// that it is absent.
+pub fn shared_capture(name: &str) -> Option<PathBuf> {
+    let path = shared_dir().join(name);
+    if path.is_file() {
+        Some(path)
+    } else {
+        skip(&format!(
+            "{} is not here (real captures from a public DPI test suite)",
+            path.display()
+        ));
+        None
+    }
+}
 
 /// What one run printed and how it ended.
 pub struct Run {
