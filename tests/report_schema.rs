@@ -552,7 +552,10 @@ fn schema_enums_are_the_models() {
     }
     fn incomplete(v: Incomplete) -> Incomplete {
         match v {
-            Incomplete::DamagedInput | Incomplete::Interrupted => v,
+            Incomplete::DamagedInput
+            | Incomplete::Interrupted
+            | Incomplete::DroppedPackets
+            | Incomplete::Running => v,
         }
     }
     let cases: Vec<(&str, BTreeSet<String>)> = vec![
@@ -627,7 +630,15 @@ fn schema_enums_are_the_models() {
         ),
         (
             "/$defs/Summary/properties/incomplete/items/enum",
-            serialised(&[Incomplete::DamagedInput, Incomplete::Interrupted].map(incomplete)),
+            serialised(
+                &[
+                    Incomplete::DamagedInput,
+                    Incomplete::Interrupted,
+                    Incomplete::DroppedPackets,
+                    Incomplete::Running,
+                ]
+                .map(incomplete),
+            ),
         ),
         ("/$defs/zone/enum", serialised(&Zone::ALL)),
         ("/$defs/verdict/enum", serialised(&Verdict::ALL)),

@@ -14,11 +14,13 @@
 
 pub mod collect;
 mod ended;
+mod feed;
 
 pub use collect::{Collected, collect};
 pub use ended::{Ended, InputInfo, Sink};
+pub use feed::{Feed, FeedEnd};
 
-use crate::decode::{self, Skip, Transport};
+use crate::decode::{self, Transport};
 use crate::flow::{
     Endpoint, FlowPacket, FlowTable, FragmentTracker, Inside, PacketMeta, PacketRef, Timeouts,
 };
@@ -105,6 +107,8 @@ pub struct InputSummary {
     pub duplicate_of: Option<u32>,
     /// Reading stopped before the end on request (the signal's name).
     pub stopped: Option<&'static str>,
+    /// A live capture's interface, settings and counters (`residency live`).
+    pub live: Option<crate::report::LiveReport>,
 }
 
 /// The per-packet stages: each packet goes through all of them (`count`).
@@ -209,6 +213,7 @@ impl<'c> Analyzer<'c> {
             warnings: Vec::new(),
             duplicate_of: u32::try_from(of).ok(),
             stopped: None,
+            live: None,
         });
     }
 
@@ -223,47 +228,25 @@ impl<'c> Analyzer<'c> {
         sink: &mut dyn Sink,
         stop: &mut dyn FnMut() -> Option<Stop>,
     ) -> Result<Option<Stop>, std::io::Error> {
-        let input = u32::try_from(self.inputs.len()).unwrap_or(u32::MAX);
-        self.infos.push(ended::InputInfo {
-            index: input,
-            path: path.display().to_string(),
-            sha256: sha256.map(str::to_string),
-        });
-        self.ticks.push(tick(capture.precision_digits()));
-        let mut skipped = Skipped::default();
-        let (mut packets, mut first, mut last) = (0u64, None::<Timestamp>, None::<Timestamp>);
+        let mut feed = self.begin(path, sha256, capture.precision_digits());
         let mut stopped = None;
         let mut result = Ok(());
         while let Some(packet) = capture.next_packet() {
-            packets += 1;
-            first = Some(first.map_or(packet.ts, |f| f.min(packet.ts)));
-            last = Some(last.map_or(packet.ts, |l| l.max(packet.ts)));
-            let at = PacketRef {
-                input,
-                number: packet.number,
-            };
-            let missing = packet.wire_len.saturating_sub(packet.data.len() as u32);
-            match decode::decode(packet.link_type, packet.data, missing) {
-                Ok(d) => count(&d, packet.ts, at, &mut self.stages),
-                Err(Skip::NotIp) => skipped.non_ip += 1,
-                Err(Skip::UnsupportedLink) => skipped.unsupported_link += 1,
-                Err(Skip::Malformed(why)) => *skipped.malformed.entry(why).or_default() += 1,
-            }
-            if self.stages.table.has_ended() {
-                let digits = capture.precision_digits();
-                self.set_precision(input, digits);
-                if let Err(e) = self.drain(sink) {
-                    result = Err(e);
-                    break;
-                }
+            self.feed(&mut feed, &packet);
+            // A pcapng file can add a finer clock as it goes.
+            feed.set_digits(capture.precision_digits());
+            if let Err(e) = self.flush(&feed, sink) {
+                result = Err(e);
+                break;
             }
             if let Some(s) = stop() {
                 stopped = Some(s);
                 break;
             }
         }
-        let digits = capture.precision_digits();
-        self.set_precision(input, digits);
+        feed.set_digits(capture.precision_digits());
+        let packets = feed.packets();
+        let first = feed.first_packet();
         let mut damage = capture.damage().cloned();
         let digest = if stopped.is_none() && result.is_ok() {
             capture.finish()
@@ -319,27 +302,17 @@ impl<'c> Analyzer<'c> {
                 prev.path.display()
             ));
         }
-        if let Some(info) = self.infos.last_mut()
-            && info.sha256.is_none()
-        {
-            info.sha256.clone_from(&digest.sha256);
-        }
-        self.inputs.push(InputSummary {
-            path: path.to_owned(),
+        let end = FeedEnd {
             sha256: sha256.map(str::to_string).or(digest.sha256),
             size: digest.size,
             format: capture.format(),
             link_types: capture.link_types(),
-            packets,
-            first_packet: first,
-            last_packet: last,
-            precision: digits,
             damage,
-            skipped,
             warnings,
-            duplicate_of: None,
             stopped: stopped.map(|Stop::Interrupted(s)| s),
-        });
+            live: None,
+        };
+        self.end(feed, path, end);
         result.map(|()| stopped)
     }
 
@@ -385,20 +358,54 @@ impl<'c> Analyzer<'c> {
             self.drain_addresses(sink)?;
         }
         self.drain_addresses(sink)?;
+        let builder = std::mem::replace(
+            &mut self.summary,
+            crate::report::summary::SummaryBuilder::new(None, 0),
+        );
+        let incomplete = self.incomplete(&self.inputs, interrupted_by);
+        let end = self.run_end(&self.inputs, incomplete, interrupted_by);
+        let summary = builder.finish(end);
+        Ok(self.report(summary, &self.inputs))
+    }
+
+    /// Why a report of `inputs` is not complete.
+    fn incomplete(
+        &self,
+        inputs: &[InputSummary],
+        interrupted_by: Option<&'static str>,
+    ) -> Vec<crate::report::Incomplete> {
+        use crate::report::Incomplete;
         let mut incomplete = Vec::new();
-        if self.inputs.iter().any(|i| i.damage.is_some()) {
-            incomplete.push(crate::report::Incomplete::DamagedInput);
+        if inputs.iter().any(|i| i.damage.is_some()) {
+            incomplete.push(Incomplete::DamagedInput);
         }
         if interrupted_by.is_some() {
-            incomplete.push(crate::report::Incomplete::Interrupted);
+            incomplete.push(Incomplete::Interrupted);
         }
-        let digits = if self.digits == 0 { 6 } else { self.digits };
-        let end = crate::report::summary::RunEnd {
-            inputs: &self.inputs,
+        if inputs
+            .iter()
+            .filter_map(|i| i.live.as_ref())
+            .any(|l| l.dropped + l.if_dropped > 0)
+        {
+            incomplete.push(Incomplete::DroppedPackets);
+        }
+        incomplete
+    }
+
+    /// What the summary needs from the stages, as they are now.
+    fn run_end<'i>(
+        &'i self,
+        inputs: &'i [InputSummary],
+        incomplete: Vec<crate::report::Incomplete>,
+        interrupted_by: Option<&'static str>,
+    ) -> crate::report::summary::RunEnd<'i> {
+        crate::report::summary::RunEnd {
+            inputs,
             incomplete,
             interrupted_by,
-            digits,
+            digits: if self.digits == 0 { 6 } else { self.digits },
             max_flows: self.ctx.options.max_flows,
+            open_flows: self.stages.table.active_len(),
             table: self.stages.table.stats(),
             addresses: self.addresses.stats(),
             max_addresses: self.addresses.max(),
@@ -407,18 +414,24 @@ impl<'c> Analyzer<'c> {
             dns_cache: self.stages.namer.answers().stats(),
             rtt: self.stages.rtt.stats(),
             physics: self.ctx.physics,
-        };
-        let summary = self.summary.finish(end);
-        Ok(crate::report::Report {
+        }
+    }
+
+    /// The report: head, inputs and `summary`.
+    fn report(
+        &self,
+        summary: crate::report::Summary,
+        inputs: &[InputSummary],
+    ) -> crate::report::Report {
+        crate::report::Report {
             head: crate::report::record::head(self.ctx.options, self.ctx.placer, self.ctx.catalog),
             resolve: self.resolve.report(),
-            inputs: self
-                .inputs
+            inputs: inputs
                 .iter()
                 .map(crate::report::record::input_report)
                 .collect(),
             summary,
-        })
+        }
     }
 }
 

@@ -21,6 +21,7 @@ pub const MAX_DESTINATIONS_PER_HOST: usize = 24;
 pub const SCAN_MIN_UNANSWERED: u64 = 100;
 
 /// `summary.answer`, from the addresses.
+#[derive(Clone)]
 pub struct AnswerTotals {
     home: bool,
     out: AnswerSummary,
@@ -101,7 +102,7 @@ pub struct HostFlow<'a> {
 type DestinationKey = (Option<Zone>, Option<String>, Option<String>);
 
 /// One inside host: small while it has only unanswered flows (a scan's sources).
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Host {
     sent: Sent,
     unanswered: u64,
@@ -109,7 +110,7 @@ struct Host {
 }
 
 /// What a host's answered flows add.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Detail {
     left_eu_eea: ByLeft,
     left_home: Option<ByLeft>,
@@ -129,6 +130,7 @@ impl Detail {
 }
 
 /// `summary.hosts`, from the flows.
+#[derive(Clone)]
 pub struct HostTotals {
     home: bool,
     hosts: HashMap<IpAddr, Host>,

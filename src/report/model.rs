@@ -85,6 +85,62 @@ pub struct Input {
     /// (its packets would be counted twice).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duplicate_of: Option<u32>,
+    /// A live capture's interface, settings and counters (`residency live`; absent for
+    /// files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveReport>,
+}
+
+/// One finished output file of a live capture.
+#[derive(Clone, Debug, Serialize)]
+pub struct FileReport {
+    pub path: String,
+    pub sha256: String,
+    pub bytes: u64,
+    /// Packets (pcapng) or flows (NDJSON) in it.
+    pub records: u64,
+    /// Capture time of its first and last record (null when it has none).
+    pub first: Option<String>,
+    pub last: Option<String>,
+}
+
+/// A live capture (`residency live`): where it listened, how, and what it may have missed.
+#[derive(Clone, Debug, Serialize)]
+pub struct LiveReport {
+    /// The capture device (e.g. `eth1`).
+    pub interface: String,
+    /// The host name of the sensor that captured.
+    pub sensor: String,
+    pub link_type: String,
+    /// Bytes kept of each packet (longer packets are cut, their wire length kept).
+    pub snaplen: u32,
+    /// The BPF filter expression, as given (null: every packet).
+    pub filter: Option<String>,
+    pub promiscuous: bool,
+    /// The kernel capture buffer asked for, bytes.
+    pub buffer_bytes: u64,
+    /// libpcap's counters (64-bit: its 32-bit counters are read every second and their
+    /// wrap-arounds added): packets the kernel received for this capture, dropped because the
+    /// capture buffer was full, and dropped by the interface or its driver. A mirror port
+    /// that is oversubscribed drops before any of these see it: see
+    /// `summary.capture_loss` for an estimate from the traffic itself.
+    pub received: u64,
+    pub dropped: u64,
+    pub if_dropped: u64,
+    /// When the capture started and stopped, by the sensor's clock (RFC 3339, UTC): the run's
+    /// bounds, not derived from packets.
+    pub started: String,
+    pub stopped: String,
+    /// What ended the capture: `duration`, `SIGINT`, `SIGTERM`, or `error` (then see
+    /// `errors`).
+    pub stopped_by: String,
+    /// The raw packets kept with `--write-pcap`: every finished file with its SHA-256 and
+    /// capture-time range (re-analysing them offline gives the same flows).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pcap_files: Vec<FileReport>,
+    /// The per-flow record files written with `--flows` (rotated parts when `--rotate`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flow_files: Vec<FileReport>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -199,6 +255,12 @@ pub enum Incomplete {
     DamagedInput,
     /// SIGINT or SIGTERM stopped the reading; the report covers what was read.
     Interrupted,
+    /// A live capture lost packets (`inputs[].live.dropped`, `if_dropped`): every count is a
+    /// lower bound.
+    DroppedPackets,
+    /// A report made while the capture was still running (`residency live --report-every`):
+    /// flows still open are not in it (`summary.flow_table.open`).
+    Running,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -271,6 +333,9 @@ pub struct FlowTotals {
 #[derive(Clone, Debug, Serialize)]
 pub struct FlowTableReport {
     pub max_flows: usize,
+    /// Flows still open when the report was made, not counted in it: 0 in a final report,
+    /// which closes them all; a running capture's report leaves them for later.
+    pub open: usize,
     pub peak_active: usize,
     /// Flows closed early because the table was full (still reported, with `end: evicted`).
     pub evicted: u64,

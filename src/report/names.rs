@@ -204,6 +204,7 @@ pub fn flow_naming(
 }
 
 /// Adds up remote flows per service and category.
+#[derive(Clone)]
 pub struct ServiceTotals {
     home: bool,
     by_service: BTreeMap<(String, Option<String>, Category), ServiceVolume>,

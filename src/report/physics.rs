@@ -63,6 +63,7 @@ pub fn rtt_report(f: &Flow, rtt: Option<&FlowRtt>, remote: Option<Side>) -> Opti
 }
 
 /// Adds up the physics of addresses as they are written out.
+#[derive(Clone)]
 pub struct PhysicsTotals {
     by_verdict: BTreeMap<Verdict, Volume>,
     contradicted: Volume,

@@ -147,6 +147,7 @@ pub fn geo_report(placer: &Placer, catalog: &crate::services::Catalog) -> GeoRep
 }
 
 /// Adds up flows per zone, jurisdiction and provider.
+#[derive(Clone)]
 pub struct PlacementTotals {
     summary: PlacementSummary,
     providers: BTreeMap<(String, Option<String>, bool), Volume>,

@@ -100,6 +100,7 @@ pub fn input_report(input: &InputSummary) -> Input {
         skipped: skipped_report(&input.skipped),
         warnings: input.warnings.clone(),
         duplicate_of: input.duplicate_of,
+        live: input.live.clone(),
     }
 }
 

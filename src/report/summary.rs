@@ -24,6 +24,8 @@ pub struct RunEnd<'a> {
     pub interrupted_by: Option<&'static str>,
     pub digits: u8,
     pub max_flows: usize,
+    /// Flows still open (0 at the end of a run).
+    pub open_flows: usize,
     pub table: TableStats,
     pub addresses: AddressStats,
     pub max_addresses: usize,
@@ -34,6 +36,7 @@ pub struct RunEnd<'a> {
     pub physics: &'a Physics,
 }
 
+#[derive(Clone)]
 pub struct SummaryBuilder {
     totals: FlowTotals,
     bytes: u64,
@@ -164,6 +167,7 @@ impl SummaryBuilder {
             bytes_from_remote: self.from_remote,
             flow_table: FlowTableReport {
                 max_flows: end.max_flows,
+                open: end.open_flows,
                 peak_active: end.table.peak_active,
                 evicted: end.table.evicted,
                 expiry_sweeps: end.table.expiry_sweeps,

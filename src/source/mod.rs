@@ -6,6 +6,8 @@
 
 mod chunk;
 mod link_type;
+#[cfg(feature = "live")]
+pub mod live;
 mod pcap;
 mod pcapng;
 
@@ -42,6 +44,8 @@ pub struct Packet<'a> {
 pub enum Format {
     Pcap,
     PcapNg,
+    /// Packets from a network interface (`residency live`).
+    Live,
 }
 
 impl Format {
@@ -49,6 +53,7 @@ impl Format {
         match self {
             Format::Pcap => "pcap",
             Format::PcapNg => "pcapng",
+            Format::Live => "live",
         }
     }
 }
@@ -72,6 +77,8 @@ pub enum DamageKind {
     Corrupt,
     /// The operating system failed to read the file.
     Io,
+    /// A live capture failed (the interface went down or away): packets before it are read.
+    Capture,
 }
 
 impl DamageKind {
@@ -80,6 +87,7 @@ impl DamageKind {
             DamageKind::Truncated => "truncated",
             DamageKind::Corrupt => "corrupt",
             DamageKind::Io => "io",
+            DamageKind::Capture => "capture",
         }
     }
 }

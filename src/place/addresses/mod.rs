@@ -373,61 +373,87 @@ impl AddressBook {
         physics: &Physics,
     ) -> AddressReport {
         self.stats.written += 1;
-        let full = placer.place(ip);
-        let mut reports: Vec<PhysicsReport> = Vec::with_capacity(entry.vantages.len());
-        let known = Known {
-            ip,
-            placement: &full,
-            claims: &entry.claims,
-            declared: &entry.declared,
-            evidence: entry.evidence,
+        report_of(ip, &mut entry, self.digits, placer, physics)
+    }
+
+    /// The report every held entry would get if written out now, in address order, leaving
+    /// the entries held (a running capture's periodic report). Costs one placement and
+    /// judgement per held address, so it is for snapshots minutes apart, not per packet.
+    pub fn peek(&mut self, placer: &Placer, physics: &Physics) -> Vec<AddressReport> {
+        let mut ips: Vec<IpAddr> = self.entries.keys().copied().collect();
+        ips.sort_unstable();
+        let digits = self.digits;
+        ips.into_iter()
+            .filter_map(|ip| {
+                let entry = self.entries.get_mut(&ip)?;
+                Some(report_of(ip, entry, digits, placer, physics))
+            })
+            .collect()
+    }
+}
+
+/// An entry's report (its judgements cached in the entry as they are made).
+fn report_of(
+    ip: IpAddr,
+    entry: &mut Entry,
+    digits: u8,
+    placer: &Placer,
+    physics: &Physics,
+) -> AddressReport {
+    let full = placer.place(ip);
+    let mut reports: Vec<PhysicsReport> = Vec::with_capacity(entry.vantages.len());
+    let known = Known {
+        ip,
+        placement: &full,
+        claims: &entry.claims,
+        declared: &entry.declared,
+        evidence: entry.evidence,
+    };
+    for i in 0..entry.vantages.len() {
+        let Some(judged) = judge_cached(
+            &known,
+            &mut entry.vantages,
+            i,
+            Need::Report,
+            (placer, physics),
+        ) else {
+            continue;
         };
-        for i in 0..entry.vantages.len() {
-            let Some(judged) = judge_cached(
-                &known,
-                &mut entry.vantages,
-                i,
-                Need::Report,
-                (placer, physics),
-            ) else {
-                continue;
-            };
-            let pv = &entry.vantages[i];
-            reports.push(judged::physics_report(
-                &judged,
-                pv.vantage,
-                &pv.traffic,
-                &entry.declared,
-                pv.fastest.as_ref(),
-                physics,
-            ));
-        }
-        let placed = crate::report::flow_placement(placer, &full);
-        AddressReport {
-            ip: ip.to_string(),
-            part: entry.part,
-            flows: entry.volume.flows,
-            packets: entry.packets,
-            bytes_to: entry.volume.bytes_to,
-            bytes_from: entry.volume.bytes_from,
-            first_seen: entry.first_seen.rfc3339(self.digits),
-            last_seen: entry.last_seen.rfc3339(self.digits),
-            hostnames: entry.hostnames.top(LISTED_NAMES),
-            services: entry.services.top(usize::MAX),
-            declared_regions: entry
-                .declared
-                .iter()
-                .map(|d| crate::report::DeclaredRegionReport {
-                    name: d.name.clone(),
-                    region: d.region.clone(),
-                })
-                .collect(),
-            geo: placed.server_geo,
-            provider: placed.provider,
-            jurisdiction: placed.jurisdiction,
-            physics: reports,
-            ptr: None,
-        }
+        let pv = &entry.vantages[i];
+        reports.push(judged::physics_report(
+            &judged,
+            pv.vantage,
+            &pv.traffic,
+            &entry.declared,
+            pv.fastest.as_ref(),
+            physics,
+        ));
+    }
+    let placed = crate::report::flow_placement(placer, &full);
+    AddressReport {
+        ip: ip.to_string(),
+        part: entry.part,
+        flows: entry.volume.flows,
+        packets: entry.packets,
+        bytes_to: entry.volume.bytes_to,
+        bytes_from: entry.volume.bytes_from,
+        first_seen: entry.first_seen.rfc3339(digits),
+        last_seen: entry.last_seen.rfc3339(digits),
+        hostnames: entry.hostnames.top(LISTED_NAMES),
+        services: entry.services.top(usize::MAX),
+        declared_regions: entry
+            .declared
+            .iter()
+            .map(|d| crate::report::DeclaredRegionReport {
+                name: d.name.clone(),
+                region: d.region.clone(),
+            })
+            .collect(),
+        geo: placed.server_geo,
+        provider: placed.provider,
+        jurisdiction: placed.jurisdiction,
+        physics: reports,
+        ptr: None,
     }
 }
 
