@@ -33,12 +33,14 @@ mod atomic;
 mod error;
 mod inputs;
 mod interrupt;
+pub mod rotate;
 mod target;
 
 pub use atomic::AtomicFile;
 pub use error::{OutputError, is_broken_pipe};
 pub use inputs::refuse_inputs;
 pub use interrupt::{Interrupt, Signal};
+pub use rotate::{PartReport, Rotate, RotateParseError, Rotating};
 pub use target::Output;
 
 /// Exit status of a run stopped by SIGINT or SIGTERM whose outputs were then written in full.
