@@ -33,6 +33,7 @@ mod atomic;
 mod error;
 mod inputs;
 mod interrupt;
+pub mod pcapng;
 pub mod rotate;
 mod target;
 
@@ -40,6 +41,7 @@ pub use atomic::AtomicFile;
 pub use error::{OutputError, is_broken_pipe};
 pub use inputs::refuse_inputs;
 pub use interrupt::{Interrupt, Signal};
+pub use pcapng::{InterfaceInfo, PcapNgOut};
 pub use rotate::{PartReport, Rotate, RotateParseError, Rotating};
 pub use target::Output;
 
