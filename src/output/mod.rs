@@ -31,6 +31,7 @@
 
 mod atomic;
 mod error;
+pub mod flows;
 mod inputs;
 mod interrupt;
 pub mod pcapng;
@@ -39,6 +40,7 @@ mod target;
 
 pub use atomic::AtomicFile;
 pub use error::{OutputError, is_broken_pipe};
+pub use flows::RotatingNdjson;
 pub use inputs::refuse_inputs;
 pub use interrupt::{Interrupt, Signal};
 pub use pcapng::{InterfaceInfo, PcapNgOut};

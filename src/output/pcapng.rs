@@ -3,9 +3,14 @@
 //!
 //! Every part starts with a Section Header Block (`shb_userappl` = `residency VERSION`,
 //! `shb_hardware` when given) and one Interface Description Block (link type, snap length,
-//! `if_tsresol` = 9: nanosecond timestamps, `if_name`, `if_description`, `if_filter` with the
-//! BPF text, `if_os`), then one Enhanced Packet Block per packet (interface 0, nanoseconds since
-//! the epoch, captured and original lengths, data padded to 4 bytes). Little-endian; the
+//! `if_tsresol`, `if_name`, `if_description`, `if_filter` with the BPF text, `if_os`), then one
+//! Enhanced Packet Block per packet (interface 0, time since the epoch in units of
+//! `if_tsresol`, captured and original lengths, data padded to 4 bytes).
+//!
+//! `if_tsresol` is 9 (nanoseconds) unless the caller says the capture is coarser
+//! ([`InterfaceInfo::ts_digits`] = 6 for a microsecond libpcap capture): the file then claims
+//! no more precision than the clock had, and an analysis of the copy allows for the same
+//! timestamp uncertainty as one of the original (round-trip bounds depend on it). Little-endian; the
 //! section length is left unknown (-1), as a streaming writer must.
 //!
 //! Hand-written rather than the `pcap-file` crate: writing is three fixed block layouts, the
@@ -60,6 +65,9 @@ pub struct InterfaceInfo {
     pub os: Option<String>,
     /// `shb_hardware`: the capturing machine's hardware.
     pub hardware: Option<String>,
+    /// `if_tsresol`: decimal digits of the capture clock, 0..=9 (9: nanoseconds, 6:
+    /// microseconds). Times are written in these units, cut towards the past.
+    pub ts_digits: u8,
 }
 
 impl InterfaceInfo {
@@ -73,6 +81,7 @@ impl InterfaceInfo {
             filter: None,
             os: None,
             hardware: None,
+            ts_digits: 9,
         }
     }
 }
@@ -105,7 +114,7 @@ pub fn part_header(interface: &InterfaceInfo) -> Vec<u8> {
     if let Some(description) = &interface.description {
         push_option(&mut options, IF_DESCRIPTION, description.as_bytes());
     }
-    push_option(&mut options, IF_TSRESOL, &[9]);
+    push_option(&mut options, IF_TSRESOL, &[interface.ts_digits.min(9)]);
     if let Some(filter) = &interface.filter {
         let mut value = Vec::with_capacity(1 + filter.len());
         value.push(FILTER_LIBPCAP);
@@ -126,9 +135,8 @@ pub fn part_header(interface: &InterfaceInfo) -> Vec<u8> {
 }
 
 /// Encodes one packet as an Enhanced Packet Block into `out` (cleared first), reusing its
-/// allocation.
-///
-/// `ts` before 1970 is written as 0 (pcapng timestamps are unsigned). A `wire_len` smaller
+/// allocation. The time is written in units of 10^-`ts_digits` s (the `if_tsresol` of
+/// [`part_header`]); `ts` before 1970 is written as 0 (pcapng timestamps are unsigned). A `wire_len` smaller
 /// than the captured bytes is raised to their length (a packet is never shorter on the wire
 /// than what was captured of it). Returns the data length when it is over [`MAX_PACKET`].
 pub fn encode_packet(
@@ -136,6 +144,7 @@ pub fn encode_packet(
     ts: Timestamp,
     data: &[u8],
     wire_len: u32,
+    ts_digits: u8,
 ) -> Result<(), usize> {
     if data.len() > MAX_PACKET {
         return Err(data.len());
@@ -144,14 +153,14 @@ pub fn encode_packet(
     let captured = data.len() as u32;
     let padded = data.len().next_multiple_of(4);
     let total = (EPB_OVERHEAD + padded) as u32;
-    let nanos = u64::try_from(ts.nanos()).unwrap_or(0);
+    let units = u64::try_from(ts.nanos()).unwrap_or(0) / 10u64.pow(9 - u32::from(ts_digits.min(9)));
     out.clear();
     out.reserve(EPB_OVERHEAD + padded);
     out.extend_from_slice(&EPB_TYPE.to_le_bytes());
     out.extend_from_slice(&total.to_le_bytes());
     out.extend_from_slice(&0u32.to_le_bytes());
-    out.extend_from_slice(&((nanos >> 32) as u32).to_le_bytes());
-    out.extend_from_slice(&(nanos as u32).to_le_bytes());
+    out.extend_from_slice(&((units >> 32) as u32).to_le_bytes());
+    out.extend_from_slice(&(units as u32).to_le_bytes());
     out.extend_from_slice(&captured.to_le_bytes());
     out.extend_from_slice(&wire_len.max(captured).to_le_bytes());
     out.extend_from_slice(data);
@@ -199,6 +208,7 @@ fn cut(text: &str, max: usize) -> &str {
 pub struct PcapNgOut {
     out: Rotating,
     block: Vec<u8>,
+    ts_digits: u8,
 }
 
 impl PcapNgOut {
@@ -209,10 +219,13 @@ impl PcapNgOut {
         rotate: Rotate,
         interface: &InterfaceInfo,
     ) -> Result<PcapNgOut, OutputError> {
-        let out = Rotating::create(path, rotate, part_header(interface))?;
+        let mut out = Rotating::create(path, rotate, part_header(interface))?;
+        let ts_digits = interface.ts_digits.min(9);
+        out.set_precision(ts_digits);
         Ok(PcapNgOut {
             out,
             block: Vec::with_capacity(EPB_OVERHEAD + 2048),
+            ts_digits,
         })
     }
 
@@ -224,7 +237,7 @@ impl PcapNgOut {
         data: &[u8],
         wire_len: u32,
     ) -> Result<(), OutputError> {
-        if let Err(len) = encode_packet(&mut self.block, ts, data, wire_len) {
+        if let Err(len) = encode_packet(&mut self.block, ts, data, wire_len, self.ts_digits) {
             return Err(OutputError::RecordTooLong {
                 path: self.out.path().to_owned(),
                 len,
@@ -247,11 +260,6 @@ impl PcapNgOut {
     /// The rotating output underneath: the parts so far, the manifest's path.
     pub fn rotating(&self) -> &Rotating {
         &self.out
-    }
-
-    /// Fractional digits of the manifest's times ([`Rotating::set_precision`]).
-    pub fn set_precision(&mut self, digits: u8) {
-        self.out.set_precision(digits);
     }
 }
 

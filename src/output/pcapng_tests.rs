@@ -16,15 +16,22 @@ fn interface() -> InterfaceInfo {
     }
 }
 
-/// (ts ns, data, wire length) of each packet `source::open` reads, and its link types.
-fn read_back(path: &Path) -> (Vec<(i64, Vec<u8>, u32)>, Vec<LinkType>) {
+/// One packet read back: time (ns), captured bytes, wire length.
+type Frame = (i64, Vec<u8>, u32);
+
+/// Each packet `source::open` reads, and the file's link types.
+fn read_back(path: &Path) -> (Vec<Frame>, Vec<LinkType>) {
+    read_back_at(path, 9)
+}
+
+fn read_back_at(path: &Path, digits: u8) -> (Vec<Frame>, Vec<LinkType>) {
     let mut capture = crate::source::open(path).expect("open the written file");
     let mut packets = Vec::new();
     while let Some(p) = capture.next_packet() {
         packets.push((p.ts.nanos(), p.data.to_vec(), p.wire_len));
     }
     assert_eq!(capture.damage(), None, "{}", path.display());
-    assert_eq!(capture.precision_digits(), 9);
+    assert_eq!(capture.precision_digits(), digits);
     (packets, capture.link_types())
 }
 
@@ -55,7 +62,7 @@ fn the_header_is_a_section_and_one_interface() {
 #[test]
 fn an_enhanced_packet_block_is_padded_and_framed() {
     let mut block = Vec::new();
-    encode_packet(&mut block, Timestamp::from_nanos(T0), b"abcde", 60).expect("encode");
+    encode_packet(&mut block, Timestamp::from_nanos(T0), b"abcde", 60, 9).expect("encode");
     // 32 + 8 (5 bytes padded to 8).
     assert_eq!(block.len(), 40);
     assert_eq!(&block[0..8], &[6, 0, 0, 0, 40, 0, 0, 0]);
@@ -69,14 +76,23 @@ fn an_enhanced_packet_block_is_padded_and_framed() {
     assert_eq!(&block[36..40], &40u32.to_le_bytes());
 
     // Reused: cleared, not appended to; a wire length below the captured one is raised.
-    encode_packet(&mut block, Timestamp::from_nanos(-5), b"abcd", 2).expect("encode");
+    encode_packet(&mut block, Timestamp::from_nanos(-5), b"abcd", 2, 9).expect("encode");
     assert_eq!(block.len(), 36);
     assert_eq!(&block[12..20], &[0; 8], "before 1970 is 0");
     assert_eq!(&block[24..28], &4u32.to_le_bytes());
 
+    // Microseconds: the time in µs, cut towards the past.
+    encode_packet(&mut block, Timestamp::from_nanos(T0), b"", 0, 6).expect("encode");
+    let high = u32::from_le_bytes([block[12], block[13], block[14], block[15]]);
+    let low = u32::from_le_bytes([block[16], block[17], block[18], block[19]]);
+    assert_eq!(
+        (u64::from(high) << 32) | u64::from(low),
+        1_587_041_672_419_153
+    );
+
     let huge = vec![0u8; MAX_PACKET + 1];
     assert_eq!(
-        encode_packet(&mut block, Timestamp::from_nanos(0), &huge, 0),
+        encode_packet(&mut block, Timestamp::from_nanos(0), &huge, 0, 9),
         Err(MAX_PACKET + 1)
     );
 }
@@ -86,7 +102,7 @@ fn packets_read_back_with_their_times_bytes_and_lengths() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("evidence.pcapng");
     let mut out = PcapNgOut::create(&path, Rotate::Never, &interface()).expect("create");
-    let packets: Vec<(i64, Vec<u8>, u32)> = vec![
+    let packets: Vec<Frame> = vec![
         (T0, vec![0x45; 54], 54),
         (T0 + 1, vec![1, 2, 3], 1514),
         (T0 + 1_000_000_007, (0..=255).collect(), 256),
@@ -112,6 +128,27 @@ fn packets_read_back_with_their_times_bytes_and_lengths() {
     assert_eq!(
         parts[0].last.as_deref(),
         Some("2020-04-16T12:54:34.419153123Z")
+    );
+}
+
+#[test]
+fn a_microsecond_capture_is_written_in_microseconds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("micro.pcapng");
+    let info = InterfaceInfo {
+        ts_digits: 6,
+        ..interface()
+    };
+    let mut out = PcapNgOut::create(&path, Rotate::Never, &info).expect("create");
+    out.write_packet(Timestamp::from_nanos(T0), &[1; 20], 20)
+        .expect("write");
+    let parts = out.finish().expect("finish");
+    let (got, _) = read_back_at(&path, 6);
+    assert_eq!(got, [(1_587_041_672_419_153_000, vec![1; 20], 20)]);
+    // The manifest says what the file can say: microseconds.
+    assert_eq!(
+        parts[0].first.as_deref(),
+        Some("2020-04-16T12:54:32.419153Z")
     );
 }
 
