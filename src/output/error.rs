@@ -119,6 +119,12 @@ pub enum OutputError {
         second: PathBuf,
         how: &'static str,
     },
+    /// The SIGHUP handler could not be installed.
+    #[error("cannot install the SIGHUP handler")]
+    Hangup {
+        #[source]
+        source: io::Error,
+    },
     /// The SIGINT/SIGTERM handlers could not be installed.
     #[error("cannot install the SIGINT and SIGTERM handlers")]
     Signals {
