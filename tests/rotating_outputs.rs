@@ -137,6 +137,66 @@ fn analyze_finds_the_same_flows_in_the_copy() {
     }
 }
 
+/// The records of `residency analyze CAPTURES… --flows -` without the references to input
+/// files and packet numbers (which differ between one file and its parts).
+fn flows_without_refs(captures: &[PathBuf]) -> Vec<Value> {
+    let out = Command::new(BIN)
+        .arg("analyze")
+        .args(captures)
+        .args(["--flows", "-"])
+        .output()
+        .expect("run residency");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|line| {
+            let mut record: Value = serde_json::from_str(line).expect("a JSON record");
+            if let Some(custom) = record
+                .pointer_mut("/Residency")
+                .and_then(Value::as_object_mut)
+            {
+                custom.remove("evidence");
+            }
+            if let Some(name) = record
+                .pointer_mut("/Residency/hostname")
+                .and_then(Value::as_object_mut)
+            {
+                name.remove("input");
+                name.remove("packet");
+            }
+            record
+        })
+        .collect()
+}
+
+#[test]
+fn the_parts_analysed_together_give_the_flows_of_the_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let original = capture("names.pcap");
+    let (frames, kind) = read_all(&original).expect("names.pcap");
+    let parts = write_copy(
+        &frames,
+        kind,
+        &dir.path().join("names.pcapng"),
+        Rotate::Size(4096),
+        &[],
+    );
+    assert_eq!(parts.len(), 5);
+    let paths: Vec<PathBuf> = parts.iter().map(|p| dir.path().join(&p.path)).collect();
+    let whole = flows_without_refs(&[original]);
+    let joined = flows_without_refs(&paths);
+    assert_eq!(whole.len(), 14);
+    assert_eq!(joined.len(), whole.len());
+    for (a, b) in joined.iter().zip(&whole) {
+        assert_eq!(a, b);
+    }
+}
+
 #[test]
 fn a_rotated_and_reopened_copy_has_every_packet_once() {
     let dir = tempfile::tempdir().expect("tempdir");
