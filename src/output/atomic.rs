@@ -161,6 +161,53 @@ impl AtomicFile {
         self.temp = None;
         sync_folder(&folder_of(&self.destination))
     }
+
+    /// Like [`AtomicFile::commit`], but never replaces a file: when something already exists
+    /// at the target, the commit fails with [`OutputError::Exists`] and the temporary file is
+    /// removed (the existing file is untouched).
+    ///
+    /// The no-replace move is a hard link of the temporary file at the target (which the
+    /// kernel refuses atomically when the name is taken) followed by the removal of the
+    /// temporary name. On a file system without hard links (FAT, some network and FUSE file
+    /// systems) it falls back to a check for an existing target followed by a rename, which
+    /// leaves a window in which another process could create the target.
+    pub fn commit_new(mut self) -> Result<(), OutputError> {
+        let write_error = |source| OutputError::Write {
+            path: self.target.clone(),
+            source,
+        };
+        self.writer.flush().map_err(write_error)?;
+        self.writer.get_ref().sync_all().map_err(write_error)?;
+        let Some(temp) = self.temp.clone() else {
+            return Ok(());
+        };
+        let exists = || OutputError::Exists {
+            path: self.target.clone(),
+        };
+        match fs::hard_link(&temp, &self.destination) {
+            Ok(()) => {
+                self.temp = None;
+                // The content is at the target already; a temp name that cannot be removed is
+                // a stray hidden file, not a reason to fail the part.
+                let _ = fs::remove_file(&temp);
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(exists()),
+            Err(_) => {
+                if fs::symlink_metadata(&self.destination).is_ok() {
+                    return Err(exists());
+                }
+                if let Err(source) = fs::rename(&temp, &self.destination) {
+                    return Err(OutputError::Commit {
+                        path: self.target.clone(),
+                        temp,
+                        source,
+                    });
+                }
+                self.temp = None;
+            }
+        }
+        sync_folder(&folder_of(&self.destination))
+    }
 }
 
 impl Write for AtomicFile {
@@ -360,6 +407,28 @@ mod tests {
             PathBuf::from("out")
         );
         assert_eq!(folder_of(Path::new("/report.json")), PathBuf::from("/"));
+    }
+
+    #[test]
+    fn commit_new_never_replaces_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("part-000001.ndjson");
+        let mut out = AtomicFile::create(&target).expect("create");
+        out.write_all(b"first\n").expect("write");
+        out.commit_new().expect("a new name");
+        assert_eq!(fs::read_to_string(&target).expect("read"), "first\n");
+        assert!(leftovers(dir.path()).is_empty());
+
+        let mut again = AtomicFile::create(&target).expect("create");
+        again.write_all(b"second\n").expect("write");
+        let err = again.commit_new().expect_err("the name is taken");
+        assert!(matches!(err, OutputError::Exists { .. }), "{err:?}");
+        assert!(
+            err.to_string().contains("part-000001.ndjson"),
+            "names the file: {err}"
+        );
+        assert_eq!(fs::read_to_string(&target).expect("read"), "first\n");
+        assert!(leftovers(dir.path()).is_empty());
     }
 
     #[test]

@@ -56,6 +56,33 @@ pub enum OutputError {
         #[source]
         source: io::Error,
     },
+    /// A file that must be new (a part of a rotating output) found its name taken when it
+    /// was moved into place; the existing file is untouched and the new content discarded.
+    #[error(
+        "cannot move the finished {path} into place: a file of that name appeared meanwhile; \
+         it is left as it is"
+    )]
+    Exists { path: PathBuf },
+    /// An earlier run's files are where a rotating output would write its parts or manifest.
+    #[error(
+        "cannot write {path}: an earlier run's files are in the way ({}); move them \
+         elsewhere or give another path",
+        list_paths(.found)
+    )]
+    PartsExist { path: PathBuf, found: Vec<PathBuf> },
+    /// `--rotate` given for an output that is not a regular file (`-`, a FIFO, a device).
+    #[error(
+        "cannot rotate {path}: it is not a regular file (standard output, a FIFO or a \
+         device); give a file path, or leave out --rotate"
+    )]
+    CannotRotate { path: PathBuf },
+    /// A record too long to be written in the output's format.
+    #[error("cannot write {path}: a record of {len} bytes is longer than the {max} allowed")]
+    RecordTooLong {
+        path: PathBuf,
+        len: usize,
+        max: usize,
+    },
     /// The reader of standard output or of a FIFO went away (`--json - | head`). Not an error
     /// for the user: stop reading input, print nothing, exit with
     /// [`EXIT_CLOSED`](super::EXIT_CLOSED).
@@ -92,12 +119,33 @@ pub enum OutputError {
         second: PathBuf,
         how: &'static str,
     },
+    /// The SIGHUP handler could not be installed.
+    #[error("cannot install the SIGHUP handler")]
+    Hangup {
+        #[source]
+        source: io::Error,
+    },
     /// The SIGINT/SIGTERM handlers could not be installed.
     #[error("cannot install the SIGINT and SIGTERM handlers")]
     Signals {
         #[source]
         source: io::Error,
     },
+}
+
+/// At most this many names in a [`OutputError::PartsExist`] message, then a count.
+const LISTED: usize = 3;
+
+fn list_paths(paths: &[PathBuf]) -> String {
+    let mut names: Vec<String> = paths
+        .iter()
+        .take(LISTED)
+        .map(|p| p.display().to_string())
+        .collect();
+    if paths.len() > LISTED {
+        names.push(format!("and {} more", paths.len() - LISTED));
+    }
+    names.join(", ")
 }
 
 impl OutputError {

@@ -15,6 +15,11 @@
 //!   signal ends the process at once.
 //! - [`is_broken_pipe`] / [`OutputError::Closed`]: a reader that went away (`--json - | head`)
 //!   ends the run quietly with [`EXIT_CLOSED`].
+//! - [`Rotating`] (module [`rotate`]): an output written in parts by size, by capture-time
+//!   window ([`Rotate`]) or on request ([`Reopen`]: SIGHUP), each part an [`AtomicFile`] that
+//!   never replaces a file, with a manifest of every finished part and its SHA-256
+//!   ([`PartReport`]). [`PcapNgOut`] (module [`pcapng`]) writes the raw packets through it as
+//!   pcapng; [`RotatingNdjson`] (module [`flows`]) the per-flow records. docs/outputs.md.
 //!
 //! The order of a run: [`Interrupt::install`], then [`refuse_inputs`], then [`Output::open`]
 //! for every output, then the analysis, then [`Output::finish`] (or [`Output::complete`]).
@@ -31,14 +36,22 @@
 
 mod atomic;
 mod error;
+pub mod flows;
 mod inputs;
 mod interrupt;
+pub mod pcapng;
+mod reopen;
+pub mod rotate;
 mod target;
 
 pub use atomic::AtomicFile;
 pub use error::{OutputError, is_broken_pipe};
+pub use flows::RotatingNdjson;
 pub use inputs::refuse_inputs;
 pub use interrupt::{Interrupt, Signal};
+pub use pcapng::{InterfaceInfo, PcapNgOut};
+pub use reopen::Reopen;
+pub use rotate::{PartReport, Rotate, RotateParseError, Rotating};
 pub use target::Output;
 
 /// Exit status of a run stopped by SIGINT or SIGTERM whose outputs were then written in full.

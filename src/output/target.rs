@@ -74,6 +74,17 @@ impl Output {
         }
     }
 
+    /// True when [`Output::open`] would write `path` directly rather than as an
+    /// [`AtomicFile`]: `-`, a path under `/dev/` or `/proc/`, or an existing path that is not
+    /// a regular file or a folder (a FIFO, a device, a socket). Such an output cannot be
+    /// renamed or split into parts.
+    pub fn writes_directly(path: &Path) -> bool {
+        if path.as_os_str() == "-" || path.starts_with("/dev") || path.starts_with("/proc") {
+            return true;
+        }
+        fs::metadata(path).is_ok_and(|meta| !meta.is_file() && !meta.is_dir())
+    }
+
     fn open_device(path: &Path) -> Result<Output, OutputError> {
         let file = OpenOptions::new()
             .append(true)
@@ -233,6 +244,24 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let err = Output::open(dir.path()).expect_err("a folder");
         assert!(matches!(err, OutputError::IsFolder { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn writes_directly_agrees_with_open() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("f.json");
+        fs::write(&file, "x").expect("seed");
+        assert!(Output::writes_directly(Path::new("-")));
+        assert!(Output::writes_directly(Path::new("/dev/null")));
+        assert!(Output::writes_directly(Path::new("/dev/stdout")));
+        assert!(!Output::writes_directly(&file));
+        assert!(!Output::writes_directly(&dir.path().join("new.json")));
+        assert!(!Output::writes_directly(dir.path()));
+        assert!(matches!(Output::open(&file), Ok(Output::File(_))));
+        assert!(matches!(
+            Output::open(Path::new("/dev/null")),
+            Ok(Output::Device { .. })
+        ));
     }
 
     #[test]

@@ -349,11 +349,18 @@ impl<W: Write> NdjsonSink<W> {
     }
 }
 
+/// The NDJSON line of one ended flow (compact JSON and `\n`) into `line`, cleared first: what
+/// [`NdjsonSink`] writes, for other writers of the same records (the rotating `--flows`).
+pub fn record_line(line: &mut Vec<u8>, ended: &Ended<'_>) -> io::Result<()> {
+    line.clear();
+    serde_json::to_writer(&mut *line, &record(ended)).map_err(io::Error::other)?;
+    line.push(b'\n');
+    Ok(())
+}
+
 impl<W: Write> Sink for NdjsonSink<W> {
     fn flow(&mut self, ended: &Ended<'_>) -> io::Result<()> {
-        self.line.clear();
-        serde_json::to_writer(&mut self.line, &record(ended)).map_err(io::Error::other)?;
-        self.line.push(b'\n');
+        record_line(&mut self.line, ended)?;
         self.out.write_all(&self.line)
     }
 
