@@ -111,6 +111,12 @@ impl Analyzer<'_> {
         }
     }
 
+    /// Take `feed`'s clock as the one flows are written with from now on (a live capture
+    /// calls it before [`close`](Self::close), since its input ends after).
+    pub fn settle(&mut self, feed: &Feed) {
+        self.set_precision(feed.input, feed.digits);
+    }
+
     /// Hand the flows that ended to `sink` (an error of the sink is returned).
     pub fn flush(&mut self, feed: &Feed, sink: &mut dyn Sink) -> std::io::Result<()> {
         if self.stages.table.has_ended() {

@@ -339,6 +339,14 @@ impl<'c> Analyzer<'c> {
         sink: &mut dyn Sink,
         interrupted_by: Option<&'static str>,
     ) -> Result<crate::report::Report, std::io::Error> {
+        self.close(sink)?;
+        Ok(self.into_report(interrupted_by))
+    }
+
+    /// The first half of [`finish`](Self::finish): release waiting fragments, close every
+    /// flow and write out every address to `sink`. A live capture finishes its files between
+    /// the two halves, so that the report can name them.
+    pub fn close(&mut self, sink: &mut dyn Sink) -> Result<(), std::io::Error> {
         let Stages {
             table, fragments, ..
         } = &mut self.stages;
@@ -357,7 +365,11 @@ impl<'c> Analyzer<'c> {
         {
             self.drain_addresses(sink)?;
         }
-        self.drain_addresses(sink)?;
+        self.drain_addresses(sink)
+    }
+
+    /// The second half of [`finish`](Self::finish): the report of what was closed.
+    pub fn into_report(mut self, interrupted_by: Option<&'static str>) -> crate::report::Report {
         let builder = std::mem::replace(
             &mut self.summary,
             crate::report::summary::SummaryBuilder::new(None, 0),
@@ -365,7 +377,7 @@ impl<'c> Analyzer<'c> {
         let incomplete = self.incomplete(&self.inputs, interrupted_by);
         let end = self.run_end(&self.inputs, incomplete, interrupted_by);
         let summary = builder.finish(end);
-        Ok(self.report(summary, &self.inputs))
+        self.report(summary, &self.inputs)
     }
 
     /// Why a report of `inputs` is not complete.

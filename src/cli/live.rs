@@ -5,6 +5,7 @@
 
 use super::args::{AnalysisArgs, GeoArgs, vantage_arg};
 use clap::Args;
+use residency::output::Rotate;
 use residency::place::physics::vantage::Vantage;
 use std::path::PathBuf;
 
@@ -54,8 +55,8 @@ pub struct LiveArgs {
     /// Start new --flows and --write-pcap files by size (`100MB`, `1GiB`) or by capture time
     /// (`15m`, `1h`, `1d`; files then cover aligned windows, e.g. on the hour). Parts are
     /// named PATH with a sequence number before the extension (`flows-000001.ndjson`).
-    #[arg(long, value_name = "SIZE|TIME")]
-    pub rotate: Option<String>,
+    #[arg(long, value_name = "SIZE|TIME", value_parser = rotate_arg)]
+    pub rotate: Option<Rotate>,
     /// After opening the interface, drop root privileges and run as this user (and its
     /// group), as `tcpdump -Z` does. The output folders must be writable by it.
     #[arg(long, value_name = "NAME")]
@@ -68,6 +69,11 @@ pub struct LiveArgs {
     pub analysis: AnalysisArgs,
     #[command(flatten)]
     pub geo: GeoArgs,
+}
+
+/// `--rotate`: a wrong value is a usage error (exit 2) that says what is accepted.
+fn rotate_arg(s: &str) -> Result<Rotate, String> {
+    s.parse::<Rotate>().map_err(|e| e.to_string())
 }
 
 #[cfg(not(feature = "live"))]

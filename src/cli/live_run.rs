@@ -7,9 +7,11 @@ use crate::cli::outs::{output_error, print_terminal};
 use crate::cli::{EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE};
 use anyhow::{Context, Result};
 use residency::analyze::{self, Analyzer, FeedEnd, Sink};
-use residency::output::{AtomicFile, Interrupt, Output, Reopen, refuse_inputs};
+use residency::output::{
+    AtomicFile, InterfaceInfo, Interrupt, Output, PcapNgOut, Reopen, Rotate, RotatingNdjson,
+    refuse_inputs,
+};
 use residency::place::physics::Physics;
-use residency::report::ecs::NdjsonSink;
 use residency::report::json::JsonReport;
 use residency::report::{self, LiveReport};
 use residency::source::live::{self, LiveCapture, LiveConfig, Next};
@@ -84,14 +86,42 @@ pub fn live_cmd(args: LiveArgs) -> Result<u8> {
     if let Some(p) = &args.flows {
         named.push(("--flows", p));
     }
+    if let Some(p) = &args.write_pcap {
+        named.push(("--write-pcap", p));
+    }
+    if args.rotate.is_some() && args.flows.is_none() && args.write_pcap.is_none() {
+        eprintln!("residency: error: --rotate rotates --flows and --write-pcap; give one of them");
+        return Ok(EXIT_USAGE);
+    }
     refuse_inputs(&named, &[])?;
     if named.iter().filter(|(_, p)| is_stdin(p)).count() > 1 {
         eprintln!("residency: error: only one output can go to standard output (`-`)");
         return Ok(EXIT_USAGE);
     }
     let stdout_taken = named.iter().any(|(_, p)| is_stdin(p));
+    let rotate = args.rotate.unwrap_or(Rotate::Never);
+    let digits = capture.precision_digits();
     let mut json = args.json.as_deref().map(Output::open).transpose()?;
-    let mut flows = args.flows.as_deref().map(Output::open).transpose()?;
+    let flows = match &args.flows {
+        Some(p) => {
+            let mut out = RotatingNdjson::create(p, rotate)?;
+            out.set_precision(digits);
+            Some(out)
+        }
+        None => None,
+    };
+    let mut pcap = match &args.write_pcap {
+        Some(p) => {
+            let mut interface =
+                InterfaceInfo::new(file_link_type(capture.link_type()), args.snaplen);
+            interface.name = Some(args.interface.clone());
+            interface.filter = args.bpf.clone();
+            interface.os = Some(std::env::consts::OS.to_string());
+            interface.ts_digits = digits;
+            Some(PcapNgOut::create(p, rotate, &interface)?)
+        }
+        None => None,
+    };
 
     let ctx = analyze::Context {
         options: &options,
@@ -142,7 +172,7 @@ pub fn live_cmd(args: LiveArgs) -> Result<u8> {
                 }
                 None => None,
             },
-            ndjson: flows.as_mut().map(NdjsonSink::new),
+            ndjson: flows,
             ended: 0,
         };
         let mut feed = analyzer.begin(&input_path, None, capture.precision_digits());
@@ -154,6 +184,12 @@ pub fn live_cmd(args: LiveArgs) -> Result<u8> {
         let stopped_by = loop {
             match capture.next_packet() {
                 Ok(Next::Packet(packet)) => {
+                    if let Some(out) = pcap.as_mut()
+                        && let Err(e) = out.write_packet(packet.ts, packet.data, packet.wire_len)
+                    {
+                        failure = Some(e.into());
+                        break "error";
+                    }
                     analyzer.feed(&mut feed, &packet);
                     if let Err(e) = analyzer.flush(&feed, &mut outs) {
                         failure = Some(anyhow::Error::new(e).context("writing the outputs"));
@@ -174,7 +210,18 @@ pub fn live_cmd(args: LiveArgs) -> Result<u8> {
                 break "duration";
             }
             if hangup.take() {
-                eprintln!("residency: SIGHUP: output files reopened");
+                let reopened = outs
+                    .ndjson
+                    .as_mut()
+                    .map_or(Ok(()), RotatingNdjson::reopen)
+                    .and_then(|()| pcap.as_mut().map_or(Ok(()), PcapNgOut::reopen));
+                if let Err(e) = reopened {
+                    failure = Some(e.into());
+                    break "error";
+                }
+                eprintln!(
+                    "residency: SIGHUP: the current output files are finished; new ones started"
+                );
             }
             if timers.counters.due(now) {
                 set_counters(&mut live_report, &mut capture);
@@ -187,6 +234,15 @@ pub fn live_cmd(args: LiveArgs) -> Result<u8> {
             {
                 live_report.stopped = wall_clock();
                 live_report.stopped_by = "running".into();
+                live_report.flow_files = outs
+                    .ndjson
+                    .as_ref()
+                    .map(|o| o.rotating().parts().to_vec())
+                    .unwrap_or_default();
+                live_report.pcap_files = pcap
+                    .as_ref()
+                    .map(|o| o.rotating().parts().to_vec())
+                    .unwrap_or_default();
                 let current = analyzer.summary_of(
                     &feed,
                     &input_path,
@@ -211,28 +267,35 @@ pub fn live_cmd(args: LiveArgs) -> Result<u8> {
             )),
             _ => None,
         };
+        // Every flow is written out before the files are finished, and the files before the
+        // report, which names them with their hashes.
+        let mut outs = outs;
+        analyzer.settle(&feed);
+        analyzer.close(&mut outs).context("writing the outputs")?;
+        let LiveOuts {
+            json: json_sink,
+            ndjson,
+            ..
+        } = outs;
+        if let Some(out) = ndjson {
+            live_report.flow_files = out.finish()?;
+        }
+        if let Some(out) = pcap.take() {
+            live_report.pcap_files = out.finish()?;
+        }
         analyzer.end(
             feed,
             &input_path,
             live_end(&live_report, damage, capture.link_type()),
         );
-        let report = analyzer
-            .finish(&mut outs, None)
-            .context("writing the outputs")?;
-        let LiveOuts {
-            json: j, ndjson: n, ..
-        } = outs;
-        if let Some(sink) = j {
+        let report = analyzer.into_report(None);
+        if let Some(sink) = json_sink {
             sink.finish(&report)
                 .map_err(|e| output_error(&args.json, e))?;
         }
-        if let Some(sink) = n {
-            sink.into_inner()
-                .map_err(|e| output_error(&args.flows, e))?;
-        }
         (report, failure)
     };
-    for out in [json, flows].into_iter().flatten() {
+    if let Some(out) = json {
         out.finish()?;
     }
     if !stdout_taken {
@@ -254,6 +317,17 @@ pub fn live_cmd(args: LiveArgs) -> Result<u8> {
     }
     let lost = live.is_some_and(|l| l.dropped + l.if_dropped > 0);
     Ok(if lost { EXIT_PARTIAL } else { EXIT_OK })
+}
+
+/// The link type as a capture file names it: libpcap hands out DLT_ numbers, which are the
+/// file's LINKTYPE_ numbers except for raw IP (DLT_RAW is 12 or 14 by platform, LINKTYPE_RAW
+/// is 101).
+fn file_link_type(link: residency::source::LinkType) -> residency::source::LinkType {
+    use residency::source::LinkType;
+    match link {
+        LinkType::RAW_12 | LinkType::RAW_14 => LinkType::RAW,
+        other => other,
+    }
 }
 
 /// The live input's end: its counters and files, and the damage that stopped it, if any.
@@ -320,7 +394,7 @@ fn drop_privileges(user: &str) -> Result<()> {
 /// The outputs of a live run, fed as one.
 struct LiveOuts<'o> {
     json: Option<JsonReport<&'o mut Output>>,
-    ndjson: Option<NdjsonSink<&'o mut Output>>,
+    ndjson: Option<RotatingNdjson>,
     /// Flows written so far (for the status line).
     ended: u64,
 }

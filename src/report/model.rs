@@ -91,19 +91,6 @@ pub struct Input {
     pub live: Option<LiveReport>,
 }
 
-/// One finished output file of a live capture.
-#[derive(Clone, Debug, Serialize)]
-pub struct FileReport {
-    pub path: String,
-    pub sha256: String,
-    pub bytes: u64,
-    /// Packets (pcapng) or flows (NDJSON) in it.
-    pub records: u64,
-    /// Capture time of its first and last record (null when it has none).
-    pub first: Option<String>,
-    pub last: Option<String>,
-}
-
 /// A live capture (`residency live`): where it listened, how, and what it may have missed.
 #[derive(Clone, Debug, Serialize)]
 pub struct LiveReport {
@@ -137,10 +124,10 @@ pub struct LiveReport {
     /// The raw packets kept with `--write-pcap`: every finished file with its SHA-256 and
     /// capture-time range (re-analysing them offline gives the same flows).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub pcap_files: Vec<FileReport>,
+    pub pcap_files: Vec<crate::output::PartReport>,
     /// The per-flow record files written with `--flows` (rotated parts when `--rotate`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub flow_files: Vec<FileReport>,
+    pub flow_files: Vec<crate::output::PartReport>,
 }
 
 #[derive(Clone, Debug, Serialize)]

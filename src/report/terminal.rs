@@ -30,15 +30,18 @@ pub fn write_terminal(report: &Report, top: usize, out: &mut impl Write) -> io::
             input.first_packet.as_deref().unwrap_or("-"),
             input.last_packet.as_deref().unwrap_or("-"),
         )?;
-        writeln!(
-            out,
-            "      sha256 {}{}",
-            input
-                .sha256
-                .as_deref()
-                .unwrap_or("(not computed: read error)"),
-            if input.complete { "" } else { "  PARTIAL" }
-        )?;
+        match &input.live {
+            Some(live) => write_live(out, live, input.complete)?,
+            None => writeln!(
+                out,
+                "      sha256 {}{}",
+                input
+                    .sha256
+                    .as_deref()
+                    .unwrap_or("(not computed: read error)"),
+                if input.complete { "" } else { "  PARTIAL" }
+            )?,
+        }
     }
     writeln!(out, "\nTotals")?;
     let join = |m: &std::collections::BTreeMap<&'static str, u64>| {
@@ -147,6 +150,45 @@ pub fn write_terminal(report: &Report, top: usize, out: &mut impl Write) -> io::
                 out,
                 "  {}: {} at byte {} (packet {}): {}",
                 input.path, e.kind, e.offset, e.packet, e.message
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// A live input: where and when it listened, what libpcap counted and the files it kept.
+fn write_live(out: &mut dyn Write, live: &super::LiveReport, complete: bool) -> io::Result<()> {
+    writeln!(
+        out,
+        "      sensor {}, {} … {} (stopped by {}){}",
+        live.sensor,
+        live.started,
+        live.stopped,
+        live.stopped_by,
+        if complete { "" } else { "  PARTIAL" }
+    )?;
+    let lost = live.dropped + live.if_dropped;
+    writeln!(
+        out,
+        "      libpcap: {} received, {} dropped by the kernel buffer, {} by the interface{}",
+        live.received,
+        live.dropped,
+        live.if_dropped,
+        if lost > 0 {
+            "  PACKETS LOST: every number is a lower bound"
+        } else {
+            ""
+        }
+    )?;
+    for (what, files) in [("pcapng", &live.pcap_files), ("flows", &live.flow_files)] {
+        if let (Some(first), Some(last)) = (files.first(), files.last()) {
+            let records: u64 = files.iter().map(|f| f.records).sum();
+            writeln!(
+                out,
+                "      {what}: {} file(s), {} … {}, {records} records (SHA-256 of each in the report)",
+                files.len(),
+                first.path,
+                last.path
             )?;
         }
     }
