@@ -403,6 +403,7 @@ impl<'c> Analyzer<'c> {
             addresses: self.addresses.stats(),
             max_addresses: self.addresses.max(),
             fragments: self.stages.fragments.stats(),
+            capture_loss: self.stages.table.capture_loss(),
             names: self.stages.namer.stats(),
             dns_cache: self.stages.namer.answers().stats(),
             rtt: self.stages.rtt.stats(),
