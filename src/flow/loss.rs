@@ -266,7 +266,7 @@ pub struct LossInterval {
 
 /// The run's estimate: totals, and per interval of capture time (only intervals with
 /// checked ACKs are kept, in time order).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct CaptureLoss {
     pub totals: LossCounts,
     /// (interval number at the current width, counts), sorted by number.
@@ -276,17 +276,6 @@ pub struct CaptureLoss {
     /// The interval the last packet fell in, as [start, end) in ns and its place in
     /// `intervals`: packets in order take one compare pair to find it.
     current: Option<(i64, i64, usize)>,
-}
-
-impl Default for CaptureLoss {
-    fn default() -> Self {
-        CaptureLoss {
-            totals: LossCounts::default(),
-            intervals: Vec::new(),
-            shift: 0,
-            current: None,
-        }
-    }
 }
 
 impl CaptureLoss {
