@@ -195,6 +195,8 @@ fn syn(i: u64) -> PacketMeta {
         ip_len: 60,
         payload_len: 0,
         tcp_flags: Some(TcpFlags(TcpFlags::SYN)),
+        seq: j,
+        ack: 0,
         fragment: false,
         at: PacketRef {
             input: 0,

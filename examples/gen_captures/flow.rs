@@ -213,6 +213,12 @@ impl TcpConn {
         self.build(dir, seq, flags, payload)
     }
 
+    /// A keep-alive: an ACK one byte before `dir`'s next sequence number, without data.
+    pub fn keep_alive(&mut self, dir: Dir) -> Pkt {
+        let seq = self.next_seq[dir.index()].wrapping_sub(1);
+        self.build(dir, seq, ACK, &[])
+    }
+
     /// Moves `dir`'s next sequence number past `n` bytes sent with [`TcpConn::segment_at`].
     pub fn advance(&mut self, dir: Dir, n: usize) {
         let me = dir.index();

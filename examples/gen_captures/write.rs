@@ -145,6 +145,20 @@ impl PcapFormat {
         r
     }
 
+    /// The file with each record cut to at most `snaplen` bytes of its packet (its original
+    /// length stays the packet's). The header keeps its larger snap length: the `pcap-file`
+    /// crate rejects an original length above the header's.
+    pub fn file_cut(self, recs: &[Rec], snaplen: u32) -> Vec<u8> {
+        let mut f = self.header();
+        for rec in recs {
+            let len = len32(rec.pkt.data.len());
+            let kept = len.min(snaplen);
+            f.extend_from_slice(&self.record_header(rec.ts, kept, len));
+            f.extend_from_slice(&rec.pkt.data[..kept as usize]);
+        }
+        f
+    }
+
     pub fn file(self, recs: &[Rec]) -> Vec<u8> {
         let mut f = self.header();
         for rec in recs {

@@ -422,6 +422,7 @@ impl<'c> Analyzer<'c> {
             addresses: self.addresses.stats(),
             max_addresses: self.addresses.max(),
             fragments: self.stages.fragments.stats(),
+            capture_loss: self.stages.table.capture_loss(),
             names: self.stages.namer.stats(),
             dns_cache: self.stages.namer.answers().stats(),
             rtt: self.stages.rtt.stats(),
@@ -465,17 +466,19 @@ pub fn count(d: &decode::Decoded<'_>, ts: Timestamp, at: PacketRef, stages: &mut
         namer,
         rtt,
     } = stages;
-    let (src_port, dst_port, tcp_flags, has_ports) = match d.transport {
+    let (src_port, dst_port, tcp_flags, has_ports, seq, ack) = match d.transport {
         Transport::Tcp {
             src_port,
             dst_port,
             flags,
+            seq,
+            ack,
             ..
-        } => (src_port, dst_port, Some(flags), true),
+        } => (src_port, dst_port, Some(flags), true, seq, ack),
         Transport::Udp {
             src_port, dst_port, ..
-        } => (src_port, dst_port, None, true),
-        Transport::Icmp { .. } | Transport::Other => (0, 0, None, false),
+        } => (src_port, dst_port, None, true, 0, 0),
+        Transport::Icmp { .. } | Transport::Other => (0, 0, None, false, 0, 0),
     };
     let meta = PacketMeta {
         ts,
@@ -492,6 +495,8 @@ pub fn count(d: &decode::Decoded<'_>, ts: Timestamp, at: PacketRef, stages: &mut
         ip_len: d.ip_len,
         payload_len: d.payload_len,
         tcp_flags,
+        seq,
+        ack,
         fragment: d.fragment.is_some(),
         at,
     };

@@ -214,6 +214,7 @@ mod tests {
             bytes: [60, 0],
             payload: [20, 0],
             tcp_flags: [0; 2],
+            capture_gaps: [0; 2],
             fragments: 0,
             first_seen: Timestamp::default(),
             last_seen: Timestamp::default(),

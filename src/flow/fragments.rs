@@ -270,6 +270,8 @@ mod tests {
             ip_len: 100,
             payload_len: 72,
             tcp_flags: None,
+            seq: 0,
+            ack: 0,
             fragment: true,
             at: PacketRef {
                 input: 0,

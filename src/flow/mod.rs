@@ -5,6 +5,7 @@ mod community_id;
 mod fragments;
 mod inside;
 mod key;
+pub mod loss;
 mod record;
 mod table;
 
@@ -12,6 +13,7 @@ pub use community_id::{community_id, flow_community_id};
 pub use fragments::{FragmentStats, FragmentTracker, MAX_PENDING_FRAGMENTS, MAX_TRACKED_DATAGRAMS};
 pub use inside::{DEFAULT_INSIDE, Inside, Scope};
 pub use key::{Endpoint, FlowKey};
+pub use loss::{CaptureLoss, LossCounts, LossInterval};
 pub use record::{ClientBy, Flow, FlowEnd, FlowId, PacketRef, Side};
 pub use table::{FlowTable, TableStats, Timeouts, is_service_port, port_rank};
 
@@ -34,6 +36,10 @@ pub struct PacketMeta {
     pub payload_len: u32,
     /// TCP flags, for TCP packets that carry a header.
     pub tcp_flags: Option<TcpFlags>,
+    /// TCP sequence and acknowledgment numbers (0 without a TCP header), for the capture-loss
+    /// estimate (`loss`).
+    pub seq: u32,
+    pub ack: u32,
     /// Part of a fragmented datagram.
     pub fragment: bool,
     pub at: PacketRef,

@@ -114,6 +114,9 @@ pub struct Flow {
     pub payload: [u64; 2],
     /// TCP flags seen, OR-ed, per direction.
     pub tcp_flags: [u8; 2],
+    /// Capture gaps per direction: ACKs from the other side of this direction's data that
+    /// the capture never saw (`loss`; always 0 for other transports).
+    pub capture_gaps: [u32; 2],
     /// Packets that were IP fragments.
     pub fragments: u64,
     pub first_seen: Timestamp,

@@ -2,6 +2,7 @@
 
 use super::PacketMeta;
 use super::key::{Endpoint, FlowKey};
+use super::loss::{CaptureLoss, Check, TcpSeen};
 use super::record::PacketRef;
 use super::record::{ClientBy, Flow, FlowEnd, FlowId, TO_CLIENT, TO_SERVER};
 use crate::decode::TcpFlags;
@@ -101,8 +102,11 @@ pub struct TableStats {
 const MAX_EXPIRY_INTERVAL_NS: i64 = 10 * NANOS;
 const MIN_EXPIRY_INTERVAL_NS: i64 = NANOS;
 
-/// An open flow, as the table holds it: its endpoints are those of its key (`client_is_lo`
-/// says which is the client), so that it stays small (128 bytes, in `OpenFlows`' slab).
+/// An open flow, as the table holds it, kept small (144 bytes, in `OpenFlows`' slab): what
+/// its key says is not repeated (endpoints, protocol, ports or not; `CLIENT_IS_LO` says which
+/// endpoint is the client), nor what its TCP flags say (FIN seen per direction), and the
+/// first and last packets' inputs sit apart from their numbers (two `PacketRef`s would pad 8
+/// bytes).
 #[derive(Clone, Copy, Debug)]
 struct Open {
     id: FlowId,
@@ -110,24 +114,26 @@ struct Open {
     last_seen: Timestamp,
     /// When FIN both ways or RST closed the connection; `i64::MIN`: not closed.
     closed_at: Timestamp,
-    first_packet: PacketRef,
-    last_packet: PacketRef,
+    /// The first and last packets: numbers, and inputs.
+    packet_numbers: [u64; 2],
+    packet_inputs: [u32; 2],
     packets: [u64; 2],
     bytes: [u64; 2],
     payload: [u64; 2],
+    /// TCP sequence numbers seen, for the capture-loss estimate (32 bytes).
+    tcp: TcpSeen,
     fragments: u32,
-    protocol: u8,
-    has_ports: bool,
-    client_by: ClientBy,
-    /// The client is the key's `lo` endpoint.
-    client_is_lo: bool,
     tcp_flags: [u8; 2],
-    /// FIN seen per direction.
-    fin: [bool; 2],
-    close_reason: Option<FlowEnd>,
+    client_by: ClientBy,
+    /// `CLIENT_IS_LO`, `CLOSED_BY_RST`.
+    marks: u8,
 }
 
 const NOT_CLOSED: Timestamp = Timestamp(i64::MIN);
+/// The client is the key's `lo` endpoint.
+const CLIENT_IS_LO: u8 = 1;
+/// `closed_at` is an RST's (else FIN both ways).
+const CLOSED_BY_RST: u8 = 2;
 
 /// The open flows: an index from key to slot, and the flows in a slab. Two parts so that the
 /// hash table, which keeps up to twice the slots it holds (a table that sees entries come and
@@ -185,11 +191,11 @@ impl OpenFlows {
     }
 
     /// Take out the flows `pred` selects.
-    fn extract(&mut self, mut pred: impl FnMut(&Open) -> bool) -> Vec<(FlowKey, Open)> {
+    fn extract(&mut self, mut pred: impl FnMut(&FlowKey, &Open) -> bool) -> Vec<(FlowKey, Open)> {
         let slots = &self.slots;
         let taken: Vec<(FlowKey, u32)> = self
             .index
-            .extract_if(|_, slot| slots.get(*slot as usize).is_some_and(&mut pred))
+            .extract_if(|key, slot| slots.get(*slot as usize).is_some_and(|f| pred(key, f)))
             .collect();
         let mut out = Vec::with_capacity(taken.len());
         for (key, slot) in taken {
@@ -217,21 +223,54 @@ impl Open {
         (self.closed_at != NOT_CLOSED).then_some(self.closed_at)
     }
 
+    /// How FIN/RST closed the connection, if they did.
+    fn close_reason(&self) -> Option<FlowEnd> {
+        self.closed_at().map(|_| {
+            if self.marks & CLOSED_BY_RST != 0 {
+                FlowEnd::Rst
+            } else {
+                FlowEnd::Fin
+            }
+        })
+    }
+
+    fn client_is_lo(&self) -> bool {
+        self.marks & CLIENT_IS_LO != 0
+    }
+
     fn client<'k>(&self, key: &'k FlowKey) -> &'k Endpoint {
-        if self.client_is_lo { &key.lo } else { &key.hi }
+        if self.client_is_lo() {
+            &key.lo
+        } else {
+            &key.hi
+        }
+    }
+
+    fn first_packet(&self) -> PacketRef {
+        PacketRef {
+            input: self.packet_inputs[0],
+            number: self.packet_numbers[0],
+        }
+    }
+
+    fn last_packet(&self) -> PacketRef {
+        PacketRef {
+            input: self.packet_inputs[1],
+            number: self.packet_numbers[1],
+        }
     }
 
     /// The flow's record, as it leaves the table.
     fn into_flow(self, key: &FlowKey, end: FlowEnd) -> Flow {
-        let (client, server) = if self.client_is_lo {
+        let (client, server) = if self.client_is_lo() {
             (key.lo, key.hi)
         } else {
             (key.hi, key.lo)
         };
         Flow {
             id: self.id,
-            protocol: self.protocol,
-            has_ports: self.has_ports,
+            protocol: key.protocol,
+            has_ports: key.has_ports,
             client,
             server,
             client_by: self.client_by,
@@ -239,11 +278,12 @@ impl Open {
             bytes: self.bytes,
             payload: self.payload,
             tcp_flags: self.tcp_flags,
+            capture_gaps: self.tcp.gaps(),
             fragments: u64::from(self.fragments),
             first_seen: self.first_seen,
             last_seen: self.last_seen,
-            first_packet: self.first_packet,
-            last_packet: self.last_packet,
+            first_packet: self.first_packet(),
+            last_packet: self.last_packet(),
             end: Some(end),
         }
     }
@@ -269,11 +309,13 @@ pub struct FlowTable {
     next_expiry: Option<Timestamp>,
     /// The flows still to close at the end of input, last first (`close_batch`).
     closing: Option<Vec<(Timestamp, FlowId, FlowKey)>>,
+    /// Capture loss estimated from TCP ACKs (`loss`).
+    loss: CaptureLoss,
 }
 
 impl FlowTable {
     /// Bytes the table stores per open flow in its slab: the flow without its endpoints
-    /// (which are its key's). 128 on 64-bit targets.
+    /// (which are its key's). 144 on 64-bit targets.
     pub const SLAB_ENTRY_BYTES: usize = std::mem::size_of::<Open>();
 
     /// Bytes of one index entry: the flow's key and its slot in the slab. 52 on 64-bit
@@ -296,6 +338,7 @@ impl FlowTable {
             last_ts: None,
             next_expiry: None,
             closing: None,
+            loss: CaptureLoss::default(),
         }
     }
 
@@ -321,9 +364,10 @@ impl FlowTable {
             .unwrap_or(0);
         let key = FlowKey::new(p.protocol, p.has_ports, p.src, p.dst).at_site(site);
         if let Some(flow) = self.active.get_mut(&key) {
-            match expired(&self.timeouts, flow, p) {
+            match expired(&self.timeouts, &key, flow, p) {
                 None => {
-                    update(flow, &key, p);
+                    let check = update(flow, &key, p);
+                    self.loss.record(p.ts, check);
                     return (flow.id, false);
                 }
                 Some(end) => {
@@ -395,9 +439,9 @@ impl FlowTable {
         let timeouts = self.timeouts;
         for (key, flow) in self
             .active
-            .extract(|f| ended_by(&timeouts, f, now).is_some())
+            .extract(|key, f| ended_by(&timeouts, key, f, now).is_some())
         {
-            let end = ended_by(&timeouts, &flow, now).unwrap_or(FlowEnd::IdleTimeout);
+            let end = ended_by(&timeouts, &key, &flow, now).unwrap_or(FlowEnd::IdleTimeout);
             self.ended.push(flow.into_flow(&key, end));
         }
         sort_batch(&mut self.ended[start..]);
@@ -415,7 +459,7 @@ impl FlowTable {
             .active
             .iter()
             .map(|(key, f)| {
-                let rank = if ended_by(&self.timeouts, f, now).is_some() {
+                let rank = if ended_by(&self.timeouts, key, f, now).is_some() {
                     0
                 } else if f.closed_at().is_some() {
                     1
@@ -435,8 +479,8 @@ impl FlowTable {
                 continue;
             };
             let end = match rank {
-                0 => ended_by(&self.timeouts, &flow, now),
-                1 => flow.close_reason,
+                0 => ended_by(&self.timeouts, &key, &flow, now),
+                1 => flow.close_reason(),
                 _ => None,
             };
             if end.is_none() {
@@ -470,7 +514,7 @@ impl FlowTable {
                 break;
             };
             if let Some(flow) = self.active.remove(&key) {
-                let end = flow.close_reason.unwrap_or(FlowEnd::EndOfCapture);
+                let end = flow.close_reason().unwrap_or(FlowEnd::EndOfCapture);
                 self.ended.push(flow.into_flow(&key, end));
             }
         }
@@ -488,7 +532,7 @@ impl FlowTable {
     pub fn close_all(&mut self) {
         let start = self.ended.len();
         for (key, flow) in self.active.drain() {
-            let end = flow.close_reason.unwrap_or(FlowEnd::EndOfCapture);
+            let end = flow.close_reason().unwrap_or(FlowEnd::EndOfCapture);
             self.ended.push(flow.into_flow(&key, end));
         }
         sort_batch(&mut self.ended[start..]);
@@ -507,6 +551,13 @@ impl FlowTable {
         self.stats
     }
 
+    /// The capture-loss estimate so far: totals and per-interval counts of checked ACKs and
+    /// gaps (docs/capture-loss.md). Cheap to read at any time, e.g. to print each interval
+    /// while a live capture runs.
+    pub fn capture_loss(&self) -> &CaptureLoss {
+        &self.loss
+    }
+
     pub fn active_len(&self) -> usize {
         self.active.len()
     }
@@ -519,25 +570,25 @@ fn sort_batch(batch: &mut [Flow]) {
 
 /// Whether `p` starts a new flow rather than continuing `flow`, and if so how `flow` ended: a
 /// new SYN after FIN/RST, or the flow timed out by the packet's time.
-fn expired(timeouts: &Timeouts, flow: &Open, p: &PacketMeta) -> Option<FlowEnd> {
+fn expired(timeouts: &Timeouts, key: &FlowKey, flow: &Open, p: &PacketMeta) -> Option<FlowEnd> {
     let new_syn = p
         .tcp_flags
         .is_some_and(|f| f.has(TcpFlags::SYN) && !f.has(TcpFlags::ACK));
     if new_syn && flow.closed_at().is_some() {
-        return flow.close_reason;
+        return flow.close_reason();
     }
-    ended_by(timeouts, flow, p.ts)
+    ended_by(timeouts, key, flow, p.ts)
 }
 
 /// How a flow ends by `now` if no packet of it comes: past its close window after FIN/RST, or
 /// idle for longer than its protocol's timeout.
-fn ended_by(timeouts: &Timeouts, flow: &Open, now: Timestamp) -> Option<FlowEnd> {
+fn ended_by(timeouts: &Timeouts, key: &FlowKey, flow: &Open, now: Timestamp) -> Option<FlowEnd> {
     if let Some(closed) = flow.closed_at()
         && now.since(closed) > secs_to_nanos(timeouts.tcp_close)
     {
-        return flow.close_reason;
+        return flow.close_reason();
     }
-    (now.since(flow.last_seen) > timeouts.idle_nanos(flow.protocol)).then_some(FlowEnd::IdleTimeout)
+    (now.since(flow.last_seen) > timeouts.idle_nanos(key.protocol)).then_some(FlowEnd::IdleTimeout)
 }
 
 /// A new flow from its first packet, deciding which side is the client.
@@ -557,26 +608,24 @@ fn open(id: FlowId, key: &FlowKey, p: &PacketMeta) -> Open {
         first_seen: p.ts,
         last_seen: p.ts,
         closed_at: NOT_CLOSED,
-        first_packet: p.at,
-        last_packet: p.at,
+        packet_numbers: [p.at.number; 2],
+        packet_inputs: [p.at.input; 2],
         packets: [0; 2],
         bytes: [0; 2],
         payload: [0; 2],
+        tcp: TcpSeen::default(),
         fragments: 0,
-        protocol: p.protocol,
-        has_ports: p.has_ports,
-        client_by,
-        client_is_lo: client == key.lo,
         tcp_flags: [0; 2],
-        fin: [false; 2],
-        close_reason: None,
+        client_by,
+        marks: if client == key.lo { CLIENT_IS_LO } else { 0 },
     };
-    update(&mut flow, key, p);
+    // The first packet of a flow checks no ACK: nothing of the other direction is known.
+    let _ = update(&mut flow, key, p);
     flow
 }
 
-/// Count a packet into a flow.
-fn update(flow: &mut Open, key: &FlowKey, p: &PacketMeta) {
+/// Count a packet into a flow; returns its part in the capture-loss estimate.
+fn update(flow: &mut Open, key: &FlowKey, p: &PacketMeta) -> Check {
     if let Some(flags) = p.tcp_flags {
         reorient(flow, key, p, flags);
     }
@@ -591,28 +640,30 @@ fn update(flow: &mut Open, key: &FlowKey, p: &PacketMeta) {
     flow.fragments = flow.fragments.saturating_add(u32::from(p.fragment));
     // First and last by capture time, so a fragment that waited for its first fragment, or an
     // input whose clock runs behind, still names the earliest and latest packets.
-    if (p.ts, p.at) < (flow.first_seen, flow.first_packet) {
+    if (p.ts, p.at) < (flow.first_seen, flow.first_packet()) {
         flow.first_seen = p.ts;
-        flow.first_packet = p.at;
+        flow.packet_numbers[0] = p.at.number;
+        flow.packet_inputs[0] = p.at.input;
     }
-    if (p.ts, p.at) >= (flow.last_seen, flow.last_packet) {
+    if (p.ts, p.at) >= (flow.last_seen, flow.last_packet()) {
         flow.last_seen = p.ts;
-        flow.last_packet = p.at;
+        flow.packet_numbers[1] = p.at.number;
+        flow.packet_inputs[1] = p.at.input;
     }
-    if let Some(flags) = p.tcp_flags {
-        flow.tcp_flags[dir] |= flags.0;
-        if flags.has(TcpFlags::RST) && flow.closed_at().is_none() {
-            flow.closed_at = p.ts;
-            flow.close_reason = Some(FlowEnd::Rst);
-        }
-        if flags.has(TcpFlags::FIN) {
-            flow.fin[dir] = true;
-            if flow.fin == [true, true] && flow.closed_at().is_none() {
-                flow.closed_at = p.ts;
-                flow.close_reason = Some(FlowEnd::Fin);
-            }
-        }
+    let Some(flags) = p.tcp_flags else {
+        return Check::None;
+    };
+    flow.tcp_flags[dir] |= flags.0;
+    if flags.has(TcpFlags::RST) && flow.closed_at().is_none() {
+        flow.closed_at = p.ts;
+        flow.marks |= CLOSED_BY_RST;
     }
+    let fin_both = flow.tcp_flags[0] & flow.tcp_flags[1] & TcpFlags::FIN != 0;
+    if flags.has(TcpFlags::FIN) && fin_both && flow.closed_at().is_none() {
+        flow.closed_at = p.ts;
+    }
+    flow.tcp
+        .packet(dir, p.seq, p.ack, p.payload_len, flags, p.fragment)
 }
 
 /// A handshake packet in a flow whose client was only guessed settles who the client is.
@@ -626,12 +677,12 @@ fn reorient(flow: &mut Open, key: &FlowKey, p: &PacketMeta, flags: TcpFlags) {
         (p.src, ClientBy::Syn)
     };
     if client != *flow.client(key) {
-        flow.client_is_lo = !flow.client_is_lo;
+        flow.marks ^= CLIENT_IS_LO;
         flow.packets.swap(0, 1);
         flow.bytes.swap(0, 1);
         flow.payload.swap(0, 1);
         flow.tcp_flags.swap(0, 1);
-        flow.fin.swap(0, 1);
+        flow.tcp.swap();
     }
     flow.client_by = by;
 }

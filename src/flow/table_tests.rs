@@ -21,6 +21,8 @@ fn tcp(ts: i64, src: Endpoint, dst: Endpoint, flags: u8, len: u32, n: u64) -> Pa
         ip_len: len,
         payload_len: len.saturating_sub(40),
         tcp_flags: Some(TcpFlags(flags)),
+        seq: 0,
+        ack: 0,
         fragment: false,
         at: PacketRef {
             input: 0,
@@ -262,12 +264,13 @@ fn a_wild_timestamp_does_not_rewrite_other_flows_ends() {
 #[test]
 fn open_flow_entry_is_compact() {
     let entry = std::mem::size_of::<FlowKey>() + std::mem::size_of::<super::Open>();
-    // 48-byte key + 128-byte flow (16 of them the payload counters, issue 12).
-    assert!(entry <= 176, "key + open flow = {entry} bytes");
+    // 48-byte key + 144-byte flow (16 of them the payload counters, issue 12; 32 the TCP
+    // sequence tracking of the capture-loss estimate, partly paid for by packing).
+    assert!(entry <= 192, "key + open flow = {entry} bytes");
     // What the table stores: the slab entry and the index entry (key + u32 slot).
     assert_eq!(
         (FlowTable::SLAB_ENTRY_BYTES, FlowTable::INDEX_ENTRY_BYTES),
-        (128, 52)
+        (144, 52)
     );
 }
 
@@ -298,4 +301,33 @@ fn capture_time_moving_on_closes_idle_flows_and_one_wild_timestamp_does_not() {
     assert!(ended.iter().all(|f| f.end == Some(FlowEnd::IdleTimeout)));
     assert_eq!(table.stats().expiry_sweeps, 1);
     assert_eq!(table.active_len(), 2);
+}
+
+/// The capture-loss estimate through the table: a connection whose server segment of 1000
+/// bytes the capture missed. The payload counts as sent (`payload_len`), whatever the capture
+/// kept; the gap is the server direction's, and reorienting keeps it there.
+#[test]
+fn capture_gaps_are_counted_per_flow_and_in_total() {
+    let (c, s) = (ep("10.0.0.2", 50000), ep("192.0.2.1", 443));
+    let mut t = FlowTable::new(10, Timeouts::default());
+    let seg = |ts, src, dst, flags, payload: u32, seq, ack, n| PacketMeta {
+        seq,
+        ack,
+        payload_len: payload,
+        ..tcp(ts, src, dst, flags, 40 + payload, n)
+    };
+    // Mid-stream: the server's data first (the flow is oriented by ports), then the handshake
+    // is never seen; every ACK after the first packet of each side is checked.
+    t.add(&seg(0, s, c, A, 1400, 9001, 501, 1));
+    t.add(&seg(1, c, s, A, 0, 501, 10_401, 2));
+    // The next 1000 bytes of the server are missed; the client acknowledges them.
+    t.add(&seg(2, c, s, A, 0, 501, 11_401, 3));
+    t.add(&seg(3, s, c, A, 100, 11_401, 501, 4));
+    t.add(&seg(4, c, s, A, 0, 501, 11_501, 5));
+    let loss = t.capture_loss().totals;
+    assert_eq!((loss.acks, loss.gaps, loss.gap_bytes), (4, 1, 1000));
+    assert_eq!(t.capture_loss().intervals().count(), 1);
+    let (flows, _) = t.finish();
+    assert_eq!(flows[0].client_by, ClientBy::PortHeuristic);
+    assert_eq!(flows[0].capture_gaps, [0, 1]);
 }

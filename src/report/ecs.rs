@@ -9,7 +9,7 @@
 //! docs/records.md; checked against Elastic's published field definitions by
 //! tests/ecs_fields.rs.
 
-use super::model::{FlowReport, HostnameReport, PacketRefReport};
+use super::model::{Directions, FlowReport, HostnameReport, PacketRefReport};
 use crate::analyze::{Ended, Sink};
 use crate::flow::Side;
 use crate::names::NameSource;
@@ -145,6 +145,10 @@ pub struct Custom<'a> {
     /// The flow's own fastest round trip to its remote side, ms.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rtt_ms: Option<f64>,
+    /// TCP ACKs, per direction of the data, of data the capture never saw (the report's
+    /// `flows[].capture_gaps`); left out when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture_gaps: Option<&'a Directions>,
     /// Left the home country, the EU/EEA (yes, no, unknown) as of the flow's end, with the
     /// basis; the payload sent; whether it was answered (the report's `flows[].answer`).
     pub answer: &'a crate::report::FlowAnswerReport,
@@ -316,6 +320,7 @@ pub fn record<'a>(e: &'a Ended<'a>) -> Record<'a> {
                 country: j.country.as_deref(),
             }),
             rtt_ms: f.rtt.as_ref().and_then(|r| r.min_ms),
+            capture_gaps: f.capture_gaps.as_ref(),
             answer: &f.answer,
             control: f.control.as_ref(),
             evidence: Evidence {

@@ -189,6 +189,10 @@ pub struct FlowReport {
     pub tcp_flags: Option<FlagsReport>,
     /// Packets of this flow that were IP fragments.
     pub fragments: u64,
+    /// TCP ACKs, per direction of the data, that acknowledged data the capture never saw
+    /// (`summary.capture_loss`); absent when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture_gaps: Option<Directions>,
     pub first_seen: String,
     pub last_seen: String,
     pub first_packet: PacketRefReport,
@@ -270,6 +274,9 @@ pub struct Summary {
     pub flow_table: FlowTableReport,
     pub address_table: AddressTableReport,
     pub fragments: FragmentReport,
+    /// Capture loss estimated from the traffic: TCP ACKs of data the capture never saw
+    /// (docs/capture-loss.md).
+    pub capture_loss: CaptureLossReport,
     /// The headline: did data leave the home country, the EU/EEA? Yes, no and unknown, from
     /// every address's final answer; unanswered flows apart; the databases' figure beside.
     pub answer: super::AnswerSummary,
@@ -338,6 +345,34 @@ pub struct FragmentReport {
     pub unattributed: u64,
     /// Datagrams forgotten early because the tracker was full.
     pub tracker_evicted: u64,
+}
+
+/// Capture loss estimated from TCP ACKs, as Zeek's `capture-loss` reports it: `percent` =
+/// 100 × `gaps` / `acks`, a lower bound of the packets the capture missed.
+#[derive(Clone, Debug, Serialize)]
+pub struct CaptureLossReport {
+    /// ACKs checked: ACK-flagged TCP packets after at least one segment of the other direction.
+    pub acks: u64,
+    /// Checked ACKs that acknowledged data the capture never saw (one per hole).
+    pub gaps: u64,
+    /// Bytes of those holes, as far as known (holes over 1 GiB count as gaps, not bytes).
+    pub gap_bytes: u64,
+    /// 100 × gaps / acks, three decimals; null without checked ACKs.
+    pub percent: Option<f64>,
+    /// Width of each interval (60 s, doubled each time the list of intervals was full).
+    pub interval_seconds: u64,
+    /// Intervals of capture time with checked ACKs, in time order.
+    pub intervals: Vec<LossIntervalReport>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LossIntervalReport {
+    pub start: String,
+    pub end: String,
+    pub acks: u64,
+    pub gaps: u64,
+    pub gap_bytes: u64,
+    pub percent: Option<f64>,
 }
 
 /// A region one of an address's names declares.

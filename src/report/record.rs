@@ -220,6 +220,10 @@ pub fn flow_report(
             to_client: flags(f.tcp_flags[1]),
         }),
         fragments: f.fragments,
+        capture_gaps: (f.capture_gaps != [0, 0]).then(|| Directions {
+            to_server: u64::from(f.capture_gaps[0]),
+            to_client: u64::from(f.capture_gaps[1]),
+        }),
         first_seen: f.first_seen.rfc3339(digits),
         last_seen: f.last_seen.rfc3339(digits),
         first_packet: PacketRefReport {

@@ -8,7 +8,7 @@ use super::names::{FlowNaming, ServiceTotals};
 use super::physics::PhysicsTotals;
 use super::place::PlacementTotals;
 use crate::analyze::Skipped;
-use crate::flow::{FragmentStats, TableStats};
+use crate::flow::{CaptureLoss, FragmentStats, TableStats};
 use crate::names::NameStats;
 use crate::names::dns::CacheStats;
 use crate::place::Placement;
@@ -30,6 +30,7 @@ pub struct RunEnd<'a> {
     pub addresses: AddressStats,
     pub max_addresses: usize,
     pub fragments: FragmentStats,
+    pub capture_loss: &'a CaptureLoss,
     pub names: NameStats,
     pub dns_cache: CacheStats,
     pub rtt: RttStats,
@@ -182,6 +183,7 @@ impl SummaryBuilder {
                 unattributed: end.fragments.unattributed,
                 tracker_evicted: end.fragments.evicted,
             },
+            capture_loss: capture_loss_report(end.capture_loss, end.digits),
             placement: self.placement.finish(),
             services: self.services.finish(end.names, end.dns_cache),
             physics: self.physics.finish(end.physics, end.rtt, &ticks),
@@ -190,5 +192,28 @@ impl SummaryBuilder {
             top_destinations: self.top,
             destinations: self.destinations,
         }
+    }
+}
+
+/// `summary.capture_loss`: the totals and intervals, timestamps with the run's digits.
+pub fn capture_loss_report(loss: &CaptureLoss, digits: u8) -> CaptureLossReport {
+    let t = loss.totals;
+    CaptureLossReport {
+        acks: t.acks,
+        gaps: t.gaps,
+        gap_bytes: t.gap_bytes,
+        percent: t.percent(),
+        interval_seconds: loss.interval_seconds(),
+        intervals: loss
+            .intervals()
+            .map(|i| LossIntervalReport {
+                start: i.start.rfc3339(digits),
+                end: i.end.rfc3339(digits),
+                acks: i.counts.acks,
+                gaps: i.counts.gaps,
+                gap_bytes: i.counts.gap_bytes,
+                percent: i.counts.percent(),
+            })
+            .collect(),
     }
 }

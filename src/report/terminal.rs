@@ -2,7 +2,7 @@
 //! report model.
 
 use super::model::Report;
-use super::units::bytes;
+use super::units::{bytes, count};
 use std::io::{self, Write};
 
 /// Write the summary, listing at most `top` remote destinations.
@@ -75,6 +75,7 @@ pub fn write_terminal(report: &Report, top: usize, out: &mut impl Write) -> io::
             s.flow_table.evicted, s.flow_table.max_flows, s.fragments.unattributed
         )?;
     }
+    write_capture_loss(&s.capture_loss, out)?;
     super::terminal_answer::write_answer(report, top, out)?;
     super::terminal_place::write_placement(report, out)?;
     super::terminal_names::write_services(report, out)?;
@@ -193,4 +194,31 @@ fn write_live(out: &mut dyn Write, live: &super::LiveReport, complete: bool) -> 
         }
     }
     Ok(())
+}
+
+/// One line when ACKs could be checked: the capture-loss estimate (docs/capture-loss.md).
+fn write_capture_loss(
+    loss: &super::model::CaptureLossReport,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let Some(percent) = loss.percent else {
+        return Ok(());
+    };
+    let shown = if loss.gaps > 0 && percent < 0.01 {
+        "<0.01".to_string()
+    } else {
+        format!("{percent:.2}")
+    };
+    writeln!(
+        out,
+        "  capture loss        {shown}% (estimated: TCP ACKs of data never seen; {} gaps in {} ACKs, {} missing){}",
+        count(loss.gaps),
+        count(loss.acks),
+        bytes(loss.gap_bytes),
+        if loss.gaps > 0 {
+            ": lower bounds, the capture missed at least this"
+        } else {
+            ""
+        }
+    )
 }

@@ -3,6 +3,7 @@
 mod ethernet;
 mod format;
 mod links;
+mod loss;
 mod missed;
 mod names;
 mod pcapng;
@@ -31,6 +32,7 @@ use super::write::{PcapFormat, Rec};
 use ethernet::{fragments, teams_like, tunnels, vlan};
 use format::{damaged, nanoseconds};
 use links::{cooked, null_loopback_captures, ppp_capture, raw_ip, raw_ipv4, raw_ipv6, raw12};
+use loss::loss_capture;
 use missed::{gquic_capture, tls_preamble_capture};
 use names::names_capture;
 use pcapng::ipv6_pcapng;
@@ -109,6 +111,7 @@ pub fn all_captures() -> Vec<Capture> {
     all.extend([rtt_stockholm(), rtt_sydney()]);
     all.extend([gquic_capture(), tls_preamble_capture()]);
     all.extend([scan_capture(), regions_capture()]);
+    all.push(loss_capture());
     all
 }
 
