@@ -158,6 +158,11 @@ impl Analyzer<'_> {
         }
     }
 
+    /// The capture-loss estimate's running totals (TCP ACKs checked, gaps, bytes missing).
+    pub fn capture_loss(&self) -> crate::flow::loss::LossCounts {
+        self.stages.table.capture_loss().totals
+    }
+
     /// Flows open now (not yet ended).
     pub fn open_flows(&self) -> usize {
         self.stages.table.active_len()

@@ -471,6 +471,7 @@ struct Status {
     at: Option<Instant>,
     packets: u64,
     flows: u64,
+    loss: residency::flow::loss::LossCounts,
 }
 
 impl Status {
@@ -493,8 +494,20 @@ impl Status {
                 0.0
             }
         };
+        // Capture loss over this status interval: ACKs of data never seen (docs/capture-loss.md).
+        let loss = analyzer.capture_loss();
+        let acks = loss.acks - self.loss.acks;
+        let gaps = loss.gaps - self.loss.gaps;
+        let estimate = if acks == 0 {
+            "no TCP ACKs to check".to_string()
+        } else {
+            format!(
+                "{:.2}% ({gaps} gaps in {acks} ACKs)",
+                100.0 * gaps as f64 / acks as f64
+            )
+        };
         eprintln!(
-            "residency: {interface}: {:.0} packets/s, {:.0} flows/s ended, {} flows open; {} packets, {} flows; libpcap: {} received, {} dropped, {} dropped by the interface",
+            "residency: {interface}: {:.0} packets/s, {:.0} flows/s ended, {} flows open; {} packets, {} flows; libpcap: {} received, {} dropped, {} dropped by the interface; capture loss {estimate}",
             rate(feed.packets(), self.packets),
             rate(flows, self.flows),
             analyzer.open_flows(),
@@ -507,5 +520,6 @@ impl Status {
         self.at = Some(now);
         self.packets = feed.packets();
         self.flows = flows;
+        self.loss = loss;
     }
 }
