@@ -71,10 +71,10 @@ fn every_single_link_capture_is_copied_packet_for_packet() {
     // Every generated capture but the damaged ones (corrupt, truncated) and the one with
     // several link types (ipv6.pcapng).
     let names: Vec<&str> = copied.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(copied.len(), 23, "{names:?}");
+    assert_eq!(copied.len(), 24, "{names:?}");
     assert!(names.contains(&"ns") && names.contains(&"sll2") && names.contains(&"null-be"));
     let total: usize = copied.iter().map(|(_, n)| n).sum();
-    assert_eq!(total, 542, "{copied:?}");
+    assert_eq!(total, 577, "{copied:?}");
     // No temporary file left beside the copies.
     assert!(files(dir.path()).iter().all(|f| !f.ends_with(".tmp")));
 }
