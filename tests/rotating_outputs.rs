@@ -79,12 +79,11 @@ fn every_single_link_capture_is_copied_packet_for_packet() {
     assert!(files(dir.path()).iter().all(|f| !f.ends_with(".tmp")));
 }
 
-/// The records of `residency analyze CAPTURE --flows -`, with what names the input file
-/// removed.
-fn flows_of(capture: &Path) -> Vec<Value> {
+/// The records of `residency analyze CAPTURES… --flows -`, each passed through `strip`.
+fn records_of(captures: &[PathBuf], strip: fn(&mut Value)) -> Vec<Value> {
     let out = Command::new(BIN)
         .arg("analyze")
-        .arg(capture)
+        .args(captures)
         .args(["--flows", "-"])
         .output()
         .expect("run residency");
@@ -98,16 +97,24 @@ fn flows_of(capture: &Path) -> Vec<Value> {
         .lines()
         .map(|line| {
             let mut record: Value = serde_json::from_str(line).expect("a JSON record");
-            if let Some(evidence) = record
-                .pointer_mut("/Residency/evidence")
-                .and_then(Value::as_object_mut)
-            {
-                evidence.remove("input_path");
-                evidence.remove("input_sha256");
-            }
+            strip(&mut record);
             record
         })
         .collect()
+}
+
+/// The records of `residency analyze CAPTURE --flows -`, with what names the input file
+/// removed.
+fn flows_of(capture: &Path) -> Vec<Value> {
+    records_of(&[capture.to_owned()], |record| {
+        if let Some(evidence) = record
+            .pointer_mut("/Residency/evidence")
+            .and_then(Value::as_object_mut)
+        {
+            evidence.remove("input_path");
+            evidence.remove("input_sha256");
+        }
+    })
 }
 
 #[test]
@@ -140,38 +147,21 @@ fn analyze_finds_the_same_flows_in_the_copy() {
 /// The records of `residency analyze CAPTURES… --flows -` without the references to input
 /// files and packet numbers (which differ between one file and its parts).
 fn flows_without_refs(captures: &[PathBuf]) -> Vec<Value> {
-    let out = Command::new(BIN)
-        .arg("analyze")
-        .args(captures)
-        .args(["--flows", "-"])
-        .output()
-        .expect("run residency");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|line| {
-            let mut record: Value = serde_json::from_str(line).expect("a JSON record");
-            if let Some(custom) = record
-                .pointer_mut("/Residency")
-                .and_then(Value::as_object_mut)
-            {
-                custom.remove("evidence");
-            }
-            if let Some(name) = record
-                .pointer_mut("/Residency/hostname")
-                .and_then(Value::as_object_mut)
-            {
-                name.remove("input");
-                name.remove("packet");
-            }
-            record
-        })
-        .collect()
+    records_of(captures, |record| {
+        if let Some(custom) = record
+            .pointer_mut("/Residency")
+            .and_then(Value::as_object_mut)
+        {
+            custom.remove("evidence");
+        }
+        if let Some(name) = record
+            .pointer_mut("/Residency/hostname")
+            .and_then(Value::as_object_mut)
+        {
+            name.remove("input");
+            name.remove("packet");
+        }
+    })
 }
 
 #[test]
