@@ -5,13 +5,15 @@
 #![cfg(feature = "live")]
 
 mod cli;
+#[path = "live_capture/compare.rs"]
+mod compare;
+#[path = "live_capture/errors.rs"]
+mod errors;
 #[path = "live_capture/netns.rs"]
 mod netns;
 #[allow(dead_code)]
 #[path = "pcapng_copy/mod.rs"]
 mod pcapng_copy;
-#[path = "live_capture/compare.rs"]
-mod compare;
 #[path = "live_capture/runs.rs"]
 mod runs;
 
@@ -137,7 +139,14 @@ fn bpf_udp_keeps_only_the_udp_flows() {
     let Some(ns) = netns() else { return };
     let out = Outdir::new();
     let original = capture("names.pcap");
-    let live = ns.live(&["--bpf", "udp", "--json", &out.arg("live.json"), "--home", "SE"]);
+    let live = ns.live(&[
+        "--bpf",
+        "udp",
+        "--json",
+        &out.arg("live.json"),
+        "--home",
+        "SE",
+    ]);
     let sent = ns.replay(&original, &["--pps", "500"]);
     assert_eq!(sent, 91);
     let end = live.stop();

@@ -15,8 +15,7 @@ pub fn capture(name: &str) -> PathBuf {
 
 /// A report written to `path`, checked against docs/report.schema.json.
 pub fn read_report(path: &Path) -> Value {
-    let text =
-        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let report: Value =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: not JSON: {e}", path.display()));
     if let Err(e) = cli::schema_check(&report) {
@@ -83,8 +82,7 @@ pub fn flows_by_key(report: &Value) -> BTreeMap<String, Value> {
 /// (`Residency.evidence.input_path` and `input_sha256`), after checking those are `path` and
 /// `sha256` (absent when `None`).
 pub fn ndjson_without_input(path: &Path, input: Option<&str>, sha256: Option<&str>) -> Vec<Value> {
-    let text =
-        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.lines()
         .map(|line| {
             let mut record: Value = serde_json::from_str(line).expect("an NDJSON record");

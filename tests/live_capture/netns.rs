@@ -130,13 +130,11 @@ impl Netns {
 
     /// `residency live -i cap0 --status-every 0 ARGS`, once it says it is capturing.
     pub fn live(&self, args: &[&str]) -> Live {
-        Live::start(self.exec(env!("CARGO_BIN_EXE_residency")).args([
-            "live",
-            "-i",
-            CAPTURE_IF,
-            "--status-every",
-            "0",
-        ]).args(args))
+        Live::start(
+            self.exec(env!("CARGO_BIN_EXE_residency"))
+                .args(["live", "-i", CAPTURE_IF, "--status-every", "0"])
+                .args(args),
+        )
     }
 
     /// `residency live -i cap0 ARGS` run to its end (for runs that fail at once).
