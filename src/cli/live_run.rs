@@ -181,6 +181,7 @@ pub fn live_cmd(args: LiveArgs) -> Result<u8> {
         let mut timers = Timers::new(begun, &args);
         let mut status = Status::default();
         let mut failure: Option<anyhow::Error> = None;
+        let mut stopping: Option<Stopping> = None;
         let stopped_by = loop {
             match capture.next_packet() {
                 Ok(Next::Packet(packet)) => {
@@ -202,12 +203,21 @@ pub fn live_cmd(args: LiveArgs) -> Result<u8> {
                     break "error";
                 }
             }
-            if let Some(signal) = interrupt.requested() {
-                break signal.name();
-            }
             let now = Instant::now();
-            if deadline.is_some_and(|d| now >= d) {
-                break "duration";
+            if stopping.is_none() {
+                let asked = interrupt
+                    .requested()
+                    .map(|s| s.name())
+                    .or_else(|| deadline.is_some_and(|d| now >= d).then_some("duration"));
+                if let Some(reason) = asked {
+                    set_counters(&mut live_report, &mut capture);
+                    stopping = Some(Stopping::new(reason, &live_report, now));
+                }
+            }
+            if let Some(s) = &stopping
+                && s.done(feed.packets(), now)
+            {
+                break s.reason;
             }
             if hangup.take() {
                 let reopened = outs
@@ -223,7 +233,8 @@ pub fn live_cmd(args: LiveArgs) -> Result<u8> {
                     "residency: SIGHUP: the current output files are finished; new ones started"
                 );
             }
-            if timers.counters.due(now) {
+            // While stopping, the counters stay those the packets left to read were taken from.
+            if stopping.is_none() && timers.counters.due(now) {
                 set_counters(&mut live_report, &mut capture);
             }
             if timers.status.due(now) {
@@ -246,7 +257,7 @@ pub fn live_cmd(args: LiveArgs) -> Result<u8> {
                 let current = analyzer.summary_of(
                     &feed,
                     &input_path,
-                    live_end(&live_report, None, capture.link_type()),
+                    live_end(&live_report, None, Vec::new(), capture.link_type()),
                 );
                 let snapshot = analyzer.snapshot(Some(current));
                 if let Err(e) = write_snapshot(path, &head, &snapshot) {
@@ -255,7 +266,16 @@ pub fn live_cmd(args: LiveArgs) -> Result<u8> {
                 }
             }
         };
-        set_counters(&mut live_report, &mut capture);
+        let mut warnings = Vec::new();
+        match &stopping {
+            Some(s) if stopped_by != "error" => {
+                if let Some(w) = s.unread(feed.packets()) {
+                    eprintln!("residency: warning: {w}");
+                    warnings.push(w);
+                }
+            }
+            _ => set_counters(&mut live_report, &mut capture),
+        }
         live_report.stopped = wall_clock();
         live_report.stopped_by = stopped_by.to_string();
         let damage = match &failure {
@@ -286,7 +306,7 @@ pub fn live_cmd(args: LiveArgs) -> Result<u8> {
         analyzer.end(
             feed,
             &input_path,
-            live_end(&live_report, damage, capture.link_type()),
+            live_end(&live_report, damage, warnings, capture.link_type()),
         );
         let report = analyzer.into_report(None);
         if let Some(sink) = json_sink {
@@ -334,6 +354,7 @@ fn file_link_type(link: residency::source::LinkType) -> residency::source::LinkT
 fn live_end(
     live: &LiveReport,
     damage: Option<residency::source::Damage>,
+    warnings: Vec<String>,
     link: residency::source::LinkType,
 ) -> FeedEnd {
     FeedEnd {
@@ -342,7 +363,7 @@ fn live_end(
         format: Format::Live,
         link_types: vec![link],
         damage,
-        warnings: Vec::new(),
+        warnings,
         stopped: None,
         live: Some(live.clone()),
     }
@@ -416,6 +437,49 @@ impl Sink for LiveOuts<'_> {
             s.address(address)?;
         }
         Ok(())
+    }
+}
+
+/// A stop asked for (a signal, `--duration`). libpcap counts a packet as received once the
+/// kernel has queued it for us, and a stop that closed the capture at once would leave the
+/// packets still queued neither analysed nor counted as dropped, in a report that says it is
+/// complete. So the counters are read when the stop is asked for, and the packets they count
+/// that are still queued (received - dropped - read) are read before the run ends: the report
+/// then covers every packet libpcap counted (`received` = packets + `dropped`). A flood that
+/// left more than `DRAIN_LIMIT` of work queued is cut there, and says so.
+struct Stopping {
+    reason: &'static str,
+    /// Packets read once every queued packet is.
+    until: u64,
+    deadline: Instant,
+}
+
+/// The longest a stop waits for the packets already queued (a TPACKET_V3 block is handed
+/// over when full or after the read timeout, so at least twice READ_TIMEOUT_MS).
+const DRAIN_LIMIT: Duration = Duration::from_secs(2);
+
+impl Stopping {
+    fn new(reason: &'static str, counted: &LiveReport, now: Instant) -> Stopping {
+        Stopping {
+            reason,
+            until: counted.received.saturating_sub(counted.dropped),
+            deadline: now + DRAIN_LIMIT,
+        }
+    }
+
+    fn done(&self, read: u64, now: Instant) -> bool {
+        read >= self.until || now >= self.deadline
+    }
+
+    /// The warning for the report when the stop left packets libpcap had counted unread.
+    fn unread(&self, read: u64) -> Option<String> {
+        (read < self.until).then(|| {
+            format!(
+                "stopped with {} packets libpcap had received still unread after {} s (not analysed, not counted as dropped)",
+                self.until - read,
+                DRAIN_LIMIT.as_secs()
+            )
+        })
     }
 }
 

@@ -110,7 +110,10 @@ pub struct LiveReport {
     /// wrap-arounds added): packets the kernel received for this capture, dropped because the
     /// capture buffer was full, and dropped by the interface or its driver. A mirror port
     /// that is oversubscribed drops before any of these see it: see
-    /// `summary.capture_loss` for an estimate from the traffic itself.
+    /// `summary.capture_loss` for an estimate from the traffic itself. On Linux `received`
+    /// counts the dropped packets too, and a stop reads the packets still queued first, so
+    /// `received` = the input's `packets` + `dropped` unless the run warned that it stopped
+    /// with packets unread (or ended on an error).
     pub received: u64,
     pub dropped: u64,
     pub if_dropped: u64,
