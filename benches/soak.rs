@@ -26,7 +26,8 @@
 //!
 //! Environment: `SOAK_SECS` (default 600), `SOAK_PPS` (packets/s asked of tcpreplay, default
 //! 100000; 0 for `--topspeed`), `SOAK_PACKETS` (size of the replayed capture, default 200000),
-//! `SOAK_WRITE_PCAP`, `RESIDENCY_BIN` (default `<target>/release/residency`).
+//! `SOAK_WRITE_PCAP`, `SOAK_ARGS` (more options for `residency live`, split at spaces, e.g.
+//! `--max-flows 200000`), `RESIDENCY_BIN` (default `<target>/release/residency`).
 //!
 //! Without `--bench` (`cargo test --benches`) it checks its own parts on tiny inputs and says
 //! that the soak itself was not run.
@@ -354,6 +355,9 @@ fn soak() -> Result<(), String> {
     if write_pcap {
         live_cmd.args(["--write-pcap", &arg("raw.pcapng")]);
     }
+    // More options for residency, split at spaces (e.g. "--max-flows 200000").
+    let extra = std::env::var("SOAK_ARGS").unwrap_or_default();
+    live_cmd.args(extra.split_whitespace());
     let terminal = out.path().join("terminal.txt");
     let mut live = Guard(
         live_cmd
@@ -418,6 +422,9 @@ fn soak() -> Result<(), String> {
         },
         bin.display()
     );
+    if !extra.trim().is_empty() {
+        println!("options: {}", extra.trim());
+    }
     println!("machine: {}", machine());
     println!(
         "{:>6} {:>10} {:>10} {:>14} {:>12} {:>14} {:>12}",
