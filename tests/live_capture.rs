@@ -65,16 +65,7 @@ fn equal_to_analyze(file: &str, flows: usize) {
     let Some(ns) = netns() else { return };
     let out = Outdir::new();
     let original = capture(file);
-    let live = ns.live(&[
-        "--json",
-        &out.arg("live.json"),
-        "--flows",
-        &out.arg("flows.ndjson"),
-        "--write-pcap",
-        &out.arg("raw.pcapng"),
-        "--home",
-        "SE",
-    ]);
+    let live = ns.live(&out.all_outputs(&[]));
     let sent = ns.replay(&original, &["--pps", "500"]);
     let end = live.stop();
     assert_eq!(end.code(), 0, "{}", end.stderr);

@@ -50,18 +50,7 @@ fn interface_gone_keeps_what_was_captured() {
     let Some(ns) = netns() else { return };
     let out = Outdir::new();
     let json = out.path("live.json");
-    let live = ns.live(&[
-        "--json",
-        &out.arg("live.json"),
-        "--report-every",
-        "1",
-        "--flows",
-        &out.arg("flows.ndjson"),
-        "--write-pcap",
-        &out.arg("raw.pcapng"),
-        "--home",
-        "SE",
-    ]);
+    let live = ns.live(&out.all_outputs(&["--report-every", "1"]));
     assert_eq!(ns.replay(&capture("names.pcap"), &["--pps", "500"]), 91);
     wait_for_report(&json, |r| r["inputs"][0]["packets"] == 91);
     ns.delete_link(CAPTURE_IF);
@@ -112,18 +101,7 @@ fn runs_as_the_user_after_opening_the_interface() {
     };
     let out = Outdir::new();
     std::fs::set_permissions(out.dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
-    let live = ns.live(&[
-        "--user",
-        "nobody",
-        "--json",
-        &out.arg("live.json"),
-        "--flows",
-        &out.arg("flows.ndjson"),
-        "--write-pcap",
-        &out.arg("raw.pcapng"),
-        "--home",
-        "SE",
-    ]);
+    let live = ns.live(&out.all_outputs(&["--user", "nobody"]));
     let status = std::fs::read_to_string(format!("/proc/{}/status", live.pid())).unwrap();
     let ids = |key: &str| -> Vec<u32> {
         status

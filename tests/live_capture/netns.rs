@@ -129,7 +129,7 @@ impl Netns {
     }
 
     /// `residency live -i cap0 --status-every 0 ARGS`, once it says it is capturing.
-    pub fn live(&self, args: &[&str]) -> Live {
+    pub fn live<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Live {
         Live::start(
             self.exec(env!("CARGO_BIN_EXE_residency"))
                 .args(["live", "-i", CAPTURE_IF, "--status-every", "0"])
@@ -368,5 +368,22 @@ impl Outdir {
     /// `path(name)` as a string, for arguments.
     pub fn arg(&self, name: &str) -> String {
         self.path(name).display().to_string()
+    }
+
+    /// Every output in this folder (`--json live.json`, `--flows flows.ndjson`, `--write-pcap
+    /// raw.pcapng`), `--home SE`, then `extra`.
+    pub fn all_outputs(&self, extra: &[&str]) -> Vec<String> {
+        let mut args = vec![
+            "--json".to_string(),
+            self.arg("live.json"),
+            "--flows".to_string(),
+            self.arg("flows.ndjson"),
+            "--write-pcap".to_string(),
+            self.arg("raw.pcapng"),
+            "--home".to_string(),
+            "SE".to_string(),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        args
     }
 }

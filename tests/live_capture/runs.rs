@@ -104,18 +104,7 @@ fn drops_are_counted_and_reported() {
 fn rotated_parts_are_listed_hashed_and_whole() {
     let Some(ns) = netns() else { return };
     let out = Outdir::new();
-    let live = ns.live(&[
-        "--json",
-        &out.arg("live.json"),
-        "--flows",
-        &out.arg("flows.ndjson"),
-        "--write-pcap",
-        &out.arg("raw.pcapng"),
-        "--rotate",
-        "5kB",
-        "--home",
-        "SE",
-    ]);
+    let live = ns.live(&out.all_outputs(&["--rotate", "5kB"]));
     assert_eq!(ns.replay(&capture("names.pcap"), &["--pps", "500"]), 91);
     let end = live.stop();
     assert_eq!(end.code(), 0, "{}", end.stderr);
@@ -171,23 +160,15 @@ fn sighup_starts_new_parts_and_the_run_goes_on() {
     let Some(ns) = netns() else { return };
     let out = Outdir::new();
     let json = out.path("live.json");
-    let live = ns.live(&[
-        "--json",
-        &out.arg("live.json"),
+    let live = ns.live(&out.all_outputs(&[
         "--report-every",
         "1",
-        "--flows",
-        &out.arg("flows.ndjson"),
-        "--write-pcap",
-        &out.arg("raw.pcapng"),
         // A flow's record is written when it ends, by capture time: 30 s after its FIN, or
         // at the end of the run. A small table ends some at once (evicted), so that the first
         // flows file holds records when the SIGHUP comes (one without would not be split).
         "--max-flows",
         "4",
-        "--home",
-        "SE",
-    ]);
+    ]));
     assert_eq!(ns.replay(&capture("names.pcap"), &["--pps", "500"]), 91);
     wait_for_report(&json, |r| r["inputs"][0]["packets"] == 91);
     live.signal(nix::sys::signal::Signal::SIGHUP);
