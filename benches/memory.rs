@@ -245,7 +245,7 @@ fn pipeline_bytes(args: &[String]) -> Result<String, String> {
     let mut analyzer = Analyzer::new(ctx, 10);
     let mut sink = residency::analyze::collect::Collect::default();
     analyzer
-        .read(&path, None, capture, &mut sink, &mut || None)
+        .read(&path, None, capture, &mut sink, &mut |_| None)
         .map_err(|e| e.to_string())?;
     let after = rss();
     std::hint::black_box(&analyzer);

@@ -97,7 +97,7 @@ fn bench(c: &mut Criterion) {
             let mut sink = Count::default();
             let capture = Capture::new(&file[..]).unwrap();
             analyzer
-                .read(Path::new("bench"), None, capture, &mut sink, &mut || None)
+                .read(Path::new("bench"), None, capture, &mut sink, &mut |_| None)
                 .unwrap();
             analyzer.finish(&mut sink, None).unwrap();
             black_box(sink.flows)
@@ -111,7 +111,9 @@ fn bench(c: &mut Criterion) {
             let mut analyzer = Analyzer::new(ctx(), 10);
             let capture = Capture::new(&file[..]).unwrap();
             analyzer
-                .read(Path::new("bench"), None, capture, &mut report, &mut || None)
+                .read(Path::new("bench"), None, capture, &mut report, &mut |_| {
+                    None
+                })
                 .unwrap();
             let tail = analyzer.finish(&mut report, None).unwrap();
             black_box(report.finish(&tail).unwrap())

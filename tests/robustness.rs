@@ -143,7 +143,7 @@ fn an_io_error_is_reported_as_damage_with_what_came_before() {
             None,
             Capture::new(reader).unwrap(),
             &mut sink,
-            &mut || None,
+            &mut |_| None,
         )
         .unwrap();
     let input = analyzer.inputs()[0].clone();

@@ -281,7 +281,7 @@ fn both_sinks(
         let input = residency::source::open(capture).expect("open");
         let sha = input.sha256_upfront().map(str::to_owned);
         analyzer
-            .read(capture, sha.as_deref(), input, &mut sinks, &mut || None)
+            .read(capture, sha.as_deref(), input, &mut sinks, &mut |_| None)
             .expect("read");
         analyzer.finish(&mut sinks, None).expect("finish");
     }

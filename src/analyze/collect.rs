@@ -64,7 +64,7 @@ pub fn collect_capture<R: std::io::Read>(
     ctx: Context<'_>,
 ) -> io::Result<Collected> {
     run(ctx, |analyzer, sink| {
-        analyzer.read(path, None, capture, sink, &mut || None)?;
+        analyzer.read(path, None, capture, sink, &mut |_| None)?;
         Ok(())
     })
 }
@@ -108,7 +108,7 @@ pub fn collect(paths: &[PathBuf], ctx: Context<'_>) -> Result<Collected, Collect
     }
     run(ctx, |analyzer, sink| {
         for (path, capture) in paths.iter().zip(opened) {
-            analyzer.read(path, None, capture, sink, &mut || None)?;
+            analyzer.read(path, None, capture, sink, &mut |_| None)?;
         }
         Ok(())
     })

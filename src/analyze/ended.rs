@@ -104,6 +104,7 @@ impl Analyzer<'_> {
     /// Hand every flow that ended to the outputs.
     pub(super) fn drain(&mut self, sink: &mut dyn Sink) -> io::Result<()> {
         for flow in self.stages.table.take_ended() {
+            self.flows_ended += 1;
             self.end_flow(flow, sink)?;
             // Addresses written out by this flow's visit go at once: a batch of ended flows
             // (a sweep, the end of input) can be as large as the flow table.

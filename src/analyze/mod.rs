@@ -166,6 +166,21 @@ pub struct Analyzer<'c> {
     resolve: ended::Resolving,
     /// Each input's name and hash, by index (for the evidence in per-flow records).
     infos: Vec<ended::InputInfo>,
+    /// Flows handed to the sink so far (for progress displays).
+    flows_ended: u64,
+}
+
+/// How far [`Analyzer::read`] has come: handed to its `stop` callback after every packet, for
+/// progress displays. Cheap to make: counters only.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Bytes of the input consumed so far.
+    pub bytes: u64,
+    /// Packets of the input read so far.
+    pub packets: u64,
+    /// Flows open now, and flows ended so far over all inputs.
+    pub open_flows: usize,
+    pub flows_ended: u64,
 }
 
 impl<'c> Analyzer<'c> {
@@ -180,6 +195,7 @@ impl<'c> Analyzer<'c> {
             ticks: Vec::new(),
             resolve: ended::Resolving::default(),
             infos: Vec::new(),
+            flows_ended: 0,
             ctx,
         }
     }
@@ -219,14 +235,15 @@ impl<'c> Analyzer<'c> {
 
     /// Read one capture to its end, its damage, or until `stop` says so. `path` names it in
     /// the report; `sha256` is its hash when known before reading (a regular file). Flows
-    /// that end go to `sink`; an error of the sink stops the reading and is returned.
+    /// that end go to `sink`; an error of the sink stops the reading and is returned. `stop`
+    /// is asked after every packet, with how far the read has come.
     pub fn read<R: Read>(
         &mut self,
         path: &std::path::Path,
         sha256: Option<&str>,
         mut capture: Capture<R>,
         sink: &mut dyn Sink,
-        stop: &mut dyn FnMut() -> Option<Stop>,
+        stop: &mut dyn FnMut(&Progress) -> Option<Stop>,
     ) -> Result<Option<Stop>, std::io::Error> {
         let mut feed = self.begin(path, sha256, capture.precision_digits());
         let mut stopped = None;
@@ -239,7 +256,13 @@ impl<'c> Analyzer<'c> {
                 result = Err(e);
                 break;
             }
-            if let Some(s) = stop() {
+            let progress = Progress {
+                bytes: capture.offset(),
+                packets: feed.packets(),
+                open_flows: self.open_flows(),
+                flows_ended: self.flows_ended,
+            };
+            if let Some(s) = stop(&progress) {
                 stopped = Some(s);
                 break;
             }

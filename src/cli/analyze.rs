@@ -2,6 +2,7 @@
 
 use super::args::{AnalysisArgs, GeoArgs, resolver_addr, vantage_arg};
 use super::outs::{Outs, output_error, parquet_sink, print_terminal};
+use super::progress::Progress;
 use super::{EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE};
 use anyhow::{Context, Result};
 use clap::Args;
@@ -53,6 +54,10 @@ pub struct AnalyzeArgs {
     /// (captures from several sites). Default: the --home country.
     #[arg(long, value_name = "WHERE", value_parser = vantage_arg)]
     vantage: Vec<Vantage>,
+    /// No progress display. Progress (which input, bytes read of its size, packets/s, flows)
+    /// is shown on standard error only when it is a terminal, and erased before the summary.
+    #[arg(long, short)]
+    quiet: bool,
     #[command(flatten)]
     analysis: AnalysisArgs,
     #[command(flatten)]
@@ -136,8 +141,10 @@ pub fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
     };
     // Inputs: each opened once, all before reading (a missing file fails now); a regular
     // file is hashed as it is opened, so every record can name its input's SHA-256.
+    let mut progress = Progress::new(args.quiet, args.captures.len());
     let mut opened = Vec::with_capacity(args.captures.len());
-    for path in &args.captures {
+    for (i, path) in args.captures.iter().enumerate() {
+        progress.opening(i, path);
         opened.push(source::open(path)?);
     }
     let ctx = analyze::Context {
@@ -172,15 +179,10 @@ pub fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
             terminal: !stdout_taken,
         };
         let mut interrupted = None;
-        let mut stop = || {
-            interrupt
-                .requested()
-                .map(|s| analyze::Stop::Interrupted(s.name()))
-        };
-        for (path, capture) in args.captures.iter().zip(opened) {
+        for (i, (path, capture)) in args.captures.iter().zip(opened).enumerate() {
             // A signal that came while a read was blocked, or between inputs.
-            if let Some(analyze::Stop::Interrupted(signal)) = stop() {
-                interrupted = Some(signal);
+            if let Some(signal) = interrupt.requested() {
+                interrupted = Some(signal.name());
                 break;
             }
             let sha256 = capture.sha256_upfront().map(str::to_string);
@@ -195,6 +197,13 @@ pub fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
                 analyzer.skip_duplicate(path, &capture, of);
                 continue;
             }
+            progress.reading(i, path, capture.size_upfront());
+            let mut stop = |read: &analyze::Progress| {
+                progress.packet(read);
+                interrupt
+                    .requested()
+                    .map(|s| analyze::Stop::Interrupted(s.name()))
+            };
             let read = analyzer.read(path, sha256.as_deref(), capture, &mut outs, &mut stop);
             match read {
                 Ok(None) => {}
@@ -211,6 +220,7 @@ pub fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
         // user asked the run to stop.
         interrupted = interrupted.or_else(|| interrupt.requested().map(|s| s.name()));
         let partial = analyzer.inputs().iter().any(|i| i.damage.is_some());
+        progress.done();
         let report = match analyzer.finish(&mut outs, interrupted) {
             Ok(r) => r,
             Err(e) if is_broken_pipe(&e) => return Ok(exit_for(interrupted, partial)),

@@ -6,6 +6,7 @@ pub mod args;
 pub mod live;
 pub mod lookup;
 pub mod outs;
+pub mod progress;
 
 pub use residency::output::EXIT_INTERRUPTED;
 

@@ -336,6 +336,14 @@ impl<R: Read> Capture<R> {
         }
     }
 
+    /// Bytes of the input read and consumed so far (packets handed out included).
+    pub fn offset(&self) -> u64 {
+        match &self.inner {
+            Inner::Pcap(r) => r.offset(),
+            Inner::PcapNg(r) => r.offset(),
+        }
+    }
+
     /// What stopped reading early, if anything did.
     pub fn damage(&self) -> Option<&Damage> {
         self.damage.as_ref()

@@ -88,6 +88,11 @@ impl<R: Read> PcapReader<R> {
         if self.magic.nanos { 9 } else { 6 }
     }
 
+    /// Bytes of the file consumed so far (for progress).
+    pub fn offset(&self) -> u64 {
+        self.chunked.offset()
+    }
+
     pub fn chunked_mut(&mut self) -> &mut Chunked<R> {
         &mut self.chunked
     }

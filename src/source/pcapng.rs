@@ -120,6 +120,11 @@ impl<R: Read> PcapNgReader<R> {
         self.digits
     }
 
+    /// Bytes of the file consumed so far (for progress).
+    pub fn offset(&self) -> u64 {
+        self.chunked.offset()
+    }
+
     pub fn chunked_mut(&mut self) -> &mut Chunked<R> {
         &mut self.chunked
     }

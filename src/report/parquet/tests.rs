@@ -19,7 +19,7 @@ fn write(rows_per_group: usize) -> Vec<u8> {
     let mut analyzer = Analyzer::new(ctx, 10);
     let mut sink = ParquetSink::with_rows_per_group(Vec::new(), rows_per_group).unwrap();
     analyzer
-        .read(&path, sha.as_deref(), capture, &mut sink, &mut || None)
+        .read(&path, sha.as_deref(), capture, &mut sink, &mut |_| None)
         .unwrap();
     analyzer.finish(&mut sink, None).unwrap();
     sink.finish().unwrap()
