@@ -145,3 +145,26 @@ fn a_word_that_is_neither_is_a_usage_error() {
         );
     }
 }
+
+/// `--json FILE`: the same entries as on standard output, written whole (through a temporary
+/// file renamed into place: nothing else is left in the folder).
+#[test]
+fn json_to_a_file_is_written_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lookup.json");
+    let out = residency(&[
+        "lookup",
+        "--json",
+        path.to_str().unwrap(),
+        "teams.microsoft.com",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+    let written: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(written.as_array().unwrap(), &json(&["teams.microsoft.com"]));
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, vec!["lookup.json"]);
+}

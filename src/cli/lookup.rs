@@ -77,13 +77,11 @@ pub fn lookup_cmd(args: LookupArgs) -> Result<u8> {
     }
     .entries(&queries);
     match args.json.as_deref() {
+        // A file is written beside its place and renamed into it when complete, as every
+        // output of `analyze` is.
         Some(path) if path.as_os_str() != "-" => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?;
-            let mut out = std::io::BufWriter::new(file);
-            report::write_lookup_json(&entries, &mut out)
-                .and_then(|()| out.flush())
-                .with_context(|| format!("writing {}", path.display()))?;
+            residency::output::Output::open(path)?
+                .complete(|out| report::write_lookup_json(&entries, out))?;
         }
         json => {
             let stdout = std::io::stdout();
