@@ -19,6 +19,7 @@
 pub mod analyze;
 pub mod bounded;
 pub mod decode;
+pub mod diff;
 pub mod digest;
 pub mod flow;
 pub mod names;
