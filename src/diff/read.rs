@@ -29,16 +29,15 @@ pub enum ReadError {
         source: io::Error,
     },
     #[error(
-        "{path} is not complete JSON ({source}); give a report written by \
-         `residency analyze --json PATH` that finished"
+        "{path} is not complete JSON (give a report written by `residency analyze --json PATH` \
+         that finished)"
     )]
     NotJson {
         path: PathBuf,
         source: serde_json::Error,
     },
     #[error(
-        "{path} is not a residency report ({source}); give a report written by \
-         `residency analyze --json PATH`"
+        "{path} is not a residency report (give one written by `residency analyze --json PATH`)"
     )]
     NotAReport {
         path: PathBuf,

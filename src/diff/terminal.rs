@@ -130,8 +130,16 @@ fn totals(out: &mut impl Write, d: &Diff) -> io::Result<()> {
         "bytes received from remote",
         byte_counts(&t.bytes_from_remote)
     )?;
-    writeln!(out, "  {:<32}  {}", "flows", counts(&t.flows))?;
-    writeln!(out, "  {:<32}  {}", "destinations", counts(&t.destinations))
+    let wide = |c: &Count| {
+        format!(
+            "{:>10} {:>10} {:>10}",
+            count(c.old),
+            count(c.new),
+            signed_count(c.change)
+        )
+    };
+    writeln!(out, "  {:<32}{}", "flows", wide(&t.flows))?;
+    writeln!(out, "  {:<32}{}", "destinations", wide(&t.destinations))
 }
 
 fn answer(out: &mut impl Write, d: &Diff) -> io::Result<()> {
@@ -139,7 +147,7 @@ fn answer(out: &mut impl Write, d: &Diff) -> io::Result<()> {
         out,
         "\nDid data leave? (each destination's final answer; answered flows, payload sent)"
     )?;
-    writeln!(out, "  {:<36}{COUNT_HEAD}  {BYTES_HEAD}", "")?;
+    writeln!(out, "  {:<41}{COUNT_HEAD}  {BYTES_HEAD}", "")?;
     let table = |out: &mut dyn Write, label: &str, t: &ByLeft| -> io::Result<()> {
         for (i, (name, s)) in [("yes", &t.yes), ("no", &t.no), ("unknown", &t.unknown)]
             .into_iter()
@@ -147,7 +155,7 @@ fn answer(out: &mut impl Write, d: &Diff) -> io::Result<()> {
         {
             writeln!(
                 out,
-                "  {:<27}  {:<7}{}  {}",
+                "  {:<32}  {:<7}{}  {}",
                 if i == 0 { label } else { "" },
                 name,
                 counts(&s.flows),
