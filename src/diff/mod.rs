@@ -26,3 +26,6 @@ pub fn write_json(diff: &Diff, out: &mut impl Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, diff).map_err(io::Error::from)?;
     out.write_all(b"\n")
 }
+
+#[cfg(test)]
+mod tests;
