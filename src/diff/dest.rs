@@ -101,38 +101,26 @@ pub fn hostnames(
     report: &Report,
     dests: &BTreeMap<String, Destination>,
 ) -> BTreeMap<String, HostnameEntry> {
-    let mut addresses: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    let mut out: BTreeMap<String, HostnameEntry> = BTreeMap::new();
-    for flow in &report.flows {
-        let (Some(host), Some(ip), Some("server")) =
-            (&flow.hostname, &flow.address, flow.remote.as_deref())
-        else {
-            continue;
-        };
-        let entry = out
-            .entry(host.name.clone())
-            .or_insert_with(|| HostnameEntry {
-                name: host.name.clone(),
-                flows: 0,
-                bytes_to: 0,
-                bytes_from: 0,
-                verdict: HostVerdict::default(),
-            });
-        entry.flows += 1;
-        entry.bytes_to += flow.bytes.to_server;
-        entry.bytes_from += flow.bytes.to_client;
-        addresses.entry(&host.name).or_default().insert(ip);
-    }
-    for (name, entry) in &mut out {
-        let ips = addresses.get(name.as_str()).cloned().unwrap_or_default();
-        entry.verdict = host_verdict(&ips, dests);
-    }
-    out
+    report
+        .flows
+        .0
+        .iter()
+        .map(|(name, f)| {
+            let entry = HostnameEntry {
+                name: name.clone(),
+                flows: f.flows,
+                bytes_to: f.bytes_to,
+                bytes_from: f.bytes_from,
+                verdict: host_verdict(&f.addresses, dests),
+            };
+            (name.clone(), entry)
+        })
+        .collect()
 }
 
-fn host_verdict(ips: &BTreeSet<&str>, dests: &BTreeMap<String, Destination>) -> HostVerdict {
+fn host_verdict(ips: &BTreeSet<String>, dests: &BTreeMap<String, Destination>) -> HostVerdict {
     let mut sets: [BTreeSet<String>; 6] = Default::default();
-    let mut addresses: Vec<&str> = ips.iter().copied().collect();
+    let mut addresses: Vec<&str> = ips.iter().map(String::as_str).collect();
     addresses.sort_by_key(|ip| ip_key(ip));
     for ip in &addresses {
         let Some(d) = dests.get(*ip) else { continue };

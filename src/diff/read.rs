@@ -3,10 +3,11 @@
 //! absent (fields added within report/2, optional ones), so that a report from an earlier
 //! build of the same schema still reads. Fields not named here are skipped unread.
 
-use serde::de::{Deserializer, Error as _};
+use serde::de::{Deserializer, Error as _, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -139,7 +140,8 @@ pub struct Report {
     /// Every setting, compared key by key (a setting added later is compared too).
     pub settings: BTreeMap<String, Value>,
     pub geo: Geo,
-    pub flows: Vec<Flow>,
+    /// `flows[]` folded by host name as it is read: a report's flows are never all in memory.
+    pub flows: FlowsByName,
     pub addresses: Vec<Address>,
     pub inputs: Vec<Input>,
     pub summary: Summary,
@@ -180,6 +182,59 @@ pub struct Table {
     pub date: Option<String>,
     pub entries: Option<u64>,
     pub sha256: Option<String>,
+}
+
+/// The flows of a report added up per host name (`hostname.name`), counting only flows whose
+/// remote side is the server the name names (`remote: server`, with an `address`). Read one
+/// flow at a time, so memory grows with the names and their addresses, not with the flows.
+#[derive(Debug, Default)]
+pub struct FlowsByName(pub BTreeMap<String, NamedFlows>);
+
+/// The flows to one host name.
+#[derive(Debug, Default, Clone)]
+pub struct NamedFlows {
+    pub flows: u64,
+    /// Bytes the flows sent to the server, and received from it.
+    pub bytes_to: u64,
+    pub bytes_from: u64,
+    /// The addresses they went to.
+    pub addresses: BTreeSet<String>,
+}
+
+impl FlowsByName {
+    /// Counts one flow.
+    pub fn add(&mut self, flow: Flow) {
+        let (Some(host), Some(ip), Some("server")) =
+            (flow.hostname, flow.address, flow.remote.as_deref())
+        else {
+            return;
+        };
+        let entry = self.0.entry(host.name).or_default();
+        entry.flows += 1;
+        entry.bytes_to += flow.bytes.to_server;
+        entry.bytes_from += flow.bytes.to_client;
+        entry.addresses.insert(ip);
+    }
+}
+
+impl<'de> Deserialize<'de> for FlowsByName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Fold;
+        impl<'de> Visitor<'de> for Fold {
+            type Value = FlowsByName;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array of flows")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<FlowsByName, A::Error> {
+                let mut out = FlowsByName::default();
+                while let Some(flow) = seq.next_element::<Flow>()? {
+                    out.add(flow);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_seq(Fold)
+    }
 }
 
 /// A flow: only what names a destination and what it carried.
