@@ -67,6 +67,20 @@ pub enum WarningKind {
     Incomplete,
 }
 
+impl WarningKind {
+    /// The name in the JSON (`geo-database`).
+    pub fn name(self) -> &'static str {
+        match self {
+            WarningKind::Schema => "schema",
+            WarningKind::Tool => "tool",
+            WarningKind::GeoDatabase => "geo-database",
+            WarningKind::Table => "table",
+            WarningKind::Setting => "setting",
+            WarningKind::Incomplete => "incomplete",
+        }
+    }
+}
+
 /// One thing that differs in how the reports were made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Warning {

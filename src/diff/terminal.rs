@@ -44,14 +44,18 @@ pub fn write_terminal(d: &Diff, top: usize, out: &mut impl Write) -> io::Result<
     if !d.warnings.is_empty() {
         writeln!(
             out,
-            "\nWarnings: the reports were made differently; a difference below may come from this, not from the traffic"
+            "\nWarnings: the reports were made differently; a difference below may come from \
+             this, not from the traffic"
         )?;
         for w in &d.warnings {
-            let kind = serde_json::to_value(w.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            writeln!(out, "  {kind:<13} {}: {} → {}", w.field, w.old, w.new)?;
+            writeln!(
+                out,
+                "  {:<13} {}: {} → {}",
+                w.kind.name(),
+                w.field,
+                w.old,
+                w.new
+            )?;
         }
     }
     if !d.differences {

@@ -205,6 +205,20 @@ fn warnings_name_each_difference() {
 }
 
 #[test]
+fn warning_kinds_are_named_as_in_the_json() {
+    for kind in [
+        WarningKind::Schema,
+        WarningKind::Tool,
+        WarningKind::GeoDatabase,
+        WarningKind::Table,
+        WarningKind::Setting,
+        WarningKind::Incomplete,
+    ] {
+        assert_eq!(serde_json::to_value(kind).unwrap(), json!(kind.name()));
+    }
+}
+
+#[test]
 fn schemas_are_checked() {
     let unknown = from_value(
         Path::new("x.json"),
