@@ -369,6 +369,8 @@ fn unknown_schema_is_refused() {
         "{}",
         run.stderr
     );
+    let run = residency(&["diff", "-", "-"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
     let run = residency(&["diff", TEAMS, a.to_str().unwrap()]);
     assert_eq!(run.code, 1);
     assert!(
@@ -403,6 +405,27 @@ fn json_file_output() {
     let stdout = residency(&["diff", a, b, "--json", "-"]).stdout;
     assert_eq!(written, stdout);
     assert_eq!(stdout, residency(&["diff", a, b, "--json", "-"]).stdout);
+    // The top-level keys in the documented order (docs/diff.md), two-space indented.
+    let order = [
+        "schema",
+        "old",
+        "new",
+        "warnings",
+        "differences",
+        "totals",
+        "answer",
+        "placement",
+        "services",
+        "destinations",
+        "hostnames",
+        "verdicts",
+    ];
+    let at: Vec<usize> = order
+        .iter()
+        .map(|k| written.find(&format!("\n  \"{k}\": ")).unwrap())
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}");
+    assert!(written.ends_with("}\n"));
     let d: Value = serde_json::from_str(&written).unwrap();
     // teams-like's 52.114.77.33 (example.com over QUIC) is not in names.pcap.
     assert_eq!(ips(&d["destinations"]["vanished"]), ["52.114.77.33"]);
