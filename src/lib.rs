@@ -13,12 +13,14 @@
 //! (`analyze::Sink`) as it ends. `output` gets the outputs to their place whole (temporary file
 //! and rename, inputs never overwritten, SIGINT/SIGTERM). `bounded` is the one eviction helper
 //! of every bounded table; `wire` the one way every parser reads untrusted bytes (a checked
-//! cursor and checked fixed-offset reads). Nothing here needs libpcap.
+//! cursor and checked fixed-offset reads). `diff` compares two finished reports (`residency
+//! diff`). Nothing here needs libpcap.
 #![forbid(unsafe_code)]
 
 pub mod analyze;
 pub mod bounded;
 pub mod decode;
+pub mod diff;
 pub mod digest;
 pub mod flow;
 pub mod names;

@@ -44,6 +44,16 @@ enum Command {
     /// dropped packets (the report's numbers are lower bounds); 1 error (the outputs written
     /// so far are kept); 2 usage error.
     Live(Box<cli::live::LiveArgs>),
+    /// Compare two JSON reports of the same site, before and after a change: new and
+    /// vanished destinations, services and providers, bytes that moved between zones and
+    /// jurisdictions, verdicts that changed (docs/diff.md).
+    ///
+    /// Reports made by other tool versions, with other geo data or tables, or other settings
+    /// are compared with a warning naming each difference; a report of an unknown schema is
+    /// refused. Exit status: 0 compared (also when they differ, unless --exit-code); 5 they
+    /// differ and --exit-code was given; 1 error (unreadable report, unknown schema); 2 usage
+    /// error.
+    Diff(cli::diff::DiffArgs),
     /// List the capture devices `live` can use, with their addresses and state.
     Interfaces,
 }
@@ -74,6 +84,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Analyze(args) => cli::analyze::analyze_cmd(*args),
         Command::Lookup(args) => cli::lookup::lookup_cmd(args),
         Command::Live(args) => cli::live::live_cmd(*args),
+        Command::Diff(args) => cli::diff::diff_cmd(args),
         Command::Interfaces => cli::live::interfaces_cmd(),
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod analyze;
 pub mod args;
+pub mod diff;
 pub mod live;
 pub mod lookup;
 pub mod outs;
@@ -21,3 +22,6 @@ pub const EXIT_PARTIAL: u8 = 3;
 pub const EXIT_USAGE: u8 = 2;
 // EXIT_INTERRUPTED (4): SIGINT/SIGTERM stopped the reading; the outputs are complete files
 // covering what was read (see `residency::output`).
+/// Exit status of `residency diff --exit-code` when the two reports differ (warnings aside).
+/// Not 1 as in `git diff --exit-code`: 1 is residency's error status, and 3 and 4 are taken.
+pub const EXIT_DIFFERENT: u8 = 5;

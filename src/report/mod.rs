@@ -24,7 +24,7 @@ mod terminal_answer;
 mod terminal_names;
 mod terminal_physics;
 mod terminal_place;
-mod units;
+pub mod units;
 
 pub use answer_model::*;
 pub use lookup::{Lookup, LookupEntry, Query, write_lookup_json, write_lookup_table};
