@@ -44,6 +44,14 @@ enum Command {
     /// dropped packets (the report's numbers are lower bounds); 1 error (the outputs written
     /// so far are kept); 2 usage error.
     Live(Box<cli::live::LiveArgs>),
+    /// Check reports or captures against a policy (TOML): a gate for CI and audits.
+    ///
+    /// Each input (a JSON report of `analyze --json`, or a capture analysed in-process with the
+    /// options below) is checked on its own; the exit status is the worst: 0 every rule holds;
+    /// 4 a rule is violated; 3 no rule violated but an input is incomplete (damaged,
+    /// interrupted); 1 error (the policy or an input could not be read or checked); 2 usage
+    /// error. docs/policy.md.
+    Check(Box<cli::check::CheckArgs>),
     /// List the capture devices `live` can use, with their addresses and state.
     Interfaces,
 }
@@ -74,6 +82,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Analyze(args) => cli::analyze::analyze_cmd(*args),
         Command::Lookup(args) => cli::lookup::lookup_cmd(args),
         Command::Live(args) => cli::live::live_cmd(*args),
+        Command::Check(args) => cli::check::check_cmd(*args),
         Command::Interfaces => cli::live::interfaces_cmd(),
     }
 }
