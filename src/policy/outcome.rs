@@ -347,7 +347,7 @@ fn write_input(input: &InputOutcome, top: usize, out: &mut impl Write) -> io::Re
             limits_text(&rule.limits)
         )?;
         for f in rule.flows.iter().take(top) {
-            write_flow(f, out)?;
+            write_flow(f, &input.report_inputs, out)?;
         }
         if rule.flows.len() > top {
             writeln!(
@@ -384,7 +384,7 @@ fn endpoint(e: &Endpoint) -> String {
     }
 }
 
-fn write_flow(f: &FlowEvidence, out: &mut impl Write) -> io::Result<()> {
+fn write_flow(f: &FlowEvidence, files: &[String], out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
         "      flow {} ({}) {} {} -> {}  {} B sent, {} B payload  first packet {} of {}",
@@ -401,8 +401,14 @@ fn write_flow(f: &FlowEvidence, out: &mut impl Write) -> io::Result<()> {
     if let Some(h) = &f.hostname {
         writeln!(
             out,
-            "          name {} ({}, packet {} of input {})",
-            h.name, h.source, h.packet, h.input
+            "          name {} ({}, packet {} of {})",
+            h.name,
+            h.source,
+            h.packet,
+            usize::try_from(h.input)
+                .ok()
+                .and_then(|i| files.get(i))
+                .map_or_else(|| format!("input {}", h.input), String::clone)
         )?;
     }
     if let Some(s) = &f.service {
