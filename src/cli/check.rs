@@ -114,7 +114,11 @@ pub fn check_cmd(mut args: CheckArgs) -> Result<u8> {
             }
         };
         if let Some(e) = &outcome.error {
-            eprintln!("residency: error: {shown}: {e}");
+            if e.contains(shown.as_str()) {
+                eprintln!("residency: error: {e}");
+            } else {
+                eprintln!("residency: error: {shown}: {e}");
+            }
         } else if outcome.complete == Some(false) {
             let what = match policy.incomplete {
                 Incomplete::Partial => "no rule can hold on it (exit 3 unless one is violated)",
