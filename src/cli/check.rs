@@ -96,6 +96,8 @@ pub fn check_cmd(mut args: CheckArgs) -> Result<u8> {
     let mut interrupted = false;
     for path in &args.inputs {
         let shown = path.display().to_string();
+        // A signal while a report was being read: stop before the next input.
+        interrupted = interrupted || interrupt.requested().is_some();
         if interrupted {
             outcomes.push(InputOutcome::failed(
                 &shown,
