@@ -26,6 +26,7 @@ pub mod flow;
 pub mod names;
 pub mod output;
 pub mod place;
+pub mod policy;
 pub mod report;
 pub mod rtt;
 pub mod services;

@@ -54,6 +54,14 @@ enum Command {
     /// differ and --exit-code was given; 1 error (unreadable report, unknown schema); 2 usage
     /// error.
     Diff(cli::diff::DiffArgs),
+    /// Check reports or captures against a policy (TOML): a gate for CI and audits.
+    ///
+    /// Each input (a JSON report of `analyze --json`, or a capture analysed in-process with the
+    /// options below) is checked on its own; the exit status is the worst: 0 every rule holds;
+    /// 4 a rule is violated; 3 no rule violated but an input is incomplete (damaged,
+    /// interrupted); 1 error (the policy or an input could not be read or checked); 2 usage
+    /// error. docs/policy.md.
+    Check(Box<cli::check::CheckArgs>),
     /// List the capture devices `live` can use, with their addresses and state.
     Interfaces,
 }
@@ -85,6 +93,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Lookup(args) => cli::lookup::lookup_cmd(args),
         Command::Live(args) => cli::live::live_cmd(*args),
         Command::Diff(args) => cli::diff::diff_cmd(args),
+        Command::Check(args) => cli::check::check_cmd(*args),
         Command::Interfaces => cli::live::interfaces_cmd(),
     }
 }

@@ -67,6 +67,39 @@ pub struct AnalyzeArgs {
 pub fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
     // SIGINT/SIGTERM from here on stop the reading and finish the outputs.
     let interrupt = Interrupt::install()?;
+    run(&args, &interrupt, true)
+}
+
+impl AnalyzeArgs {
+    /// The analysis `residency check` runs on one capture: the JSON report to `json` and
+    /// nothing else, with the check's analysis options.
+    pub fn for_check(
+        capture: PathBuf,
+        json: PathBuf,
+        vantage: Vec<Vantage>,
+        analysis: AnalysisArgs,
+        geo: GeoArgs,
+    ) -> AnalyzeArgs {
+        AnalyzeArgs {
+            captures: vec![capture],
+            json: Some(json),
+            flows: None,
+            parquet: None,
+            resolve: false,
+            resolver: None,
+            resolve_timeout: 2,
+            vantage,
+            // The progress line shows on a terminal, and is erased before the check's listing.
+            quiet: false,
+            analysis,
+            geo,
+        }
+    }
+}
+
+/// The analysis: `terminal` false leaves out the summary for people (`check` reads the JSON
+/// report back instead). `interrupt` is installed once per process by the caller.
+pub fn run(args: &AnalyzeArgs, interrupt: &Interrupt, terminal: bool) -> Result<u8> {
     // Geo data first: a bad --geo file or --home fails before a long capture is read.
     let placer = args.geo.placer()?;
     let physics = match Physics::new(
@@ -278,7 +311,7 @@ pub fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
             Err(e) => return Err(e.into()),
         }
     }
-    if !stdout_taken && !closed {
+    if terminal && !stdout_taken && !closed {
         print_terminal(&report, args.analysis.top)?;
     }
     for (i, input) in report.inputs.iter().enumerate() {

@@ -13,7 +13,7 @@ use residency::place::physics::vantage::{self, Vantage};
 use residency::services::Catalog;
 use std::path::PathBuf;
 
-#[derive(Args)]
+#[derive(Args, Clone)]
 pub struct GeoArgs {
     /// A MaxMind DB file to consult before the embedded ones (repeatable; earlier wins):
     /// MaxMind GeoLite2/GeoIP2 Country, City, ASN; IPinfo Lite, Country, ASN; DB-IP.
@@ -47,7 +47,7 @@ impl GeoArgs {
 }
 
 /// The options that shape an analysis, shared by `analyze` and `live`.
-#[derive(Args)]
+#[derive(Args, Clone)]
 pub struct AnalysisArgs {
     /// A local network of the capture point (repeatable). Replaces the default: RFC 1918,
     /// RFC 4193, link-local, 100.64.0.0/10 and loopback.

@@ -3,6 +3,7 @@
 
 pub mod analyze;
 pub mod args;
+pub mod check;
 pub mod diff;
 pub mod live;
 pub mod lookup;
@@ -25,3 +26,11 @@ pub const EXIT_USAGE: u8 = 2;
 /// Exit status of `residency diff --exit-code` when the two reports differ (warnings aside).
 /// Not 1 as in `git diff --exit-code`: 1 is residency's error status, and 3 and 4 are taken.
 pub const EXIT_DIFFERENT: u8 = 5;
+
+// `residency check` (docs/policy.md): 0 (EXIT_OK) every rule holds on every complete input;
+// 1 (EXIT_ERROR) the policy or an input could not be read or checked; 2 (EXIT_USAGE);
+// 3 (EXIT_PARTIAL) no rule violated but an input is incomplete (the policy's
+// `incomplete = "partial"`, the default); 4 (EXIT_VIOLATED) a rule is violated.
+/// Exit status of `check`: a policy rule is violated (the same number as
+/// [`EXIT_INTERRUPTED`] of `analyze`; `check` never exits with that meaning).
+pub const EXIT_VIOLATED: u8 = 4;
