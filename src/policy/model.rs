@@ -5,6 +5,10 @@
 //! error naming the line, not a rule that silently matches everything.
 
 use super::PolicyError;
+/// Zones and answer bases are the report's own types (`addresses[].jurisdiction.zone`,
+/// `flows[].answer.basis`), read from policies and reports by the names the report uses.
+pub use crate::place::answer::Basis;
+pub use crate::place::legal::Zone;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -138,35 +142,6 @@ pub struct Selector {
     pub except: Vec<Selector>,
 }
 
-/// Zones as the report names them (`addresses[].jurisdiction.zone`).
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
-#[serde(rename_all = "kebab-case")]
-pub enum Zone {
-    Home,
-    Eu,
-    Eea,
-    Adequate,
-    UsDpf,
-    Third,
-    Private,
-    Unknown,
-}
-
-impl Zone {
-    pub fn name(self) -> &'static str {
-        match self {
-            Zone::Home => "home",
-            Zone::Eu => "eu",
-            Zone::Eea => "eea",
-            Zone::Adequate => "adequate",
-            Zone::UsDpf => "us-dpf",
-            Zone::Third => "third",
-            Zone::Private => "private",
-            Zone::Unknown => "unknown",
-        }
-    }
-}
-
 /// Service categories as the report names them, and `unclassified` (no service).
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
@@ -198,38 +173,6 @@ impl Category {
     }
 }
 
-/// The bases of an answer as the report names them (`flows[].answer.basis`).
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum Basis {
-    Internal,
-    Private,
-    Anycast,
-    ProvenInside,
-    ProvenOutside,
-    Database,
-    DeclaredRegion,
-    Disputed,
-    Contradicted,
-    Unplaced,
-}
-
-impl Basis {
-    pub fn name(self) -> &'static str {
-        match self {
-            Basis::Internal => "internal",
-            Basis::Private => "private",
-            Basis::Anycast => "anycast",
-            Basis::ProvenInside => "proven-inside",
-            Basis::ProvenOutside => "proven-outside",
-            Basis::Database => "database",
-            Basis::DeclaredRegion => "declared-region",
-            Basis::Disputed => "disputed",
-            Basis::Contradicted => "contradicted",
-            Basis::Unplaced => "unplaced",
-        }
-    }
-}
 
 impl Policy {
     /// Parses and checks a policy: TOML errors name the line and column; the checks after it
