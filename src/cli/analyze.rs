@@ -14,6 +14,7 @@ use residency::report;
 use residency::report::ecs::NdjsonSink;
 use residency::report::json::JsonReport;
 use residency::source::{self, is_stdin};
+use std::io::Seek;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -36,6 +37,10 @@ pub struct AnalyzeArgs {
     /// feature: `cargo build --release --features parquet`.
     #[arg(long, value_name = "PATH")]
     parquet: Option<PathBuf>,
+    /// Write the evidence report as one self-contained HTML page to PATH (map, sortable
+    /// tables, provenance; docs/html-report.md), rendered from the JSON report at the end.
+    #[arg(long, value_name = "PATH")]
+    html: Option<PathBuf>,
     /// Look up reverse DNS (PTR) names for remote destinations the capture does not name.
     /// Off by default: the answers come from outside the capture (the report labels them with
     /// the resolver and the time), so a report made with it is not reproducible.
@@ -116,6 +121,9 @@ pub fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
         }
         named.push(("--parquet", p));
     }
+    if let Some(p) = &args.html {
+        named.push(("--html", p));
+    }
     refuse_inputs(&named, &inputs)?;
     let stdout_taken = named.iter().any(|(_, p)| is_stdin(p));
     if named.iter().filter(|(_, p)| is_stdin(p)).count() > 1 {
@@ -131,6 +139,10 @@ pub fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
         None => None,
     };
     let mut parquet = match &args.parquet {
+        Some(p) => Some(Output::open(p)?),
+        None => None,
+    };
+    let html = match &args.html {
         Some(p) => Some(Output::open(p)?),
         None => None,
     };
@@ -155,7 +167,7 @@ pub fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
     let head = report::record::head(&options, &placer, &catalog);
     // The sinks borrow the outputs: they all end inside this block, before the outputs are
     // finished.
-    let (report, interrupted, open, mut closed) = {
+    let (report, interrupted, open, mut closed, html_json) = {
         let mut outs = Outs {
             json: match json.as_mut() {
                 Some(out) => {
@@ -166,6 +178,13 @@ pub fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
             ndjson: flows.as_mut().map(NdjsonSink::new),
             parquet: match parquet.as_mut() {
                 Some(out) => Some(parquet_sink(out).map_err(|e| output_error(&args.parquet, e))?),
+                None => None,
+            },
+            html_json: match &html {
+                Some(_) => Some(
+                    JsonReport::start(std::io::BufWriter::new(tempfile::tempfile()?), &head)
+                        .context("a temporary file for the HTML report")?,
+                ),
                 None => None,
             },
             closed: false,
@@ -218,11 +237,12 @@ pub fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
         };
         // The sinks end here (their borrows of the outputs with them); the outputs are finished
         // after.
-        let (open, closed) = {
+        let open = {
             let Outs {
                 json: json_sink,
                 ndjson: ndjson_sink,
                 parquet: parquet_sink,
+                html_json,
                 mut closed,
                 terminal: _,
             } = outs;
@@ -253,9 +273,13 @@ pub fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
                     Err(e) => return Err(output_error(&args.parquet, e)),
                 }
             }
-            (open, closed)
+            let html_json = match html_json {
+                Some(sink) => Some(sink.finish(&report).context("the HTML report's data")?),
+                None => None,
+            };
+            (open, closed, html_json)
         };
-        (report, interrupted, open, closed)
+        (report, interrupted, open.0, open.1, open.2)
     };
     for (out, open) in [json, flows, parquet].into_iter().zip(open) {
         let Some(out) = out else { continue };
@@ -263,6 +287,13 @@ pub fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
             continue;
         }
         match out.finish() {
+            Ok(()) => {}
+            Err(e) if e.is_closed() => closed = true,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if let (Some(out), Some(data)) = (html, html_json) {
+        match write_html(out, data) {
             Ok(()) => {}
             Err(e) if e.is_closed() => closed = true,
             Err(e) => return Err(e.into()),
@@ -294,6 +325,22 @@ pub fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
         );
     }
     Ok(exit_for(interrupted, !report.summary.incomplete.is_empty()))
+}
+
+/// Renders the page from the JSON report kept for it, into `out` (committed when whole).
+fn write_html(
+    out: Output,
+    data: std::io::BufWriter<std::fs::File>,
+) -> Result<(), residency::output::OutputError> {
+    out.complete(|out| {
+        let mut file = data.into_inner().map_err(|e| e.into_error())?;
+        file.rewind()?;
+        match report::html::render(file, out) {
+            Ok(_) => Ok(()),
+            Err(report::html::HtmlError::Write(e)) => Err(e),
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    })
 }
 
 /// The exit status: interrupted (4), else partial input (3), else 0.
