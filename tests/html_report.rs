@@ -181,6 +181,21 @@ fn same_capture_same_page() {
     assert!(std::fs::read_to_string(&html).unwrap() == first);
     // The terminal summary is still printed.
     assert!(r.stdout.contains("Did data leave?"), "{}", r.stdout);
+    // With the JSON report on standard output, the page is made from a copy of it.
+    let html = b.path().join("piped.html");
+    let r = cli::analyze(
+        &[
+            &args[..],
+            &["--json", "-", "--html", html.to_str().unwrap()],
+        ]
+        .concat(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        std::fs::read_to_string(b.path().join("report.json")).unwrap()
+    );
+    assert!(std::fs::read_to_string(&html).unwrap() == first);
 }
 
 #[test]

@@ -167,6 +167,7 @@ pub fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
     let head = report::record::head(&options, &placer, &catalog);
     // The sinks borrow the outputs: they all end inside this block, before the outputs are
     // finished.
+    let json_is_file = matches!(json, Some(Output::File(_)));
     let (report, interrupted, open, mut closed, html_json) = {
         let mut outs = Outs {
             json: match json.as_mut() {
@@ -180,12 +181,14 @@ pub fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
                 Some(out) => Some(parquet_sink(out).map_err(|e| output_error(&args.parquet, e))?),
                 None => None,
             },
+            // The page is rendered from the JSON report: read back from --json when that is a
+            // regular file (committed by then), else from a copy kept for it.
             html_json: match &html {
-                Some(_) => Some(
+                Some(_) if !json_is_file => Some(
                     JsonReport::start(std::io::BufWriter::new(tempfile::tempfile()?), &head)
                         .context("a temporary file for the HTML report")?,
                 ),
-                None => None,
+                _ => None,
             },
             closed: false,
             terminal: !stdout_taken,
@@ -292,7 +295,19 @@ pub fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
             Err(e) => return Err(e.into()),
         }
     }
-    if let (Some(out), Some(data)) = (html, html_json) {
+    let html_source = match (html_json, &args.json) {
+        (Some(data), _) => {
+            let mut file = data.into_inner().map_err(|e| e.into_error())?;
+            file.rewind()?;
+            Some(file)
+        }
+        (None, Some(path)) if html.is_some() && json_is_file => Some(
+            std::fs::File::open(path)
+                .with_context(|| format!("reading {} back for --html", path.display()))?,
+        ),
+        (None, _) => None,
+    };
+    if let (Some(out), Some(data)) = (html, html_source) {
         match write_html(out, data) {
             Ok(()) => {}
             Err(e) if e.is_closed() => closed = true,
@@ -328,18 +343,11 @@ pub fn analyze_cmd(args: AnalyzeArgs) -> Result<u8> {
 }
 
 /// Renders the page from the JSON report kept for it, into `out` (committed when whole).
-fn write_html(
-    out: Output,
-    data: std::io::BufWriter<std::fs::File>,
-) -> Result<(), residency::output::OutputError> {
-    out.complete(|out| {
-        let mut file = data.into_inner().map_err(|e| e.into_error())?;
-        file.rewind()?;
-        match report::html::render(file, out) {
-            Ok(_) => Ok(()),
-            Err(report::html::HtmlError::Write(e)) => Err(e),
-            Err(e) => Err(std::io::Error::other(e)),
-        }
+fn write_html(out: Output, data: std::fs::File) -> Result<(), residency::output::OutputError> {
+    out.complete(|out| match report::html::render(data, out) {
+        Ok(_) => Ok(()),
+        Err(report::html::HtmlError::Write(e)) => Err(e),
+        Err(e) => Err(std::io::Error::other(e)),
     })
 }
 
