@@ -15,6 +15,7 @@ use residency::report;
 use residency::report::ecs::NdjsonSink;
 use residency::report::json::JsonReport;
 use residency::source::{self, is_stdin};
+use std::io::Seek;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -37,6 +38,10 @@ pub struct AnalyzeArgs {
     /// feature: `cargo build --release --features parquet`.
     #[arg(long, value_name = "PATH")]
     parquet: Option<PathBuf>,
+    /// Write the evidence report as one self-contained HTML page to PATH (map, sortable
+    /// tables, provenance; docs/html-report.md), rendered from the JSON report at the end.
+    #[arg(long, value_name = "PATH")]
+    html: Option<PathBuf>,
     /// Look up reverse DNS (PTR) names for remote destinations the capture does not name.
     /// Off by default: the answers come from outside the capture (the report labels them with
     /// the resolver and the time), so a report made with it is not reproducible.
@@ -85,6 +90,7 @@ impl AnalyzeArgs {
             json: Some(json),
             flows: None,
             parquet: None,
+            html: None,
             resolve: false,
             resolver: None,
             resolve_timeout: 2,
@@ -154,6 +160,9 @@ pub fn run(args: &AnalyzeArgs, interrupt: &Interrupt, terminal: bool) -> Result<
         }
         named.push(("--parquet", p));
     }
+    if let Some(p) = &args.html {
+        named.push(("--html", p));
+    }
     refuse_inputs(&named, &inputs)?;
     let stdout_taken = named.iter().any(|(_, p)| is_stdin(p));
     if named.iter().filter(|(_, p)| is_stdin(p)).count() > 1 {
@@ -169,6 +178,10 @@ pub fn run(args: &AnalyzeArgs, interrupt: &Interrupt, terminal: bool) -> Result<
         None => None,
     };
     let mut parquet = match &args.parquet {
+        Some(p) => Some(Output::open(p)?),
+        None => None,
+    };
+    let html = match &args.html {
         Some(p) => Some(Output::open(p)?),
         None => None,
     };
@@ -195,7 +208,8 @@ pub fn run(args: &AnalyzeArgs, interrupt: &Interrupt, terminal: bool) -> Result<
     let head = report::record::head(&options, &placer, &catalog);
     // The sinks borrow the outputs: they all end inside this block, before the outputs are
     // finished.
-    let (report, interrupted, open, mut closed) = {
+    let json_is_file = matches!(json, Some(Output::File(_)));
+    let (report, interrupted, open, mut closed, html_json) = {
         let mut outs = Outs {
             json: match json.as_mut() {
                 Some(out) => {
@@ -207,6 +221,15 @@ pub fn run(args: &AnalyzeArgs, interrupt: &Interrupt, terminal: bool) -> Result<
             parquet: match parquet.as_mut() {
                 Some(out) => Some(parquet_sink(out).map_err(|e| output_error(&args.parquet, e))?),
                 None => None,
+            },
+            // The page is rendered from the JSON report: read back from --json when that is a
+            // regular file (committed by then), else from a copy kept for it.
+            html_json: match &html {
+                Some(_) if !json_is_file => Some(
+                    JsonReport::start(std::io::BufWriter::new(tempfile::tempfile()?), &head)
+                        .context("a temporary file for the HTML report")?,
+                ),
+                _ => None,
             },
             closed: false,
             terminal: !stdout_taken,
@@ -261,11 +284,12 @@ pub fn run(args: &AnalyzeArgs, interrupt: &Interrupt, terminal: bool) -> Result<
         };
         // The sinks end here (their borrows of the outputs with them); the outputs are finished
         // after.
-        let (open, closed) = {
+        let open = {
             let Outs {
                 json: json_sink,
                 ndjson: ndjson_sink,
                 parquet: parquet_sink,
+                html_json,
                 mut closed,
                 terminal: _,
             } = outs;
@@ -296,9 +320,13 @@ pub fn run(args: &AnalyzeArgs, interrupt: &Interrupt, terminal: bool) -> Result<
                     Err(e) => return Err(output_error(&args.parquet, e)),
                 }
             }
-            (open, closed)
+            let html_json = match html_json {
+                Some(sink) => Some(sink.finish(&report).context("the HTML report's data")?),
+                None => None,
+            };
+            (open, closed, html_json)
         };
-        (report, interrupted, open, closed)
+        (report, interrupted, open.0, open.1, open.2)
     };
     for (out, open) in [json, flows, parquet].into_iter().zip(open) {
         let Some(out) = out else { continue };
@@ -306,6 +334,25 @@ pub fn run(args: &AnalyzeArgs, interrupt: &Interrupt, terminal: bool) -> Result<
             continue;
         }
         match out.finish() {
+            Ok(()) => {}
+            Err(e) if e.is_closed() => closed = true,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let html_source = match (html_json, &args.json) {
+        (Some(data), _) => {
+            let mut file = data.into_inner().map_err(|e| e.into_error())?;
+            file.rewind()?;
+            Some(file)
+        }
+        (None, Some(path)) if html.is_some() && json_is_file => Some(
+            std::fs::File::open(path)
+                .with_context(|| format!("reading {} back for --html", path.display()))?,
+        ),
+        (None, _) => None,
+    };
+    if let (Some(out), Some(data)) = (html, html_source) {
+        match write_html(out, data) {
             Ok(()) => {}
             Err(e) if e.is_closed() => closed = true,
             Err(e) => return Err(e.into()),
@@ -337,6 +384,15 @@ pub fn run(args: &AnalyzeArgs, interrupt: &Interrupt, terminal: bool) -> Result<
         );
     }
     Ok(exit_for(interrupted, !report.summary.incomplete.is_empty()))
+}
+
+/// Renders the page from the JSON report kept for it, into `out` (committed when whole).
+fn write_html(out: Output, data: std::fs::File) -> Result<(), residency::output::OutputError> {
+    out.complete(|out| match report::html::render(data, out) {
+        Ok(_) => Ok(()),
+        Err(report::html::HtmlError::Write(e)) => Err(e),
+        Err(e) => Err(std::io::Error::other(e)),
+    })
 }
 
 /// The exit status: interrupted (4), else partial input (3), else 0.

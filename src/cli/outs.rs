@@ -16,6 +16,9 @@ pub struct Outs<'o> {
     pub json: Option<JsonReport<&'o mut Output>>,
     pub ndjson: Option<NdjsonSink<&'o mut Output>>,
     pub parquet: Option<ParquetOut<'o>>,
+    /// `--html`: the JSON report once more, into an anonymous temporary file that the page is
+    /// rendered from at the end (so the page shows what the JSON report says).
+    pub html_json: Option<JsonReport<std::io::BufWriter<std::fs::File>>>,
     /// An output's reader went away (its sink is then `None`).
     pub closed: bool,
     /// The terminal summary is still to be printed (standard output is not an output).
@@ -33,7 +36,11 @@ impl Outs<'_> {
         drop_if_closed(&mut self.json, json, &mut self.closed)?;
         drop_if_closed(&mut self.ndjson, ndjson, &mut self.closed)?;
         drop_if_closed(&mut self.parquet, parquet, &mut self.closed)?;
-        if self.json.is_none() && self.ndjson.is_none() && self.parquet.is_none() && !self.terminal
+        if self.json.is_none()
+            && self.ndjson.is_none()
+            && self.parquet.is_none()
+            && self.html_json.is_none()
+            && !self.terminal
         {
             return Err(std::io::ErrorKind::BrokenPipe.into());
         }
@@ -63,11 +70,17 @@ impl Sink for Outs<'_> {
         let json = self.json.as_mut().map_or(Ok(()), |s| s.flow(ended.report));
         let ndjson = self.ndjson.as_mut().map_or(Ok(()), |s| s.flow(ended));
         let parquet = self.parquet.as_mut().map_or(Ok(()), |s| s.flow(ended));
+        if let Some(html) = self.html_json.as_mut() {
+            html.flow(ended.report)?;
+        }
         self.check(json, ndjson, parquet)
     }
 
     fn address(&mut self, address: &report::AddressReport) -> std::io::Result<()> {
         let json = self.json.as_mut().map_or(Ok(()), |s| s.address(address));
+        if let Some(html) = self.html_json.as_mut() {
+            html.address(address)?;
+        }
         self.check(json, Ok(()), Ok(()))
     }
 }

@@ -81,6 +81,14 @@ pub enum GeometryError {
     Empty(String),
 }
 
+/// A country's outline for drawing: rings of (lat, lon) in degrees, each closed.
+#[derive(Debug, Clone)]
+pub struct Outline {
+    /// ISO 3166-1 alpha-2.
+    pub code: String,
+    pub rings: Vec<Vec<(f64, f64)>>,
+}
+
 /// Country shapes, indexed for distance queries.
 #[derive(Debug)]
 pub struct Geometry {
@@ -113,6 +121,19 @@ impl Geometry {
             countries.push((c.code, shape));
         }
         Ok(Geometry { countries })
+    }
+
+    /// Every country's outline as drawn: its code and rings of (lat, lon) in degrees, decoded
+    /// afresh from the embedded file (the indexed shapes keep no ring order for drawing).
+    /// For maps (the HTML report); the distance queries use [`Geometry::embedded`].
+    pub fn embedded_outlines() -> Result<Vec<Outline>, GeometryError> {
+        Ok(format::decode(BOUNDARIES)?
+            .into_iter()
+            .map(|c| Outline {
+                code: c.code,
+                rings: c.rings,
+            })
+            .collect())
     }
 
     /// Whether the country has a shape.
