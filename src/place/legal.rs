@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 pub const LEGAL_TOML: &str = include_str!("../../geo/legal.toml");
 
 /// Where a destination stands for a transfer of personal data from the EU.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Zone {
     /// The country given with `--home`.

@@ -173,7 +173,6 @@ impl Category {
     }
 }
 
-
 impl Policy {
     /// Parses and checks a policy: TOML errors name the line and column; the checks after it
     /// name the rule.
