@@ -2,7 +2,8 @@
 //! (URL fragment `#selftest`) sorts the flow and destination tables, filters one, counts the
 //! map's markers and writes the headline figures it shows into `<pre id="selftest">`, which
 //! `--dump-dom` prints; this test checks them against the JSON report, and keeps a screenshot
-//! under target/ (CARGO_TARGET_TMPDIR/html-report/) as an artifact.
+//! under target/ (CARGO_TARGET_TMPDIR/html-report/) as an artifact. The second test does the
+//! same for a page with a baseline and for the page of `residency diff --html`.
 //!
 //! Without chromium the test says why it checks nothing and passes, except under `CI=true`,
 //! where it fails (tests/run installs chromium).
@@ -298,4 +299,25 @@ fn the_baseline_page_works_in_chromium() {
             "{result}"
         );
     }
+    // A screenshot of the diff's own page, kept under target/.
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("html-report");
+    std::fs::create_dir_all(&shots).unwrap();
+    let shot = shots.join("diff.png");
+    let _ = std::fs::remove_file(&shot);
+    browse(
+        &browser,
+        &profile,
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,2000",
+            &format!("file://{}", alone.display()),
+        ],
+    );
+    let png = std::fs::read(&shot).expect("chromium wrote no screenshot");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "{} bytes",
+        png.len()
+    );
+    println!("screenshot: {}", shot.display());
 }
