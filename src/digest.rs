@@ -17,3 +17,32 @@ pub fn to_hex(bytes: &[u8]) -> String {
 pub fn sha256_hex(data: &[u8]) -> String {
     to_hex(&Sha256::digest(data))
 }
+
+/// A reader that hashes what passes through it: a report names the file it was made from
+/// (the JSON report behind an HTML page, the two reports of a diff) without reading it twice.
+pub struct HashingReader<R> {
+    inner: R,
+    hash: Sha256,
+}
+
+impl<R> HashingReader<R> {
+    pub fn new(inner: R) -> HashingReader<R> {
+        HashingReader {
+            inner,
+            hash: Sha256::new(),
+        }
+    }
+
+    /// SHA-256 of what was read so far, in lower-case hex.
+    pub fn sha256_hex(&self) -> String {
+        to_hex(&self.hash.clone().finalize())
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+}

@@ -2,7 +2,8 @@
 //! (URL fragment `#selftest`) sorts the flow and destination tables, filters one, counts the
 //! map's markers and writes the headline figures it shows into `<pre id="selftest">`, which
 //! `--dump-dom` prints; this test checks them against the JSON report, and keeps a screenshot
-//! under target/ (CARGO_TARGET_TMPDIR/html-report/) as an artifact.
+//! under target/ (CARGO_TARGET_TMPDIR/html-report/) as an artifact. The second test does the
+//! same for a page with a baseline and for the page of `residency diff --html`.
 //!
 //! Without chromium the test says why it checks nothing and passes, except under `CI=true`,
 //! where it fails (tests/run installs chromium).
@@ -168,6 +169,154 @@ fn the_page_works_in_chromium() {
     assert!(
         png.len() > 10_000,
         "a blank screenshot? {} bytes",
+        png.len()
+    );
+    println!("screenshot: {}", shot.display());
+}
+
+/// The `#selftest` output of the page at `html`.
+fn selftest(browser: &Path, profile: &Path, html: &Path) -> String {
+    let url = format!("file://{}#selftest", html.display());
+    let dom = browse(browser, profile, &["--dump-dom", &url]);
+    let start = dom
+        .find("<pre id=\"selftest\">")
+        .unwrap_or_else(|| panic!("no self-test output in the DOM:\n{dom}"));
+    let end = start + dom[start..].find("</pre>").unwrap();
+    let result = dom[start + 19..end].to_string();
+    assert!(result.ends_with("selftest pass"), "{result}");
+    assert!(!result.contains("FAIL"), "{result}");
+    result
+}
+
+/// The page of `analyze --html --baseline` and the page of `diff --html`: the diff's tables
+/// are there and sort (descending, then ascending) and filter in the browser, and the counts
+/// it shows are `residency diff --json`'s.
+#[test]
+fn the_baseline_page_works_in_chromium() {
+    let Some(browser) = chromium() else {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("chromium is not installed; CI needs it (tests/run installs it with apt)");
+        }
+        cli::skip(
+            "chromium is not installed (apt-get install chromium); the browser test checks nothing",
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    let s = |p: &PathBuf| p.to_str().unwrap().to_string();
+    let (old, new, html, alone) = (
+        path("old.json"),
+        path("new.json"),
+        path("new.html"),
+        path("diff.html"),
+    );
+    let run = cli::analyze(&[
+        "--home",
+        "SE",
+        "captures/teams-like.pcap",
+        "--json",
+        &s(&old),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = cli::analyze(&[
+        "--home",
+        "SE",
+        "captures/names.pcap",
+        "captures/teams-like.pcap",
+        "--json",
+        &s(&new),
+        "--html",
+        &s(&html),
+        "--baseline",
+        &s(&old),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = cli::residency(&["diff", &s(&old), &s(&new), "--html", &s(&alone)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = cli::residency(&["diff", &s(&old), &s(&new), "--json", "-"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let d: Value = serde_json::from_str(&run.stdout).unwrap();
+    // The new destinations' bytes sent, as the diff lists them (most first).
+    let sent: Vec<u64> = d["destinations"]["new"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["bytes_to"].as_u64().unwrap())
+        .collect();
+    let mut ascending = sent.clone();
+    ascending.sort_unstable();
+    let join = |v: &[u64]| v.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
+    let profile = path("profile");
+    for page in [&html, &alone] {
+        let result = selftest(&browser, &profile, page);
+        let line = |prefix: &str| -> String {
+            result
+                .lines()
+                .find_map(|l| l.strip_prefix(prefix))
+                .unwrap_or_else(|| panic!("no {prefix:?} in {result}"))
+                .to_string()
+        };
+        assert_eq!(
+            line("ok t-diff-destinations sorted descending by bytes sent: "),
+            join(&sent),
+            "{}",
+            page.display()
+        );
+        assert_eq!(
+            line("ok t-diff-destinations sorted ascending by bytes sent: "),
+            join(&ascending)
+        );
+        assert_eq!(line("rows t-diff-destinations "), "9");
+        assert!(result.contains("ok t-diff-placement sorted descending by bytes sent: change: "));
+        assert!(result.contains("ok t-diff-totals sorted ascending by bytes sent: change: "));
+        assert!(result.contains("ok diff filter keeps matching rows: 1 rows for "));
+        // The counts and totals the browser shows are the diff's.
+        assert_eq!(line("figure changes-count "), "30");
+        assert_eq!(
+            line("figure changes-destinations-new "),
+            d["destinations"]["new"]
+                .as_array()
+                .unwrap()
+                .len()
+                .to_string()
+        );
+        assert_eq!(
+            line("figure changes-hostnames-new "),
+            d["hostnames"]["new"].as_array().unwrap().len().to_string()
+        );
+        for key in ["flows", "bytes_to_remote", "bytes_from_remote"] {
+            assert_eq!(
+                line(&format!("figure diff-totals-{key}-change ")),
+                d["totals"][key]["change"].to_string(),
+                "{key}"
+            );
+        }
+        // The evidence tables are on the analyze page, not on the diff's.
+        assert_eq!(
+            result.contains("ok t-flows sorted descending"),
+            page == &html,
+            "{result}"
+        );
+    }
+    // A screenshot of the diff's own page, kept under target/.
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("html-report");
+    std::fs::create_dir_all(&shots).unwrap();
+    let shot = shots.join("diff.png");
+    let _ = std::fs::remove_file(&shot);
+    browse(
+        &browser,
+        &profile,
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,2000",
+            &format!("file://{}", alone.display()),
+        ],
+    );
+    let png = std::fs::read(&shot).expect("chromium wrote no screenshot");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "{} bytes",
         png.len()
     );
     println!("screenshot: {}", shot.display());

@@ -7,6 +7,7 @@ use super::{EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE};
 use anyhow::{Context, Result};
 use clap::Args;
 use residency::analyze::{self, Analyzer};
+use residency::diff;
 use residency::names::resolve::PtrConfig;
 use residency::output::{Interrupt, Output, is_broken_pipe, refuse_inputs};
 use residency::place::physics::Physics;
@@ -42,6 +43,11 @@ pub struct AnalyzeArgs {
     /// tables, provenance; docs/html-report.md), rendered from the JSON report at the end.
     #[arg(long, value_name = "PATH")]
     html: Option<PathBuf>,
+    /// Compare this run with an earlier JSON report (`analyze --json`) of the same site: the
+    /// HTML page gains a section "Changes since the baseline" (`residency diff BASELINE
+    /// THIS`, docs/diff.md). Read before the captures: an unreadable report fails at once.
+    #[arg(long, value_name = "OLD.json", requires = "html")]
+    baseline: Option<PathBuf>,
     /// Look up reverse DNS (PTR) names for remote destinations the capture does not name.
     /// Off by default: the answers come from outside the capture (the report labels them with
     /// the resolver and the time), so a report made with it is not reproducible.
@@ -91,6 +97,7 @@ impl AnalyzeArgs {
             flows: None,
             parquet: None,
             html: None,
+            baseline: None,
             resolve: false,
             resolver: None,
             resolve_timeout: 2,
@@ -163,7 +170,22 @@ pub fn run(args: &AnalyzeArgs, interrupt: &Interrupt, terminal: bool) -> Result<
     if let Some(p) = &args.html {
         named.push(("--html", p));
     }
+    let mut inputs = inputs;
+    if let Some(b) = args.baseline.as_deref().filter(|b| !is_stdin(b)) {
+        inputs.push(b);
+    }
     refuse_inputs(&named, &inputs)?;
+    // The baseline before any capture: a wrong file fails now, not after an hour of reading.
+    let baseline = match &args.baseline {
+        Some(p) if is_stdin(p) && args.captures.iter().any(|c| is_stdin(c)) => {
+            eprintln!(
+                "residency: error: only one of the captures and --baseline can be standard input (`-`)"
+            );
+            return Ok(EXIT_USAGE);
+        }
+        Some(p) => Some(read_baseline(p)?),
+        None => None,
+    };
     let stdout_taken = named.iter().any(|(_, p)| is_stdin(p));
     if named.iter().filter(|(_, p)| is_stdin(p)).count() > 1 {
         eprintln!("residency: error: only one output can go to standard output (`-`)");
@@ -352,10 +374,19 @@ pub fn run(args: &AnalyzeArgs, interrupt: &Interrupt, terminal: bool) -> Result<
         (None, _) => None,
     };
     if let (Some(out), Some(data)) = (html, html_source) {
-        match write_html(out, data) {
+        let this = match &args.json {
+            Some(p) if json_is_file => p.clone(),
+            _ => PathBuf::from("(this run)"),
+        };
+        match write_html(out, data, baseline.as_ref(), &this) {
             Ok(()) => {}
-            Err(e) if e.is_closed() => closed = true,
-            Err(e) => return Err(e.into()),
+            Err(e)
+                if e.downcast_ref::<residency::output::OutputError>()
+                    .is_some_and(|e| e.is_closed()) =>
+            {
+                closed = true
+            }
+            Err(e) => return Err(e),
         }
     }
     if terminal && !stdout_taken && !closed {
@@ -386,13 +417,58 @@ pub fn run(args: &AnalyzeArgs, interrupt: &Interrupt, terminal: bool) -> Result<
     Ok(exit_for(interrupted, !report.summary.incomplete.is_empty()))
 }
 
-/// Renders the page from the JSON report kept for it, into `out` (committed when whole).
-fn write_html(out: Output, data: std::fs::File) -> Result<(), residency::output::OutputError> {
-    out.complete(|out| match report::html::render(data, out) {
-        Ok(_) => Ok(()),
-        Err(report::html::HtmlError::Write(e)) => Err(e),
-        Err(e) => Err(std::io::Error::other(e)),
+/// The baseline report and its SHA-256, read for `--baseline`; the error names the file and
+/// what to give instead.
+fn read_baseline(path: &Path) -> Result<(diff::Report, String)> {
+    diff::read::read_hashed(path).with_context(|| {
+        format!(
+            "--baseline {}: give a JSON report written by `residency analyze --json PATH` \
+             (of a residency.report/2 schema)",
+            path.display()
+        )
     })
+}
+
+/// Renders the page from the JSON report kept for it, into `out` (committed when whole). With
+/// a baseline, the same JSON is first read for the diff (`this` names it there), then rewound.
+fn write_html(
+    out: Output,
+    mut data: std::fs::File,
+    baseline: Option<&(diff::Report, String)>,
+    this: &Path,
+) -> Result<()> {
+    let new = match baseline {
+        Some(_) => {
+            let new = diff::read::from_reader_hashed(this, &mut data)
+                .context("reading this run's report for the diff with --baseline")?;
+            data.rewind()?;
+            Some(new)
+        }
+        None => None,
+    };
+    let result = baseline
+        .zip(new.as_ref())
+        .map(|((old, _), (new, _))| diff::diff(old, new));
+    let compared = match (baseline, &new, &result) {
+        (Some((old, old_sha256)), Some((new, new_sha256)), Some(diff)) => {
+            Some(report::html::Compared {
+                diff,
+                old,
+                new,
+                old_sha256,
+                new_sha256,
+            })
+        }
+        _ => None,
+    };
+    out.complete(
+        |out| match report::html::render_compared(data, compared.as_ref(), out) {
+            Ok(_) => Ok(()),
+            Err(report::html::HtmlError::Write(e)) => Err(e),
+            Err(e) => Err(std::io::Error::other(e)),
+        },
+    )?;
+    Ok(())
 }
 
 /// The exit status: interrupted (4), else partial input (3), else 0.

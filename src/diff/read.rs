@@ -3,6 +3,7 @@
 //! absent (fields added within report/2, optional ones), so that a report from an earlier
 //! build of the same schema still reads. Fields not named here are skipped unread.
 
+use crate::digest::HashingReader;
 use serde::de::{Deserializer, Error as _, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -72,6 +73,32 @@ pub fn read(path: &Path) -> Result<Report, ReadError> {
         Box::new(File::open(path).map_err(io_error)?)
     };
     from_reader(path, BufReader::new(reader))
+}
+
+/// Reads the report at `path` (`-` = standard input) and hashes it as it goes: the report and
+/// the SHA-256 of its bytes, which an HTML page of the diff names.
+pub fn read_hashed(path: &Path) -> Result<(Report, String), ReadError> {
+    let io_error = |source| ReadError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let reader: Box<dyn Read> = if path.as_os_str() == "-" {
+        Box::new(io::stdin().lock())
+    } else {
+        Box::new(File::open(path).map_err(io_error)?)
+    };
+    from_reader_hashed(path, reader)
+}
+
+/// [`from_reader`], with the SHA-256 of every byte read (trailing whitespace included).
+pub fn from_reader_hashed(path: &Path, reader: impl Read) -> Result<(Report, String), ReadError> {
+    let mut hashing = HashingReader::new(BufReader::new(reader));
+    let report = from_reader(path, &mut hashing)?;
+    io::copy(&mut hashing, &mut io::sink()).map_err(|source| ReadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok((report, hashing.sha256_hex()))
 }
 
 /// Reads a report from `reader`; `path` names it in errors.

@@ -291,7 +291,8 @@ fn services(out: &mut impl Write, d: &Diff, top: usize) -> io::Result<()> {
     more(out, changed.len(), top)
 }
 
-fn answer_text(v: &Verdict) -> String {
+/// As the terminal shows it (and the HTML page of a diff).
+pub fn answer_text(v: &Verdict) -> String {
     let a = &v.answer;
     let mut parts = Vec::new();
     if let Some(h) = &a.left_home {
@@ -308,7 +309,8 @@ fn answer_text(v: &Verdict) -> String {
     parts.join(", ")
 }
 
-fn evidence(v: &Verdict) -> String {
+/// As the terminal shows it (and the HTML page of a diff).
+pub fn evidence(v: &Verdict) -> String {
     let dbs: Vec<String> = v
         .databases
         .iter()
@@ -369,7 +371,8 @@ fn destinations(
     Ok(())
 }
 
-fn host_text(v: &HostVerdict) -> String {
+/// As the terminal shows it (and the HTML page of a diff).
+pub fn host_text(v: &HostVerdict) -> String {
     let j = |l: &[String]| {
         if l.is_empty() {
             "-".to_owned()

@@ -9,18 +9,22 @@
 //! escaped for HTML on its way out ([`esc`], [`attr`]).
 
 mod answer;
+mod changes;
+mod changes_lists;
+mod diff_page;
 mod map;
 mod provenance;
 mod tables;
 pub mod view;
 
 use super::units;
+use crate::digest::HashingReader;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, Read, Write};
 
+pub use changes::{Compared, Counts, MAX_CHANGE_ROWS};
 pub use map::MAX_CIRCLES;
 pub use view::{MAX_ADDRESS_ROWS, MAX_FLOW_ROWS};
 
@@ -47,31 +51,25 @@ pub struct Rendered {
     pub json_sha256: String,
 }
 
-/// A reader that hashes what it reads: the page names the JSON report it was made from.
-struct Hashing<R> {
-    inner: R,
-    hash: Sha256,
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hash.update(&buf[..n]);
-        Ok(n)
-    }
-}
-
 /// Renders the JSON report read from `json` as one HTML page into `out`.
 pub fn render(json: impl Read, out: &mut impl Write) -> Result<Rendered, HtmlError> {
-    let mut reader = Hashing {
-        inner: io::BufReader::new(json),
-        hash: Sha256::new(),
-    };
+    render_compared(json, None, out)
+}
+
+/// [`render`], with a section "Changes since the baseline" when `compared` is given: the diff
+/// of a baseline report against the report read from `json` (which the caller read for the
+/// diff from the same bytes), linked from the page's top.
+pub fn render_compared(
+    json: impl Read,
+    compared: Option<&Compared>,
+    out: &mut impl Write,
+) -> Result<Rendered, HtmlError> {
+    let mut reader = HashingReader::new(io::BufReader::new(json));
     let view = view::read(&mut reader)?;
     // Trailing whitespace is part of the document's bytes too.
     io::copy(&mut reader, &mut io::sink())?;
-    let json_sha256 = hex(&reader.hash.finalize());
-    let (page, markers) = page(&view, &json_sha256);
+    let json_sha256 = reader.sha256_hex();
+    let (page, markers) = page(&view, &json_sha256, compared);
     out.write_all(page.as_bytes())?;
     out.flush()?;
     Ok(Rendered {
@@ -81,36 +79,36 @@ pub fn render(json: impl Read, out: &mut impl Write) -> Result<Rendered, HtmlErr
     })
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+/// The stand-alone page of `residency diff --html`: the two reports' provenance and the
+/// changes, without either report's own evidence tables. Returns the page's size in bytes.
+pub fn render_diff(compared: &Compared, out: &mut impl Write) -> Result<usize, HtmlError> {
+    let page = diff_page::page(compared);
+    out.write_all(page.as_bytes())?;
+    out.flush()?;
+    Ok(page.len())
 }
 
 /// The page as a string, and the number of destination markers on its map.
-fn page(view: &view::ReportView, json_sha256: &str) -> (String, usize) {
+fn page(
+    view: &view::ReportView,
+    json_sha256: &str,
+    compared: Option<&Compared>,
+) -> (String, usize) {
     let mut out = String::with_capacity(1 << 20);
     let inputs: Vec<&str> = view.inputs.as_array().map_or(Vec::new(), |a| {
         a.iter().filter_map(|i| i["path"].as_str()).collect()
     });
     let title = format!("residency evidence report: {}", inputs.join(", "));
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"generator\" content=\"{} {}\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
-         style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n\
-         <title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n",
-        attr(str_of(&view.tool["name"])),
-        attr(str_of(&view.tool["version"])),
-        esc(&title)
+    head(
+        &mut out,
+        &title,
+        str_of(&view.tool["name"]),
+        str_of(&view.tool["version"]),
     );
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<header><h1>Where did the data go?</h1><p class=\"sub\">{} — evidence from {} \
-         captured {} to {}, by {} {}</p></header>\n<main>\n",
+         captured {} to {}, by {} {}</p>",
         esc(&inputs.join(", ")),
         plural(
             view.inputs.as_array().map_or(0, Vec::len) as u64,
@@ -121,14 +119,42 @@ fn page(view: &view::ReportView, json_sha256: &str) -> (String, usize) {
         esc(str_of(&view.tool["name"])),
         esc(str_of(&view.tool["version"])),
     );
+    if let Some(c) = compared {
+        changes::top_line(&mut out, c);
+    }
+    out.push_str("</header>\n<main>\n");
     answer::write(&mut out, view);
+    if let Some(c) = compared {
+        changes::write(&mut out, c);
+    }
     let markers = map::write(&mut out, view);
     tables::write(&mut out, view);
     provenance::write(&mut out, view, json_sha256);
+    foot(&mut out);
+    (out, markers)
+}
+
+/// The document's start up to `<body>`: inline style, a policy that forbids every fetch.
+fn head(out: &mut String, title: &str, tool: &str, version: &str) {
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"generator\" content=\"{} {}\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
+         style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n\
+         <title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n",
+        attr(tool),
+        attr(version),
+        esc(title)
+    );
+}
+
+/// The document's end from `</main>`: the self-test's output and the page's script.
+fn foot(out: &mut String) {
     out.push_str("</main>\n<pre id=\"selftest\" hidden></pre>\n<script>\n");
     out.push_str(SCRIPT);
     out.push_str("</script>\n</body>\n</html>\n");
-    (out, markers)
 }
 
 /// HTML-escapes text for element content.

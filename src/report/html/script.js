@@ -1,6 +1,7 @@
 // residency HTML report: sorting and filtering of the tables, in plain JavaScript (no
 // framework, nothing fetched). With the URL fragment #selftest the page checks itself (sorts
-// a column, filters a table, counts the map's markers) and writes what it found into
+// a column, filters a table, counts the map's markers; on a page with a baseline, sorts and
+// filters the diff's tables too) and writes what it found into
 // <pre id="selftest">, for the headless browser test.
 "use strict";
 (function () {
@@ -74,23 +75,49 @@
     }
     return true;
   }
-  ["t-flows", "t-destinations"].forEach(function (id) {
+  // [table, column heading]: the evidence tables on a report's page, the diff's tables on a
+  // page with "Changes since the baseline" (and on the page of `residency diff --html`).
+  var sorts = [];
+  if (document.getElementById("tables")) {
+    sorts.push(["t-flows", "bytes sent"], ["t-destinations", "bytes sent"]);
+  }
+  if (document.getElementById("changes")) {
+    sorts.push(["t-diff-totals", "bytes sent: change"]);
+    if (document.getElementById("t-diff-placement")) sorts.push(["t-diff-placement", "bytes sent: change"]);
+    if (document.getElementById("t-diff-destinations")) sorts.push(["t-diff-destinations", "bytes sent"]);
+  }
+  sorts.forEach(function (s) {
+    var id = s[0], heading = s[1];
     var table = document.getElementById(id);
     if (!table) { check(id + " present", false); return; }
     var heads = table.tHead.rows[0].cells;
     var col = -1;
     Array.prototype.forEach.call(heads, function (h, i) {
-      if (col < 0 && h.textContent.indexOf("bytes sent") === 0) col = i;
+      if (col < 0 && h.textContent === heading) col = i;
     });
+    if (col < 0) { check(id + " has a column " + heading, false); return; }
     var button = heads[col].querySelector("button");
     button.click();
     var desc = column(table, col);
-    check(id + " sorted descending by bytes sent", sorted(desc, true), desc.join(","));
+    check(id + " sorted descending by " + heading, sorted(desc, true), desc.join(","));
     button.click();
     var asc = column(table, col);
-    check(id + " sorted ascending by bytes sent", sorted(asc, false), asc.join(","));
+    check(id + " sorted ascending by " + heading, sorted(asc, false), asc.join(","));
     out.push("rows " + id + " " + table.tBodies[0].rows.length);
   });
+  var dests = document.getElementById("t-diff-destinations");
+  var dinput = document.querySelector("input[data-table=t-diff-destinations]");
+  if (dests && dinput && dests.tBodies[0].rows.length > 0) {
+    var ip = dests.tBodies[0].rows[0].cells[1].textContent;
+    dinput.value = ip;
+    dinput.dispatchEvent(new Event("input"));
+    var kept = Array.prototype.filter.call(dests.tBodies[0].rows, function (r) { return !r.hidden; });
+    check("diff filter keeps matching rows", kept.length >= 1 && kept.every(function (r) {
+      return r.textContent.indexOf(ip) >= 0;
+    }), kept.length + " rows for " + ip);
+    dinput.value = "";
+    dinput.dispatchEvent(new Event("input"));
+  }
   var flows = document.getElementById("t-flows");
   var input = document.querySelector("input[data-table=t-flows]");
   if (flows && input && flows.tBodies[0].rows.length > 0) {
@@ -106,7 +133,8 @@
   }
   out.push("markers " + document.querySelectorAll("#markers .marker.dest").length);
   out.push("vantages " + document.querySelectorAll("#markers .marker.vantage").length);
-  Array.prototype.forEach.call(document.querySelectorAll("[id^=answer-][data-v]"), function (c) {
+  var figures = "[id^=answer-][data-v], [id^=changes-][data-v], [id^=diff-totals-][data-v]";
+  Array.prototype.forEach.call(document.querySelectorAll(figures), function (c) {
     out.push("figure " + c.id + " " + c.getAttribute("data-v"));
   });
   out.push(ok ? "selftest pass" : "selftest FAIL");

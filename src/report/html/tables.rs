@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// Opens a sortable, filterable table: the filter box, the caption, the header row.
-fn open(out: &mut String, id: &str, caption: &str, cols: &[&str]) {
+pub(super) fn open(out: &mut String, id: &str, caption: &str, cols: &[&str]) {
     let _ = write!(
         out,
         "<div class=\"filter\"><label>Filter <input type=\"search\" data-table=\"{id}\" \
@@ -21,12 +21,12 @@ fn open(out: &mut String, id: &str, caption: &str, cols: &[&str]) {
     out.push_str("</tr></thead>\n<tbody>\n");
 }
 
-fn close(out: &mut String) {
+pub(super) fn close(out: &mut String) {
     out.push_str("</tbody></table>\n");
 }
 
 /// A text cell.
-fn text(out: &mut String, s: &str) {
+pub(super) fn text(out: &mut String, s: &str) {
     let _ = write!(out, "<td>{}</td>", esc(s));
 }
 
