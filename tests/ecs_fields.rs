@@ -13,10 +13,13 @@
 //! field whose JSON value fits its ECS type; custom fields live under a capitalised top-level
 //! object (`Residency.*`), as ECS advises for fields it does not define.
 
+mod cli;
+
+use cli::skip;
+
 use regex::Regex;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write as _;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -412,17 +415,6 @@ fn kind(value: &Value) -> &'static str {
 // ---------------------------------------------------------------------------------------
 // ECS's real definitions.
 
-/// Says why a test checks nothing, also on the raw stderr handle, which the test harness does
-/// not capture: a skip shows in a plain `cargo test` run.
-fn skip(reason: &str) {
-    println!("SKIPPED: {reason}");
-    let _ = writeln!(std::io::stderr(), "SKIPPED: {reason}");
-}
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
 /// ECS's definitions from the fetched package, or None (with the reason printed) when they
 /// are absent outside CI.
 fn real_definitions() -> Option<EcsDefinitions> {
@@ -434,10 +426,6 @@ fn real_definitions() -> Option<EcsDefinitions> {
             Ok(ecs) => Some(ecs),
             Err(e) => panic!("{}: {e}", path.display()),
         },
-        Err(e) if in_ci() => panic!(
-            "ECS definitions {}: {e}; CI needs them (tests/run fetches @elastic/ecs from npm)",
-            path.display()
-        ),
         Err(e) => {
             skip(&format!(
                 "ECS definitions not at {} ({e}; tests/run fetches @elastic/ecs from npm); nothing checked",

@@ -26,6 +26,10 @@
 //! The parts: `ndpi` (reading `.out` lines), `ours` (residency's side, flow matching),
 //! `known` (examined differences), `hostnames`, `teams`, `details` (the checks).
 
+mod cli;
+
+use cli::skip;
+
 #[path = "oracle_ndpi/details.rs"]
 mod details;
 #[path = "oracle_ndpi/hostnames.rs"]
@@ -39,7 +43,6 @@ mod ours;
 #[path = "oracle_ndpi/teams.rs"]
 mod teams;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -82,13 +85,6 @@ const CAPTURES: &[&str] = &[
 ];
 /// Environment variable that points the test at another captures directory.
 const CAPTURES_ENV: &str = "RESIDENCY_NDPI_CAPTURES";
-
-/// Says why a test compares nothing, also on the raw stderr handle so that a skip shows in a
-/// plain `cargo test` run.
-fn skip(reason: &str) {
-    println!("SKIPPED: {reason}");
-    let _ = writeln!(std::io::stderr(), "SKIPPED: {reason}");
-}
 
 fn captures_dir() -> PathBuf {
     match std::env::var_os(CAPTURES_ENV) {

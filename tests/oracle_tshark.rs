@@ -27,6 +27,8 @@
 //! fields), `layers` (the innermost tunnel-level IP header), `tshark_side` (per-frame
 //! sums, fragment attribution) and `compare` (the comparison and its table).
 
+mod cli;
+
 #[path = "oracle_tshark/compare.rs"]
 mod compare;
 #[path = "oracle_tshark/keys.rs"]
@@ -43,7 +45,6 @@ mod tshark_side;
 use compare::{check_capture, check_file, frame_list};
 use keys::{Endpoint, TupleKey};
 use layers::{tunnel_chain, tunnel_chain_of};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The captures, relative to the crate root.
@@ -137,13 +138,7 @@ fn captures_not_in_the_known_list() {
 // ---------------------------------------------------------------------------------------
 // Environment and skip rules.
 
-/// Says why a test compares nothing. `eprintln!` is captured by the test harness just like
-/// `println!`, so the message also goes to the raw stderr handle, which is not: a skip shows
-/// in a plain `cargo test` run, not only with `--nocapture`.
-pub fn skip(reason: &str) {
-    println!("SKIPPED: {reason}");
-    let _ = writeln!(std::io::stderr(), "SKIPPED: {reason}");
-}
+pub use cli::skip;
 
 pub fn captures_dir() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(CAPTURES_DIR);

@@ -49,7 +49,7 @@ fn tshark(capture: &Path, filter: &str, fields: &[&str]) -> Option<Vec<Vec<Strin
         }
     };
     if !out.status.success() && out.stdout.is_empty() {
-        skip(&format!(
+        cli::excluded(&format!(
             "tshark {} on {} printed nothing ({}): nothing compared there",
             out.status,
             capture.display(),

@@ -15,6 +15,8 @@
 //! model serialises to exactly the schema's enum.
 
 mod cli;
+
+use cli::skip;
 #[allow(dead_code)]
 #[path = "resolve/fake_dns.rs"]
 mod fake_dns;
@@ -42,17 +44,6 @@ use std::time::{Duration, Instant};
 
 /// The capture most tests start from: TLS, QUIC, STUN, DNS, a Teams-like call.
 const TEAMS: &str = "captures/teams-like.pcap";
-
-/// Says why a test checks nothing, on stdout and on the raw stderr handle, so that a skip shows
-/// in a plain `cargo test` run.
-fn skip(reason: &str) {
-    println!("SKIPPED: {reason}");
-    let _ = writeln!(std::io::stderr(), "SKIPPED: {reason}");
-}
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
 
 /// `residency analyze --json - ARGS...`: the report, after checking that the exit status is one
 /// of `codes`.
@@ -419,7 +410,6 @@ fn every_shared_capture() {
             "{} is not here: the shared captures are not validated",
             dir.display()
         );
-        assert!(!in_ci(), "CI=true needs the shared captures: {reason}");
         skip(&reason);
         return;
     }

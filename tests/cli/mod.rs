@@ -10,11 +10,31 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::Command;
 
-/// Says why a test (or a part of one) compares nothing: on standard output, and on standard
-/// error directly, so that it shows even when the test harness captures the output.
+/// True under `CI=true`, where a test that cannot compare fails instead of skipping.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// Says why a test (or a part of one) compares nothing, because something it needs is missing
+/// here (the shared captures, tshark, chromium, root for namespaces): on standard output, and
+/// on standard error directly, so that it shows even when the test harness captures the output.
+///
+/// Under `CI=true` it fails the test instead: CI installs every tool and has the shared
+/// captures (tests/run), so a skip there would be a check that silently stopped checking.
 pub fn skip(reason: &str) {
+    if in_ci() {
+        panic!("CI=true refuses to skip: {reason}");
+    }
     println!("SKIPPED: {reason}");
     let _ = writeln!(std::io::stderr(), "SKIPPED: {reason}");
+}
+
+/// Says why one case is left out of a comparison on purpose, everywhere, CI included: the
+/// oracle itself has no answer for it (tshark refuses a deliberately broken capture). Not for
+/// anything missing from the machine: that is [`skip`].
+pub fn excluded(reason: &str) {
+    println!("EXCLUDED: {reason}");
+    let _ = writeln!(std::io::stderr(), "EXCLUDED: {reason}");
 }
 
 /// The folder of the real captures from a public DPI test suite: `RESIDENCY_NDPI_CAPTURES`
