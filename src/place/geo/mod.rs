@@ -157,8 +157,14 @@ impl GeoDb {
                 "grew past the {MAX_GEO_FILE} bytes residency loads while being read"
             )));
         }
-        let shown = path.display().to_string();
-        GeoDb::from_bytes(Bytes::Shared(bytes.into()), &shown, &shown)
+        GeoDb::from_user_bytes(bytes, &path.display().to_string())
+    }
+
+    /// A database given by the user (`--geo`), already read into memory: `shown` names it in
+    /// errors and in the report. What [`GeoDb::open`] does after reading the file, and what the
+    /// `geo` fuzz target feeds with arbitrary bytes.
+    pub fn from_user_bytes(bytes: Vec<u8>, shown: &str) -> Result<GeoDb, GeoError> {
+        GeoDb::from_bytes(Bytes::Shared(bytes.into()), shown, shown)
     }
 
     fn from_bytes(bytes: Bytes, shown: &str, origin: &str) -> Result<GeoDb, GeoError> {
