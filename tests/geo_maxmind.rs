@@ -106,12 +106,15 @@ fn location_and_asn_databases_answer_as_their_source_says() {
             // The network's first address (a more specific network may hold it).
             let ip = net.network();
             let want = most_specific(&source, ip).map(expected);
-            let got = db.lookup(0, ip).map(|a| Expected {
-                country: a.country,
-                registered_country: a.registered_country,
-                asn: a.asn,
-                as_org: a.as_org,
-            });
+            let got = db
+                .lookup(0, ip)
+                .unwrap_or_else(|e| panic!("{name}: {ip}: {e:?}"))
+                .map(|a| Expected {
+                    country: a.country,
+                    registered_country: a.registered_country,
+                    asn: a.asn,
+                    as_org: a.as_org,
+                });
             let want = want.filter(|w| {
                 w.country.is_some() || w.registered_country.is_some() || w.asn.is_some()
             });
@@ -181,7 +184,7 @@ fn broken_databases_are_refused_or_read_without_a_panic() {
     .iter()
     .map(|s| s.parse().unwrap())
     .collect();
-    let (mut opened, mut refused) = (0, 0);
+    let (mut opened, mut refused, mut lookups, mut errors) = (0, 0, 0, 0);
     for path in &files {
         // Opening may fail (that is a clear error for the user); it must not panic, and
         // neither may lookups in whatever opened.
@@ -189,7 +192,12 @@ fn broken_databases_are_refused_or_read_without_a_panic() {
             Ok(db) => {
                 opened += 1;
                 for ip in &probes {
-                    let _ = db.lookup(0, *ip);
+                    lookups += 1;
+                    if let Err(e) = db.lookup(0, *ip) {
+                        assert_eq!(e.ip, *ip);
+                        assert!(!e.detail.is_empty());
+                        errors += 1;
+                    }
                 }
                 let _ = db.sha256();
             }
@@ -200,7 +208,7 @@ fn broken_databases_are_refused_or_read_without_a_panic() {
         }
     }
     println!(
-        "{} MaxMind test and broken databases: {opened} opened and probed, {refused} refused",
+        "{} MaxMind test and broken databases: {opened} opened and probed ({lookups} lookups, {errors} record errors reported), {refused} refused",
         files.len()
     );
 }

@@ -545,7 +545,8 @@ fn schema_enums_are_the_models() {
             Incomplete::DamagedInput
             | Incomplete::Interrupted
             | Incomplete::DroppedPackets
-            | Incomplete::Running => v,
+            | Incomplete::Running
+            | Incomplete::GeoRecordErrors => v,
         }
     }
     let cases: Vec<(&str, BTreeSet<String>)> = vec![
@@ -626,6 +627,7 @@ fn schema_enums_are_the_models() {
                     Incomplete::Interrupted,
                     Incomplete::DroppedPackets,
                     Incomplete::Running,
+                    Incomplete::GeoRecordErrors,
                 ]
                 .map(incomplete),
             ),

@@ -29,7 +29,7 @@ pub mod region;
 pub mod special;
 
 use countries::Countries;
-use geo::{Answer, GeoError, GeoSet, Role};
+use geo::{Answer, GeoError, GeoLookup, GeoSet, RecordError, Role};
 use ipnet::IpNet;
 use legal::{LegalTable, Zone};
 use providers::{MatchedBy, ProviderTable};
@@ -118,6 +118,9 @@ pub struct Placement {
     pub special: Option<&'static str>,
     /// Every database's answer, in priority order.
     pub answers: Vec<Answer>,
+    /// Databases whose record for this address could not be decoded: what they would have
+    /// said is unknown, so the placement rests on the others (`addresses[].geo.errors`).
+    pub geo_errors: Vec<RecordError>,
     pub country: Option<String>,
     /// The database (index into the geo set) whose answer is `country`.
     pub country_from: Option<usize>,
@@ -195,8 +198,11 @@ impl Placer {
         let looked_up = special::embedded_v4(ip).map(|(v4, why)| (IpAddr::V4(v4), why));
         let target = looked_up.map_or(ip, |(v4, _)| v4);
         let special = special::special(target);
-        let answers = if special.is_some() {
-            Vec::new()
+        let GeoLookup {
+            answers,
+            errors: geo_errors,
+        } = if special.is_some() {
+            GeoLookup::default()
         } else {
             self.geo.lookup(target)
         };
@@ -257,6 +263,7 @@ impl Placer {
             control_zone: jurisdiction.map(|j| self.zone_of(j).0),
             provider,
             answers,
+            geo_errors,
         }
     }
 

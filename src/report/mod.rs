@@ -6,6 +6,7 @@
 pub mod answer;
 mod answer_model;
 pub mod ecs;
+mod geo_errors;
 pub mod html;
 pub mod json;
 mod lookup;

@@ -255,6 +255,10 @@ pub enum Incomplete {
     /// A report made while the capture was still running (`residency live --report-every`):
     /// flows still open are not in it (`summary.flow_table.open`).
     Running,
+    /// A `--geo` database has records (or search-tree nodes) its reader could not decode:
+    /// those addresses are placed without it (`geo.databases[].record_errors`,
+    /// `addresses[].geo.errors`).
+    GeoRecordErrors,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -287,6 +291,9 @@ pub struct Summary {
     pub hosts: super::HostsSummary,
     /// Where the data went by the databases' country: per zone, per provider jurisdiction.
     pub placement: PlacementSummary,
+    /// `--geo` databases whose record for an address could not be decoded (empty for sound
+    /// files): those addresses are placed without them, and the run is incomplete.
+    pub geo_errors: Vec<super::place_model::GeoErrorsReport>,
     /// Per service and category, with how much left; how flows were named.
     pub services: ServicesSummary,
     /// What the round trips prove: per verdict, contradicted and proven volumes.

@@ -45,6 +45,16 @@ pub fn flow_placement(placer: &Placer, pl: &Placement) -> FlowPlacement {
                 record: a.record,
             })
             .collect(),
+        errors: pl
+            .geo_errors
+            .iter()
+            .map(|e| GeoSourceError {
+                db: dbs[e.db].name.clone(),
+                build: dbs[e.db].build.clone(),
+                record: e.record,
+                error: e.detail.clone(),
+            })
+            .collect(),
         agree: pl.agree,
         special: pl.special,
         looked_up: pl.looked_up.map(|(ip, via)| LookedUp {

@@ -26,6 +26,10 @@ pub struct ServerGeo {
     pub prefix: Option<String>,
     /// Every database's answer, in priority order; databases without a record are absent.
     pub sources: Vec<GeoSource>,
+    /// Databases whose record (or search tree) for this address could not be decoded: not
+    /// "no record" but "unknown"; the placement rests on the other databases. Absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<GeoSourceError>,
     /// Every database that gave a country gave the same one.
     pub agree: bool,
     /// Why the address is not routable (`private`, `multicast`, ...), else null.
@@ -63,6 +67,20 @@ pub struct GeoSource {
     /// Offset of the record in the database's data section (with the file's SHA-256 in
     /// `geo.databases`, it names the record).
     pub record: u64,
+}
+
+/// One database's failed lookup for one address.
+#[derive(Clone, Debug, Serialize)]
+pub struct GeoSourceError {
+    /// The database's name in `geo.databases`.
+    pub db: String,
+    pub build: String,
+    /// Offset of the undecodable record in the data section; absent when the search tree
+    /// itself is broken on the way to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<u64>,
+    /// What the MaxMind DB reader said.
+    pub error: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -147,6 +165,28 @@ pub struct DatabaseReport {
     pub size: u64,
     pub sha256: String,
     pub license: Option<&'static str>,
+}
+
+/// A database with records its reader could not decode (`summary.geo_errors`): known only at
+/// the end of the run, hence in the summary rather than in `geo.databases`.
+#[derive(Clone, Debug, Serialize)]
+pub struct GeoErrorsReport {
+    /// The database's name in `geo.databases`.
+    pub db: String,
+    /// Address entries whose lookup met an undecodable record or search-tree node; each says
+    /// so in `addresses[].geo.errors`.
+    pub addresses: u64,
+    /// The first of them by address (at most 8).
+    pub first: Vec<RecordErrorReport>,
+}
+
+/// One failed lookup.
+#[derive(Clone, Debug, Serialize)]
+pub struct RecordErrorReport {
+    pub ip: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<u64>,
+    pub error: String,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -3,6 +3,7 @@
 //! terminal's lists keep only their top rows.
 
 use super::answer::{AnswerTotals, HostFlow, HostTotals};
+use super::geo_errors::GeoErrorTotals;
 use super::model::*;
 use super::names::{FlowNaming, ServiceTotals};
 use super::physics::PhysicsTotals;
@@ -53,6 +54,7 @@ pub struct SummaryBuilder {
     destinations: u64,
     answer: AnswerTotals,
     hosts: HostTotals,
+    geo_errors: GeoErrorTotals,
 }
 
 impl SummaryBuilder {
@@ -73,6 +75,7 @@ impl SummaryBuilder {
             destinations: 0,
             answer: AnswerTotals::new(home_given),
             hosts: HostTotals::new(home_given),
+            geo_errors: GeoErrorTotals::default(),
         }
     }
 
@@ -118,6 +121,7 @@ impl SummaryBuilder {
     pub fn address(&mut self, a: &AddressReport) {
         self.destinations += 1;
         self.answer.address(a);
+        self.geo_errors.address(a);
         if !a.geo.agree {
             self.placement.disputed();
         }
@@ -134,7 +138,11 @@ impl SummaryBuilder {
         }
     }
 
-    pub fn finish(self, end: RunEnd<'_>) -> Summary {
+    pub fn finish(self, mut end: RunEnd<'_>) -> Summary {
+        if self.geo_errors.any() {
+            end.incomplete.push(Incomplete::GeoRecordErrors);
+            end.incomplete.sort_unstable();
+        }
         let mut skipped = Skipped::default();
         for input in end.inputs {
             skipped.non_ip += input.skipped.non_ip;
@@ -185,6 +193,7 @@ impl SummaryBuilder {
             },
             capture_loss: capture_loss_report(end.capture_loss, end.digits),
             placement: self.placement.finish(),
+            geo_errors: self.geo_errors.finish(),
             services: self.services.finish(end.names, end.dns_cache),
             physics: self.physics.finish(end.physics, end.rtt, &ticks),
             answer: self.answer.finish(),

@@ -95,6 +95,24 @@ pub fn write_placement(report: &Report, out: &mut impl Write) -> io::Result<()> 
             p.disputed_destinations
         )?;
     }
+    for e in &report.summary.geo_errors {
+        writeln!(
+            out,
+            "  ! {}: {} destination(s) met a record this database cannot decode (the file is damaged); they are placed by the other databases, and the run is incomplete",
+            e.db, e.addresses
+        )?;
+        if let Some(first) = e.first.first() {
+            let record = first
+                .record
+                .map_or_else(|| "the search tree".to_string(), |r| format!("record {r}"));
+            writeln!(
+                out,
+                "    e.g. {} ({record}): {}",
+                first.ip,
+                short(&first.error, 100)
+            )?;
+        }
+    }
     Ok(())
 }
 

@@ -47,7 +47,9 @@ pub fn registered_elsewhere(a: &Answer) -> Option<String> {
 fn check(fixture: Fixture, cases: &[(&str, Option<Want>)]) {
     let db = open(fixture);
     for &(addr, want) in cases {
-        let got = db.lookup(3, ip(addr));
+        let got = db
+            .lookup(3, ip(addr))
+            .unwrap_or_else(|e| panic!("{addr}: {e:?}"));
         if let Some(answer) = &got {
             assert_eq!(
                 answer.db, 3,
@@ -235,7 +237,7 @@ fn ip_location_db_country_code_in_an_ipv4_only_file() {
 #[test]
 fn one_record_one_offset() {
     let db = open(Fixture::MaxMindAsn);
-    let record = |addr: &str| db.lookup(0, ip(addr)).expect(addr).record;
+    let record = |addr: &str| db.lookup(0, ip(addr)).ok().flatten().expect(addr).record;
     // Two addresses of one network: the same record.
     assert_eq!(record("52.112.0.1"), record("52.115.0.1"));
     // Identical records are stored once, whatever network points to them.

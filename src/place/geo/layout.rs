@@ -37,13 +37,22 @@ impl Layout {
             asn: false,
         };
         let mut keys: Vec<String> = Vec::new();
+        // Records that could not be decoded while probing: named in the refusal, so a damaged
+        // file is not mistaken for an unsupported layout.
+        let (mut broken, mut first_error) = (0usize, None::<String>);
         let networks = reader
             .networks(WithinOptions::default())
             .map_err(|e| format!("cannot walk the database: {e}"))?;
         for item in networks.take(PROBE_RECORDS) {
-            let Ok(result) = item else { continue };
-            let Ok(Some(record)) = result.decode::<Record>() else {
-                continue;
+            let decoded = item.and_then(|result| result.decode::<Record>());
+            let record = match decoded {
+                Ok(Some(record)) => record,
+                Ok(None) => continue,
+                Err(e) => {
+                    broken += 1;
+                    first_error.get_or_insert_with(|| e.to_string());
+                    continue;
+                }
             };
             for key in record.keys {
                 if !keys.contains(&key) && keys.len() < 16 {
@@ -63,6 +72,11 @@ impl Layout {
             seen.asn |= f.asn.is_some();
         }
         if seen.name.is_empty() {
+            if let Some(error) = first_error {
+                return Err(format!(
+                    "a damaged MaxMind DB: {broken} of the first records read could not be decoded ({error}), and none of the others holds a country or an ASN"
+                ));
+            }
             return Err(format!(
                 "a MaxMind DB (type {:?}), but its records hold neither a country nor an ASN in a layout residency reads (fields seen: {}); supported: MaxMind/DB-IP Country, City and ASN, IPinfo Lite, Country and ASN",
                 meta.database_type,

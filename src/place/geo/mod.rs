@@ -97,6 +97,28 @@ pub struct GeoDb {
     sha256: OnceLock<String>,
 }
 
+/// A lookup that reached something the reader could not decode: a corrupt record (too deep,
+/// too large, a pointer out of the file or into a loop, an unknown type) or a broken search
+/// tree. Never read as "no record": the address's placement and the report say so.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordError {
+    /// Index of the database in its [`GeoSet`].
+    pub db: usize,
+    pub ip: IpAddr,
+    /// Offset of the record in the data section, when the search tree led to one (`None`: the
+    /// search tree itself is broken there).
+    pub record: Option<u64>,
+    /// What the reader said.
+    pub detail: String,
+}
+
+/// What every database says about one address: the answers, and the lookups that failed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GeoLookup {
+    pub answers: Vec<Answer>,
+    pub errors: Vec<RecordError>,
+}
+
 /// What one database says about one address.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Answer {
@@ -213,28 +235,56 @@ impl GeoDb {
         self.layout.asn
     }
 
-    /// What this database says about `ip`; `None` when it has no record for it.
-    pub fn lookup(&self, index: usize, ip: IpAddr) -> Option<Answer> {
+    /// What this database says about `ip`: `Ok(None)` when it has no record for it, an error
+    /// when the search tree or the record it leads to cannot be decoded.
+    pub fn lookup(&self, index: usize, ip: IpAddr) -> Result<Option<Answer>, RecordError> {
+        match self.try_lookup(ip) {
+            Ok(found) => Ok(found.map(|a| Answer { db: index, ..a })),
+            Err((record, detail)) => Err(RecordError {
+                db: index,
+                ip,
+                record,
+                detail,
+            }),
+        }
+    }
+
+    fn try_lookup(&self, ip: IpAddr) -> Result<Option<Answer>, (Option<u64>, String)> {
         if ip.is_ipv6() && self.reader.metadata().ip_version == 4 {
-            return None;
+            return Ok(None);
         }
-        let result = self.reader.lookup(ip).ok()?;
-        let record = result.offset()?;
-        let fields = result.decode::<record::Record>().ok()??.fields;
-        let network = result.network().ok()?;
-        let network = IpNet::new(network.network(), network.prefix()).ok()?;
+        let result = self
+            .reader
+            .lookup(ip)
+            .map_err(|e| (None, format!("search tree: {e}")))?;
+        let Some(record) = result.offset() else {
+            return Ok(None);
+        };
+        let offset = Some(record as u64);
+        let Some(decoded) = result
+            .decode::<record::Record>()
+            .map_err(|e| (offset, e.to_string()))?
+        else {
+            return Ok(None);
+        };
+        let network = result
+            .network()
+            .map_err(|e| (offset, format!("network: {e}")))?;
+        let network = IpNet::new(network.network(), network.prefix())
+            .map_err(|e| (offset, format!("network: {e}")))?;
+        let fields = decoded.fields;
         if fields.is_empty() {
-            return None;
+            return Ok(None);
         }
-        Some(Answer {
-            db: index,
+        Ok(Some(Answer {
+            db: 0,
             network,
             record: record as u64,
             country: fields.country,
             registered_country: fields.registered_country,
             asn: fields.asn,
             as_org: fields.as_org,
-        })
+        }))
     }
 }
 
@@ -281,12 +331,16 @@ impl GeoSet {
         Ok(GeoSet { dbs })
     }
 
-    /// Every database's answer for `ip`, in priority order.
-    pub fn lookup(&self, ip: IpAddr) -> Vec<Answer> {
-        self.dbs
-            .iter()
-            .enumerate()
-            .filter_map(|(i, db)| db.lookup(i, ip))
-            .collect()
+    /// Every database's answer for `ip`, in priority order, and every lookup that failed.
+    pub fn lookup(&self, ip: IpAddr) -> GeoLookup {
+        let mut out = GeoLookup::default();
+        for (i, db) in self.dbs.iter().enumerate() {
+            match db.lookup(i, ip) {
+                Ok(Some(answer)) => out.answers.push(answer),
+                Ok(None) => {}
+                Err(error) => out.errors.push(error),
+            }
+        }
+        out
     }
 }

@@ -13,6 +13,12 @@ use std::fmt;
 
 /// Top-level key names kept for the "fields seen" message of an unrecognised layout.
 const MAX_KEYS: usize = 16;
+/// Bytes of a key name kept for that message.
+const MAX_KEY_LEN: usize = 64;
+/// Bytes of an AS organisation name kept. The longest in the RIRs' and MaxMind's data are
+/// about a hundred characters; a record may claim megabytes, which would otherwise be copied
+/// into every flow and address of the report. A longer name is cut and ends with `…`.
+pub const MAX_AS_ORG: usize = 256;
 
 /// The fields residency reads from one record, whatever its layout.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -225,6 +231,7 @@ impl<'de> Visitor<'de> for RecordVisitor {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
+            let key = cut(key, MAX_KEY_LEN);
             if keys.len() < MAX_KEYS && !keys.contains(&key) {
                 keys.push(key);
             }
@@ -251,7 +258,9 @@ impl<'de> Visitor<'de> for RecordVisitor {
         let asn = as_number(asn)
             .or_else(|| as_number(alt_asn))
             .or_else(|| as_number(traits.asn));
-        let as_org = asn.and(org.or(as_name).or(name).or(traits.org));
+        let as_org = asn
+            .and(org.or(as_name).or(name).or(traits.org))
+            .map(|o| cut(o, MAX_AS_ORG));
         Ok(Record {
             fields: Fields {
                 country,
@@ -263,6 +272,20 @@ impl<'de> Visitor<'de> for RecordVisitor {
             keys,
         })
     }
+}
+
+/// `text` if at most `max` bytes, else its first characters within `max` bytes and `…`.
+fn cut(mut text: String, max: usize) -> String {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text.push('…');
+    text
 }
 
 /// An ISO 3166-1 alpha-2 code, upper-cased; anything else (empty, "--", names) is no answer.
@@ -291,6 +314,20 @@ mod tests {
 
     fn read(v: serde_json::Value) -> Record {
         Record::deserialize(v).expect("a map")
+    }
+
+    #[test]
+    fn long_organisation_names_and_keys_are_cut() {
+        let long = "Å".repeat(MAX_AS_ORG); // two bytes a character
+        let r = read(json!({"autonomous_system_number": 64512,
+                            "autonomous_system_organization": long,
+                            "k".repeat(1000): 1}));
+        let org = r.fields.as_org.expect("an organisation");
+        assert_eq!(org.len(), MAX_AS_ORG + '…'.len_utf8());
+        assert_eq!(org, format!("{}…", "Å".repeat(MAX_AS_ORG / 2)));
+        assert_eq!(r.keys[2], format!("{}…", "k".repeat(MAX_KEY_LEN)));
+        let short = read(json!({"asn": "AS1", "as_name": "Example"}));
+        assert_eq!(short.fields.as_org.as_deref(), Some("Example"));
     }
 
     #[test]

@@ -104,9 +104,16 @@ pub fn write(out: &mut String, view: &ReportView) {
         let why: Vec<&str> = s["incomplete"]
             .as_array()
             .map_or(Vec::new(), |a| a.iter().filter_map(Value::as_str).collect());
+        // A damaged --geo database leaves the counts whole; its addresses are placed by the
+        // other databases (summary.geo_errors).
+        let bound = if why.iter().all(|w| *w == "geo-record-errors") {
+            "Some destinations were placed without a --geo database whose records for them could not be read."
+        } else {
+            "Every figure is a lower bound."
+        };
         let _ = writeln!(
             out,
-            "<p class=\"warning\" role=\"alert\"><strong>Incomplete:</strong> {}. Every figure is a lower bound.</p>",
+            "<p class=\"warning\" role=\"alert\"><strong>Incomplete:</strong> {}. {bound}</p>",
             esc(&why.join(", "))
         );
     }
