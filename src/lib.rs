@@ -14,7 +14,7 @@
 //! and rename, inputs never overwritten, SIGINT/SIGTERM). `bounded` is the one eviction helper
 //! of every bounded table; `wire` the one way every parser reads untrusted bytes (a checked
 //! cursor and checked fixed-offset reads). `diff` compares two finished reports (`residency
-//! diff`). Nothing here needs libpcap.
+//! diff`); `user_file` reads the user's catalogs and policies (bounded, short TOML errors). Nothing here needs libpcap.
 #![forbid(unsafe_code)]
 
 pub mod analyze;
@@ -32,4 +32,5 @@ pub mod rtt;
 pub mod services;
 pub mod source;
 pub mod timestamp;
+pub mod user_file;
 pub mod wire;

@@ -42,9 +42,13 @@ pub struct CheckArgs {
     geo: GeoArgs,
 }
 
+/// Largest policy file read. A policy is a few rules (the examples are under 4 kB); a bound
+/// keeps a file named by mistake from taking the machine's memory.
+const MAX_POLICY_FILE: u64 = 1 << 20;
+
 pub fn check_cmd(mut args: CheckArgs) -> Result<u8> {
     let interrupt = Interrupt::install()?;
-    let text = match std::fs::read(&args.policy) {
+    let text = match residency::user_file::read_text(&args.policy, MAX_POLICY_FILE) {
         Ok(t) => t,
         Err(e) => {
             eprintln!(
@@ -54,10 +58,7 @@ pub fn check_cmd(mut args: CheckArgs) -> Result<u8> {
             return Ok(EXIT_ERROR);
         }
     };
-    let policy = match std::str::from_utf8(&text)
-        .map_err(|e| format!("not UTF-8 text ({e})"))
-        .and_then(|t| Policy::parse(t).map_err(|e| e.to_string()))
-    {
+    let policy = match Policy::parse(&text) {
         Ok(p) => p,
         Err(e) => {
             eprintln!(
@@ -153,7 +154,7 @@ pub fn check_cmd(mut args: CheckArgs) -> Result<u8> {
         },
         policy: PolicyInfo {
             path: args.policy.display().to_string(),
-            sha256: sha256_hex(&text),
+            sha256: sha256_hex(text.as_bytes()),
             name: policy.name.clone(),
             home: policy.home.clone(),
             unknown: policy.unknown,

@@ -108,7 +108,8 @@ impl LegalTable {
     }
 
     pub fn parse(text: &str) -> Result<LegalTable, String> {
-        let file: LegalFile = toml::from_str(text).map_err(|e| format!("geo/legal.toml: {e}"))?;
+        let file: LegalFile =
+            crate::user_file::parse_toml(text).map_err(|e| format!("geo/legal.toml: {e}"))?;
         let mut by_country = BTreeMap::new();
         let mut put = |country: &str, standing: Standing| {
             if by_country.insert(country.to_string(), standing).is_some() {

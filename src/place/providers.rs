@@ -76,7 +76,7 @@ impl ProviderTable {
 
     pub fn parse(text: &str) -> Result<ProviderTable, String> {
         let file: ProvidersFile =
-            toml::from_str(text).map_err(|e| format!("geo/providers.toml: {e}"))?;
+            crate::user_file::parse_toml(text).map_err(|e| format!("geo/providers.toml: {e}"))?;
         let mut by_asn = HashMap::new();
         let mut patterns = Vec::new();
         let mut pattern_provider = Vec::new();

@@ -177,8 +177,7 @@ impl Policy {
     /// Parses and checks a policy: TOML errors name the line and column; the checks after it
     /// name the rule.
     pub fn parse(text: &str) -> Result<Policy, PolicyError> {
-        let mut policy: Policy =
-            toml::from_str(text).map_err(|e| PolicyError::Toml(e.to_string()))?;
+        let mut policy: Policy = crate::user_file::parse_toml(text).map_err(PolicyError::Toml)?;
         policy.check()?;
         Ok(policy)
     }

@@ -72,7 +72,7 @@ fn is_id(s: &str) -> bool {
 
 /// Loads and validates a catalog.
 pub fn load(text: &str) -> Result<Catalog, CatalogError> {
-    let file: File = toml::from_str(text).map_err(|e| CatalogError::Toml(e.to_string()))?;
+    let file: File = crate::user_file::parse_toml(text).map_err(CatalogError::Toml)?;
     if !is_iso_date(&file.catalog_date) {
         return Err(CatalogError::CatalogDate(format!(
             "{:?} is not a YYYY-MM-DD date",

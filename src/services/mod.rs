@@ -230,13 +230,8 @@ impl Catalog {
     /// A catalog file of the user's (`--services`): the same format and checks as the
     /// embedded one; the report names it by `path`.
     pub fn from_file(path: &std::path::Path) -> Result<Catalog, CatalogError> {
-        let meta = std::fs::metadata(path).map_err(|e| CatalogError::Read(e.to_string()))?;
-        if !meta.is_file() || meta.len() > MAX_CATALOG_FILE {
-            return Err(CatalogError::Read(format!(
-                "not a regular file of at most {MAX_CATALOG_FILE} bytes"
-            )));
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| CatalogError::Read(e.to_string()))?;
+        let text =
+            crate::user_file::read_text(path, MAX_CATALOG_FILE).map_err(CatalogError::Read)?;
         let mut catalog = catalog::load(&text)?;
         catalog.info.path = path.display().to_string();
         Ok(catalog)

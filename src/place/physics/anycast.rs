@@ -73,7 +73,8 @@ impl AnycastTable {
     /// only overlap there can be; a nested entry that repeats its parent's operator and
     /// service adds nothing and is refused.
     pub fn parse(text: &str) -> Result<AnycastTable, String> {
-        let file: File = toml::from_str(text).map_err(|e| format!("anycast table: {e}"))?;
+        let file: File =
+            crate::user_file::parse_toml(text).map_err(|e| format!("anycast table: {e}"))?;
         check_date("date", &file.date)?;
         for (key, citation) in &file.sources {
             if citation.trim().is_empty() {

@@ -193,7 +193,7 @@ impl RegionTable {
 
     /// Reads and validates a table in the format of geo/regions.toml.
     pub fn parse(text: &str, countries: &Countries) -> Result<RegionTable, RegionError> {
-        let file: File = toml::from_str(text).map_err(|e| RegionError::Toml(e.to_string()))?;
+        let file: File = crate::user_file::parse_toml(text).map_err(RegionError::Toml)?;
         check_date("date", &file.date)?;
         let mut sources = BTreeMap::new();
         for (key, s) in &file.sources {
