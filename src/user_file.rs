@@ -80,7 +80,10 @@ mod tests {
     #[test]
     fn short_errors_are_the_crates_own() {
         let e = parse_toml::<Any>("x = [1,\n").unwrap_err();
-        assert!(e.starts_with("TOML parse error at line 1, column 8\n"), "{e}");
+        assert!(
+            e.starts_with("TOML parse error at line 1, column 8\n"),
+            "{e}"
+        );
         assert!(e.contains('^'), "{e}");
     }
 

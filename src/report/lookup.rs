@@ -220,6 +220,12 @@ fn write_addresses(entries: &[&AddressEntry], out: &mut impl Write) -> io::Resul
                 };
                 format!("{}={said}", s.db)
             })
+            .chain(
+                e.geo
+                    .errors
+                    .iter()
+                    .map(|x| format!("{}=damaged-record", x.db)),
+            )
             .collect();
         writeln!(
             out,

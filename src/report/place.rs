@@ -6,6 +6,7 @@ use crate::place::legal::Zone;
 use crate::place::providers::PROVIDERS_TOML;
 use crate::place::{Placement, Placer, legal::LEGAL_TOML};
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 /// The three placement fields of one flow.
 pub struct FlowPlacement {
@@ -88,6 +89,16 @@ pub fn flow_placement(placer: &Placer, pl: &Placement) -> FlowPlacement {
     }
 }
 
+/// The embedded tables' hashes, computed once per process: every report names them, and a
+/// live capture's running reports or `check` on many captures would hash them again each time.
+static LEGAL_SHA256: OnceLock<String> = OnceLock::new();
+static PROVIDERS_SHA256: OnceLock<String> = OnceLock::new();
+static REGIONS_SHA256: OnceLock<String> = OnceLock::new();
+
+fn embedded_sha256(cell: &'static OnceLock<String>, text: &str) -> String {
+    cell.get_or_init(|| sha256_hex(text.as_bytes())).clone()
+}
+
 pub fn geo_report(placer: &Placer, catalog: &crate::services::Catalog) -> GeoReport {
     let dbs = &placer.geo.dbs;
     let mut attribution: Vec<String> = dbs
@@ -121,7 +132,7 @@ pub fn geo_report(placer: &Placer, catalog: &crate::services::Catalog) -> GeoRep
             file: "geo/legal.toml".to_string(),
             date: placer.tables.legal.date.clone(),
             entries: placer.tables.legal.countries().count(),
-            sha256: sha256_hex(LEGAL_TOML.as_bytes()),
+            sha256: embedded_sha256(&LEGAL_SHA256, LEGAL_TOML),
         },
         providers_table: TableReport {
             file: "geo/providers.toml".to_string(),
@@ -135,13 +146,13 @@ pub fn geo_report(placer: &Placer, catalog: &crate::services::Catalog) -> GeoRep
                 .unwrap_or("")
                 .to_string(),
             entries: placer.tables.providers.providers.len(),
-            sha256: sha256_hex(PROVIDERS_TOML.as_bytes()),
+            sha256: embedded_sha256(&PROVIDERS_SHA256, PROVIDERS_TOML),
         },
         regions_table: TableReport {
             file: crate::place::region::REGIONS_PATH.to_string(),
             date: placer.tables.regions.date().to_string(),
             entries: placer.tables.regions.regions(),
-            sha256: sha256_hex(crate::place::region::REGIONS_TOML.as_bytes()),
+            sha256: embedded_sha256(&REGIONS_SHA256, crate::place::region::REGIONS_TOML),
         },
         services_table: {
             let info = catalog.info();
