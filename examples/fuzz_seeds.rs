@@ -122,13 +122,13 @@ fn from_capture(path: &Path, seeds: &mut Seeds) -> Result<(), String> {
     let mut streams: BTreeMap<Key, Stream> = BTreeMap::new();
     let mut frames = 0;
     while let Some(packet) = capture.next_packet() {
-        if frames < FRAMES_PER_CAPTURE {
-            if let Some(index) = LINKS.iter().position(|l| *l == packet.link_type) {
-                let mut seed = vec![index as u8, 0];
-                seed.extend_from_slice(packet.data);
-                found.add("decode", seed);
-                frames += 1;
-            }
+        if frames < FRAMES_PER_CAPTURE
+            && let Some(index) = LINKS.iter().position(|l| *l == packet.link_type)
+        {
+            let mut seed = vec![index as u8, 0];
+            seed.extend_from_slice(packet.data);
+            found.add("decode", seed);
+            frames += 1;
         }
         let Ok(d) = decode(packet.link_type, packet.data, 0) else {
             continue;
