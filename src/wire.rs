@@ -4,6 +4,15 @@
 //! unchecked: a read past the end is `None`, never a panic. Written by hand because the
 //! crates that do this (`bytes`, `byteorder`) panic on short input, and `nom` would be a
 //! second parsing style beside the checked views the parsers already are.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
 
 /// Reads fields front to back from a borrowed slice.
 #[derive(Clone, Copy, Debug)]
@@ -107,7 +116,7 @@ impl<'a> Cursor<'a> {
 
 /// The `N` bytes at `at`, if all there.
 #[inline]
-fn array<const N: usize>(bytes: &[u8], at: usize) -> Option<[u8; N]> {
+pub fn array<const N: usize>(bytes: &[u8], at: usize) -> Option<[u8; N]> {
     bytes.get(at..at.checked_add(N)?)?.try_into().ok()
 }
 

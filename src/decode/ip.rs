@@ -98,12 +98,12 @@ fn ipv6_fragment(first: u8, mut rest: &[u8]) -> Option<Fragment> {
             }
             AUTH => (usize::from(*rest.get(1)?) + 2) * 4,
             FRAGMENT => {
-                let h = rest.get(..8)?;
-                let field = u16::from_be_bytes([h[2], h[3]]);
+                let [_, _, f0, f1, i0, i1, i2, i3] = crate::wire::array(rest, 0)?;
+                let field = u16::from_be_bytes([f0, f1]);
                 let (offset, more) = (u32::from(field >> 3) * 8, field & 1 == 1);
                 // An atomic fragment (offset 0, no more) is a whole datagram.
                 return (offset != 0 || more).then(|| Fragment {
-                    id: u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
+                    id: u32::from_be_bytes([i0, i1, i2, i3]),
                     offset,
                     more,
                 });

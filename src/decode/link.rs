@@ -31,24 +31,24 @@ pub(super) fn first_layer(link: LinkType, data: &[u8]) -> Result<Layer<'_>, Skip
         }
         LinkType::NULL | LinkType::LOOP => null(link, data),
         LinkType::LINUX_SLL => {
-            let header = data
-                .get(..16)
+            let (header, rest) = data
+                .split_at_checked(16)
                 .ok_or(Skip::Malformed("short Linux cooked header"))?;
-            Ok(Layer::Ether(be16_or_zero(header, 14), &data[16..]))
+            Ok(Layer::Ether(be16_or_zero(header, 14), rest))
         }
         LinkType::LINUX_SLL2 => {
-            let header = data
-                .get(..20)
+            let (header, rest) = data
+                .split_at_checked(20)
                 .ok_or(Skip::Malformed("short Linux cooked v2 header"))?;
-            Ok(Layer::Ether(be16_or_zero(header, 0), &data[20..]))
+            Ok(Layer::Ether(be16_or_zero(header, 0), rest))
         }
         LinkType::PPP | LinkType::PPP_HDLC => Ok(Layer::Ppp(data)),
         LinkType::PPP_ETHER => pppoe(data),
         LinkType::C_HDLC => {
-            let header = data
-                .get(..4)
+            let (header, rest) = data
+                .split_at_checked(4)
                 .ok_or(Skip::Malformed("short Cisco HDLC header"))?;
-            Ok(Layer::Ether(be16_or_zero(header, 2), &data[4..]))
+            Ok(Layer::Ether(be16_or_zero(header, 2), rest))
         }
         _ => Err(Skip::UnsupportedLink),
     }
@@ -57,10 +57,10 @@ pub(super) fn first_layer(link: LinkType, data: &[u8]) -> Result<Layer<'_>, Skip
 /// BSD loopback: a 4-byte address family, in the capturing host's byte order for DLT_NULL and
 /// in network order for DLT_LOOP. IPv6 has a different number on each BSD.
 fn null(link: LinkType, data: &[u8]) -> Result<Layer<'_>, Skip> {
-    let header = data
-        .get(..4)
+    let (raw, rest) = data
+        .split_first_chunk::<4>()
         .ok_or(Skip::Malformed("short loopback header"))?;
-    let raw = [header[0], header[1], header[2], header[3]];
+    let raw = *raw;
     let family = if link == LinkType::LOOP || u32::from_le_bytes(raw) > 0xffff {
         u32::from_be_bytes(raw)
     } else {
@@ -69,17 +69,17 @@ fn null(link: LinkType, data: &[u8]) -> Result<Layer<'_>, Skip> {
     match family {
         // AF_INET everywhere; AF_INET6 on Linux (10), NetBSD/OpenBSD/BSD/OS (24),
         // FreeBSD/DragonFly (28), macOS/iOS (30).
-        2 | 10 | 24 | 28 | 30 => Ok(Layer::Ip(&data[4..])),
+        2 | 10 | 24 | 28 | 30 => Ok(Layer::Ip(rest)),
         _ => Err(Skip::NotIp),
     }
 }
 
 /// Ethernet II with any stack of 802.1Q / 802.1ad tags.
 pub(super) fn ethernet(data: &[u8]) -> Result<Layer<'_>, Skip> {
-    let header = data
-        .get(..14)
+    let (header, rest) = data
+        .split_at_checked(14)
         .ok_or(Skip::Malformed("short Ethernet header"))?;
-    Ok(Layer::Ether(be16_or_zero(header, 12), &data[14..]))
+    Ok(Layer::Ether(be16_or_zero(header, 12), rest))
 }
 
 /// Dispatch on an ethertype, removing VLAN tags, PPPoE and MPLS on the way.
@@ -89,9 +89,11 @@ pub(super) fn by_ethertype(ethertype: u16, data: &[u8]) -> Result<Layer<'_>, Ski
     for _ in 0..=MAX_VLAN_TAGS {
         match ethertype {
             ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD1 | ETHERTYPE_QINQ_OLD2 => {
-                let tag = data.get(..4).ok_or(Skip::Malformed("short VLAN tag"))?;
+                let (tag, rest) = data
+                    .split_at_checked(4)
+                    .ok_or(Skip::Malformed("short VLAN tag"))?;
                 ethertype = be16_or_zero(tag, 2);
-                data = &data[4..];
+                data = rest;
             }
             ETHERTYPE_IPV4 | ETHERTYPE_IPV6 => return Ok(Layer::Ip(data)),
             ETHERTYPE_TEB => return Ok(Layer::Ethernet(data)),
@@ -132,9 +134,11 @@ pub(super) fn ppp(data: &[u8]) -> Result<Layer<'_>, Skip> {
 fn mpls(data: &[u8]) -> Result<Layer<'_>, Skip> {
     let mut data = data;
     for _ in 0..MAX_MPLS_LABELS {
-        let label = data.get(..4).ok_or(Skip::Malformed("short MPLS label"))?;
-        data = &data[4..];
-        if label[2] & 1 == 1 {
+        let ([_, _, bottom, _], rest) = data
+            .split_first_chunk::<4>()
+            .ok_or(Skip::Malformed("short MPLS label"))?;
+        data = rest;
+        if bottom & 1 == 1 {
             return match data.first().map(|b| b >> 4) {
                 Some(4) | Some(6) => Ok(Layer::Ip(data)),
                 _ => Err(Skip::NotIp),

@@ -6,6 +6,15 @@
 //! 802.11 frames) until it reaches the innermost IP header.
 //! Everything is a borrowed view of the packet: no allocation, no copy, and every length is
 //! checked before it is used.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
 
 mod ip;
 mod link;

@@ -67,14 +67,15 @@ pub(super) fn parse<'a>(packet: &IpPacket<'a>) -> (Transport<'a>, u32) {
     let data = packet.payload;
     match packet.protocol {
         PROTO_TCP if data.len() >= 14 => {
+            let [offset, flags] = be16_or_zero(data, 12).to_be_bytes();
             // The data offset in 32-bit words, at least the 5 of the fixed header: at most 60.
-            let header_len = (data[12] >> 4).max(5) * 4;
+            let header_len = (offset >> 4).max(5) * 4;
             let tcp = Transport::Tcp {
                 src_port: be16_or_zero(data, 0),
                 dst_port: be16_or_zero(data, 2),
                 seq: be32_or_zero(data, 4),
                 ack: be32_or_zero(data, 8),
-                flags: TcpFlags(data[13]),
+                flags: TcpFlags(flags),
                 payload: data.get(usize::from(header_len)..).unwrap_or(&[]),
             };
             (tcp, u32::from(header_len))
@@ -85,15 +86,13 @@ pub(super) fn parse<'a>(packet: &IpPacket<'a>) -> (Transport<'a>, u32) {
             let udp = Transport::Udp {
                 src_port: be16_or_zero(data, 0),
                 dst_port: be16_or_zero(data, 2),
-                payload: &data[8..udp_len],
+                payload: data.get(8..udp_len).unwrap_or_default(),
             };
             (udp, 8)
         }
         PROTO_ICMP | PROTO_ICMPV6 if data.len() >= 2 => {
-            let icmp = Transport::Icmp {
-                icmp_type: data[0],
-                code: data[1],
-            };
+            let [icmp_type, code] = be16_or_zero(data, 0).to_be_bytes();
+            let icmp = Transport::Icmp { icmp_type, code };
             (icmp, 8)
         }
         _ => (Transport::Other, 0),

@@ -62,9 +62,9 @@ fn gre(data: &[u8]) -> Option<Layer<'_>> {
         // ERSPAN type I: no header of its own, Ethernet follows GRE directly.
         (0, GRE_ERSPAN_II) => Some(Layer::Ethernet(payload)),
         (0, GRE_ERSPAN_III) => {
-            let header = payload.get(..12)?;
-            // The O flag (last bit) announces an 8-byte platform-specific subheader.
-            let platform = if header[11] & 1 == 1 { 8 } else { 0 };
+            // The header is 12 bytes; the O flag (last bit of its last byte) announces an 8-byte
+            // platform-specific subheader.
+            let platform = if payload.get(11)? & 1 == 1 { 8 } else { 0 };
             Some(Layer::Ethernet(payload.get(12 + platform..)?))
         }
         (0, ETHERTYPE_TEB) => Some(Layer::Ethernet(payload)),
@@ -80,11 +80,11 @@ fn vxlan(udp: &[u8]) -> Option<Layer<'_>> {
     if be16_or_zero(header, 2) != VXLAN_PORT {
         return None;
     }
-    let vxlan = udp.get(8..16)?;
-    if vxlan[0] & 0x08 == 0 {
+    let ([flags, ..], inner) = udp.get(8..)?.split_first_chunk::<8>()?;
+    if flags & 0x08 == 0 {
         return None;
     }
-    Some(Layer::Ethernet(&udp[16..]))
+    Some(Layer::Ethernet(inner))
 }
 
 /// A CAPWAP data channel packet (RFC 5415 §4.3) to or from the controller's port 5247, with a
@@ -93,18 +93,19 @@ fn vxlan(udp: &[u8]) -> Option<Layer<'_>> {
 /// (F; the frame is incomplete), keep-alives (K; they carry a session ID, not a frame), other
 /// bindings, and a header whose optional radio MAC / wireless fields overrun its length.
 fn capwap(udp: &[u8]) -> Option<Layer<'_>> {
-    let ports = udp.get(..8)?;
+    let (ports, capwap) = udp.split_at_checked(8)?;
     if be16_or_zero(ports, 0) != CAPWAP_DATA_PORT && be16_or_zero(ports, 2) != CAPWAP_DATA_PORT {
         return None;
     }
-    let capwap = &udp[8..];
     let word = be32(capwap, 0)?;
     // Preamble: version 0, type 0 (type 1 is a DTLS record: encrypted).
     if word >> 24 != 0 || word & (CAPWAP_F | CAPWAP_K) != 0 {
         return None;
     }
     let hlen = usize::try_from((word >> 19) & 0x1f).ok()? * 4;
-    let header = capwap.get(..hlen).filter(|h| h.len() >= 8)?;
+    let (header, payload) = capwap
+        .split_at_checked(hlen)
+        .filter(|(h, _)| h.len() >= 8)?;
     // Optional fields, each a length byte and that many bytes, must fit in the header.
     let mut end = 8usize;
     for flag in [CAPWAP_M, CAPWAP_W] {
@@ -115,7 +116,6 @@ fn capwap(udp: &[u8]) -> Option<Layer<'_>> {
     if end > hlen {
         return None;
     }
-    let payload = &capwap[hlen..];
     let wbid = (word >> 9) & 0x1f;
     match (word & CAPWAP_T != 0, wbid) {
         (false, _) => Some(Layer::Ethernet(payload)),

@@ -38,8 +38,8 @@ const OUI_BRIDGE_TUNNEL: [u8; 3] = [0, 0, 0xf8];
 
 /// The ethertype-labelled body of an 802.11 data frame.
 pub(super) fn data_frame(frame: &[u8]) -> Result<Layer<'_>, Skip> {
-    let header = frame
-        .get(..BASE_HEADER_LEN)
+    let header: &[u8; BASE_HEADER_LEN] = frame
+        .first_chunk()
         .ok_or(Skip::Malformed("short 802.11 header"))?;
     let (kind, flags) = match (header[0], header[1]) {
         (kind, flags) if kind & TYPE_MASK == TYPE_DATA => (kind, flags),
@@ -76,13 +76,15 @@ pub(super) fn data_frame(frame: &[u8]) -> Result<Layer<'_>, Skip> {
     let body = frame
         .get(len..)
         .ok_or(Skip::Malformed("short 802.11 header"))?;
-    let llc = body
-        .get(..LLC_SNAP_LEN)
+    let (&[dsap, ssap, control, o0, o1, o2, e0, e1], payload) = body
+        .split_first_chunk::<LLC_SNAP_LEN>()
         .ok_or(Skip::Malformed("short LLC/SNAP header"))?;
-    let oui = [llc[3], llc[4], llc[5]];
-    if llc[..3] != [0xaa, 0xaa, 0x03] || (oui != OUI_RFC1042 && oui != OUI_BRIDGE_TUNNEL) {
+    let oui = [o0, o1, o2];
+    if [dsap, ssap, control] != [0xaa, 0xaa, 0x03]
+        || (oui != OUI_RFC1042 && oui != OUI_BRIDGE_TUNNEL)
+    {
         return Err(Skip::NotIp);
     }
-    let ethertype = crate::wire::be16_or_zero(llc, 6);
-    Ok(Layer::Ether(ethertype, &body[LLC_SNAP_LEN..]))
+    let ethertype = u16::from_be_bytes([e0, e1]);
+    Ok(Layer::Ether(ethertype, payload))
 }

@@ -1,5 +1,14 @@
 //! Bidirectional flows: a bounded table keyed by transport and the two endpoints, with idle and
 //! close timeouts, per-direction counters, and attribution of IP fragments to their flow.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
 
 mod community_id;
 mod fragments;

@@ -444,7 +444,7 @@ impl FlowTable {
             let end = ended_by(&timeouts, &key, &flow, now).unwrap_or(FlowEnd::IdleTimeout);
             self.ended.push(flow.into_flow(&key, end));
         }
-        sort_batch(&mut self.ended[start..]);
+        sort_batch(self.ended.get_mut(start..).unwrap_or_default());
     }
 
     /// Free room in a full table: close every flow that has timed out by `now`, and if that
@@ -489,7 +489,7 @@ impl FlowTable {
             self.ended
                 .push(flow.into_flow(&key, end.unwrap_or(FlowEnd::Evicted)));
         }
-        sort_batch(&mut self.ended[start..]);
+        sort_batch(self.ended.get_mut(start..).unwrap_or_default());
     }
 
     /// Close flows still open (the input ended), at most `max` at a time, in the order of
@@ -535,7 +535,7 @@ impl FlowTable {
             let end = flow.close_reason().unwrap_or(FlowEnd::EndOfCapture);
             self.ended.push(flow.into_flow(&key, end));
         }
-        sort_batch(&mut self.ended[start..]);
+        sort_batch(self.ended.get_mut(start..).unwrap_or_default());
     }
 
     /// Close every flow and return those not yet taken, ordered by id, with the counters: for
@@ -634,9 +634,17 @@ fn update(flow: &mut Open, key: &FlowKey, p: &PacketMeta) -> Check {
     } else {
         TO_CLIENT
     };
-    flow.packets[dir] += 1;
-    flow.bytes[dir] += u64::from(p.ip_len);
-    flow.payload[dir] += u64::from(p.payload_len);
+    // `dir` is 0 or 1 and the per-direction arrays have two entries: every `get_mut` finds its
+    // entry (as in `TcpSeen::packet`).
+    if let Some(packets) = flow.packets.get_mut(dir) {
+        *packets += 1;
+    }
+    if let Some(bytes) = flow.bytes.get_mut(dir) {
+        *bytes += u64::from(p.ip_len);
+    }
+    if let Some(payload) = flow.payload.get_mut(dir) {
+        *payload += u64::from(p.payload_len);
+    }
     flow.fragments = flow.fragments.saturating_add(u32::from(p.fragment));
     // First and last by capture time, so a fragment that waited for its first fragment, or an
     // input whose clock runs behind, still names the earliest and latest packets.
@@ -653,7 +661,9 @@ fn update(flow: &mut Open, key: &FlowKey, p: &PacketMeta) -> Check {
     let Some(flags) = p.tcp_flags else {
         return Check::None;
     };
-    flow.tcp_flags[dir] |= flags.0;
+    if let Some(seen) = flow.tcp_flags.get_mut(dir) {
+        *seen |= flags.0;
+    }
     if flags.has(TcpFlags::RST) && flow.closed_at().is_none() {
         flow.closed_at = p.ts;
         flow.marks |= CLOSED_BY_RST;

@@ -73,7 +73,8 @@ pub fn request_host(stream: &[u8]) -> HttpScan {
             HttpScan::NotHttp
         };
     };
-    let method = &head[..method_end];
+    // Positions found in a slice are within it: each `get` below finds its range.
+    let method = head.get(..method_end).unwrap_or_default();
     if !METHODS.contains(&method) {
         return HttpScan::NotHttp;
     }
@@ -106,9 +107,9 @@ pub fn request_host(stream: &[u8]) -> HttpScan {
 /// The next line and what follows it; lines end in CRLF or, leniently, a bare LF.
 fn next_line(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
     let lf = bytes.iter().position(|&b| b == b'\n')?;
-    let line = &bytes[..lf];
+    let (line, rest) = bytes.split_at_checked(lf)?;
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    Some((line, bytes.get(lf + 1..).unwrap_or(&[])))
+    Some((line, rest.get(1..).unwrap_or(&[])))
 }
 
 /// The request target of a complete request line `METHOD SP target SP HTTP/1.x`.
@@ -132,10 +133,12 @@ fn target_host(method: &[u8], target: &[u8], complete: bool) -> Option<HttpScan>
         if end.is_none() && !complete {
             return None;
         }
-        &target[..end.unwrap_or(target.len())]
+        target
+            .get(..end.unwrap_or(target.len()))
+            .unwrap_or_default()
     } else {
         let scheme_end = find(target, b"://")?;
-        let scheme = &target[..scheme_end];
+        let (scheme, after_scheme) = target.split_at_checked(scheme_end)?;
         let scheme_ok = scheme.first().is_some_and(u8::is_ascii_alphabetic)
             && scheme
                 .iter()
@@ -143,16 +146,16 @@ fn target_host(method: &[u8], target: &[u8], complete: bool) -> Option<HttpScan>
         if !scheme_ok {
             return None;
         }
-        let after = target.get(scheme_end + 3..)?;
+        let after = after_scheme.get(3..)?;
         let end = after.iter().position(|b| b"/?# ".contains(b));
         if end.is_none() && !complete {
             return None;
         }
-        &after[..end.unwrap_or(after.len())]
+        after.get(..end.unwrap_or(after.len())).unwrap_or_default()
     };
     // Drop any userinfo ("user:password@").
     let host = match authority.iter().rposition(|&b| b == b'@') {
-        Some(at) => &authority[at + 1..],
+        Some(at) => authority.get(at + 1..).unwrap_or_default(),
         None => authority,
     };
     Some(host_value(host).map_or(HttpScan::NoHost, HttpScan::Host))
@@ -162,10 +165,11 @@ fn target_host(method: &[u8], target: &[u8], complete: bool) -> Option<HttpScan>
 /// tabs. A folded continuation line starts with whitespace and so never matches.
 fn field_value<'a>(line: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
     let colon = line.iter().position(|&b| b == b':')?;
-    if !line[..colon].eq_ignore_ascii_case(name) {
+    let (field, value) = line.split_at_checked(colon)?;
+    if !field.eq_ignore_ascii_case(name) {
         return None;
     }
-    Some(trim(&line[colon + 1..]))
+    Some(trim(value.get(1..).unwrap_or_default()))
 }
 
 fn trim(mut bytes: &[u8]) -> &[u8] {
@@ -187,16 +191,17 @@ fn host_value(value: &[u8]) -> Option<String> {
     let host = if let Some(inner) = value.strip_prefix(b"[") {
         // IPv6 literal: "[addr]" or "[addr]:port".
         let close = inner.iter().position(|&b| b == b']')?;
-        let port = &inner[close + 1..];
+        let (host, port) = inner.split_at_checked(close)?;
+        let port = port.get(1..).unwrap_or_default();
         if !(port.is_empty() || port.starts_with(b":")) {
             return None;
         }
-        &inner[..close]
+        host
     } else if value.iter().filter(|&&b| b == b':').count() > 1 {
         value // a bare IPv6 address (not valid HTTP, but unambiguous): no port to strip
     } else {
         match value.iter().position(|&b| b == b':') {
-            Some(colon) => &value[..colon],
+            Some(colon) => value.get(..colon).unwrap_or_default(),
             None => value,
         }
     };

@@ -4,6 +4,15 @@
 //!
 //! Per packet, only flows still being inspected pay anything; everything here is bounded by
 //! named constants.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
 
 pub mod dns;
 pub mod http;

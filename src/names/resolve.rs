@@ -68,7 +68,11 @@ pub fn lookup(addrs: &[IpAddr], config: &PtrConfig) -> Result<PtrResults, Resolv
         .format(&time::format_description::well_known::Rfc3339)
         .map_err(|e| setup(&e))?;
     let take = addrs.len().min(MAX_PTR_LOOKUPS);
-    let answers = runtime.block_on(lookup_all(&resolver, &addrs[..take], config.timeout));
+    let answers = runtime.block_on(lookup_all(
+        &resolver,
+        addrs.get(..take).unwrap_or_default(),
+        config.timeout,
+    ));
     Ok(PtrResults {
         resolver: described,
         started,

@@ -2,6 +2,15 @@
 //! (`residency check`). `model` reads the TOML policy, `input` the parts of a JSON report the
 //! rules test, `eval` decides each rule in three-valued logic (true, false, undecided), and
 //! `outcome` is the result with the evidence behind every verdict. docs/policy.md.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
 
 pub mod eval;
 pub mod input;

@@ -158,10 +158,10 @@ impl RttTracker {
 /// A DNS message's ID, QR bit and a hash of its first question as written (labels, type,
 /// class; a response repeats its query's question byte for byte, 0x20 case mixing included).
 fn dns_key(message: &[u8]) -> Option<(u16, bool, u64)> {
-    let header = message.get(..DNS_HEADER)?;
-    let id = u16::from_be_bytes([header[0], header[1]]);
-    let response = header[2] & 0x80 != 0;
-    let questions = u16::from_be_bytes([header[4], header[5]]);
+    let &[id0, id1, flags, _, q0, q1, ..] = message.first_chunk::<DNS_HEADER>()?;
+    let id = u16::from_be_bytes([id0, id1]);
+    let response = flags & 0x80 != 0;
+    let questions = u16::from_be_bytes([q0, q1]);
     if questions == 0 {
         return Some((id, response, 0));
     }

@@ -17,6 +17,15 @@
 //!
 //! Per packet this does a few comparisons; state is kept only for requests still waiting for
 //! their answer, in a bounded table.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
 
 mod datagram;
 mod handshake;

@@ -23,6 +23,15 @@
 //! Lookups cost a bounded number of hash probes: at most one per label of the name (a name is
 //! at most [`names::MAX_NAME_LEN`] bytes and is lowered into a stack buffer, no allocation),
 //! one per distinct prefix length of the address family, and a scan of the few port rules.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
 
 mod catalog;
 pub mod names;

@@ -81,6 +81,10 @@ fn mask6(addr: u128, len: u8) -> u128 {
     }
 }
 
+// `at` is where the binary search found the level or where it was just inserted, so the index
+// is in range; `get_mut` would leave an `Option` no caller could do anything with. Catalog
+// loading only, not the per-packet path.
+#[allow(clippy::indexing_slicing)]
 fn level<K: Hash + Eq>(levels: &mut Vec<Level<K>>, len: u8) -> &mut HashMap<K, Vec<usize>> {
     let at = match levels.binary_search_by(|l| len.cmp(&l.len)) {
         Ok(at) => at,

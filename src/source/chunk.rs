@@ -67,7 +67,9 @@ impl<R: Read> Chunked<R> {
             }
         }
         while self.end - self.start < n {
-            let read = match self.inner.read(&mut self.buf[self.end..]) {
+            // `end < start + n <= buf.len()` here; were it not, an empty buffer reads as the end.
+            let free = self.buf.get_mut(self.end..).unwrap_or_default();
+            let read = match self.inner.read(free) {
                 Ok(0) => {
                     self.eof = true;
                     break;
@@ -77,7 +79,7 @@ impl<R: Read> Chunked<R> {
                 Err(e) => return Err(e),
             };
             if let Some(hasher) = &mut self.hasher {
-                hasher.update(&self.buf[self.end..self.end + read]);
+                hasher.update(self.buf.get(self.end..self.end + read).unwrap_or_default());
             }
             self.end += read;
         }
@@ -118,7 +120,8 @@ impl<R: Read> Chunked<R> {
 
     /// The unconsumed bytes made available by the last `fill`.
     pub fn available(&self) -> &[u8] {
-        &self.buf[self.start..self.end]
+        // `start <= end <= buf.len()` always holds.
+        self.buf.get(self.start..self.end).unwrap_or_default()
     }
 
     /// Mark `n` bytes as used; `n` must not exceed what `fill` returned.
@@ -139,7 +142,7 @@ impl<R: Read> Chunked<R> {
                 Ok(0) => break,
                 Ok(read) => {
                     if let Some(hasher) = &mut self.hasher {
-                        hasher.update(&self.buf[..read]);
+                        hasher.update(self.buf.get(..read).unwrap_or_default());
                     }
                     size += read as u64;
                 }

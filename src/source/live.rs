@@ -89,10 +89,12 @@ pub struct Widen {
 impl Widen {
     /// Add a reading of the 32-bit counters (received, dropped, if_dropped).
     pub fn update(&mut self, now: [u32; 3]) -> Counters {
-        let delta = |i: usize| u64::from(now[i].wrapping_sub(self.last[i]));
-        self.total.received += delta(0);
-        self.total.dropped += delta(1);
-        self.total.if_dropped += delta(2);
+        let delta = |now: u32, last: u32| u64::from(now.wrapping_sub(last));
+        let ([received, dropped, if_dropped], [last_received, last_dropped, last_if_dropped]) =
+            (now, self.last);
+        self.total.received += delta(received, last_received);
+        self.total.dropped += delta(dropped, last_dropped);
+        self.total.if_dropped += delta(if_dropped, last_if_dropped);
         self.last = now;
         self.total
     }

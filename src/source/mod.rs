@@ -3,6 +3,15 @@
 //!
 //! Readers stream the file once, hand out each packet as a slice of their read buffer and stop
 //! at the first damage (a record cut short, a length that cannot be right), reporting where.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
 
 mod chunk;
 mod link_type;
@@ -291,12 +300,8 @@ impl<R: Read> Capture<R> {
                 format!("the file is only {have} bytes long")
             }));
         }
-        let magic = [
-            chunked.available()[0],
-            chunked.available()[1],
-            chunked.available()[2],
-            chunked.available()[3],
-        ];
+        // `fill` returned at least 4 bytes.
+        let magic: [u8; 4] = crate::wire::array(chunked.available(), 0).unwrap_or_default();
         let inner = if magic == pcapng::SHB_TYPE.to_le_bytes() {
             Inner::PcapNg(pcapng::PcapNgReader::new(chunked)?)
         } else if pcap::Magic::recognise(magic).is_some() {

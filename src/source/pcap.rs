@@ -60,7 +60,8 @@ impl<R: Read> PcapReader<R> {
             )));
         }
         let header = chunked.available();
-        let magic = Magic::recognise([header[0], header[1], header[2], header[3]])
+        let magic = crate::wire::array(header, 0)
+            .and_then(Magic::recognise)
             .ok_or_else(|| HeaderError::Invalid("bad pcap magic".into()))?;
         let major = read_u16(header, 4, magic.big_endian);
         if major != 2 {
@@ -139,7 +140,12 @@ impl<R: Read> PcapReader<R> {
         Ok(Some(Packet {
             ts,
             link_type: self.link_type,
-            data: &self.chunked.available()[RECORD_HEADER..need],
+            // `fill_record` made `need` bytes available, so the range is there.
+            data: self
+                .chunked
+                .available()
+                .get(RECORD_HEADER..need)
+                .unwrap_or_default(),
             // A writer that stored more than the wire length is wrong; the captured bytes exist.
             wire_len: wire_len.max(caplen as u32),
             number,

@@ -173,7 +173,8 @@ impl<R: Read> PcapNgReader<R> {
             }
             self.chunked
                 .fill_record(total, number, || format!("a block of type {block_type:#x}"))?;
-            let block = &self.chunked.available()[..total];
+            // `fill_record` made `total` bytes available (at least `BLOCK_OVERHEAD`).
+            let block = self.chunked.available().get(..total).unwrap_or_default();
             if read_u32(block, total - 4, self.big_endian) as usize != total {
                 return Err(damage(
                     DamageKind::Corrupt,
@@ -182,7 +183,7 @@ impl<R: Read> PcapNgReader<R> {
                     ),
                 ));
             }
-            let body = &block[8..total - 4];
+            let body = block.get(8..total - 4).unwrap_or_default();
             match block_type {
                 SHB_TYPE => {
                     if body.len() < 16 {
@@ -226,7 +227,12 @@ impl<R: Read> PcapNgReader<R> {
                     return Ok(Some(Packet {
                         ts: Timestamp::from_nanos(ts),
                         link_type: iface.link_type,
-                        data: &self.chunked.available()[8 + start..8 + start + len],
+                        // `packet_in` checked the packet lies within the block.
+                        data: self
+                            .chunked
+                            .available()
+                            .get(8 + start..8 + start + len)
+                            .unwrap_or_default(),
                         wire_len,
                         number,
                     }));
@@ -245,19 +251,22 @@ fn parse_interface(body: &[u8], be: bool) -> Interface {
         resolution: Resolution::Decimal(6),
         offset_secs: 0,
     };
-    let mut opts = &body[8..];
+    let mut opts = body.get(8..).unwrap_or_default();
     while opts.len() >= 4 {
         let code = read_u16(opts, 0, be);
         let len = usize::from(read_u16(opts, 2, be));
         let padded = len.div_ceil(4) * 4;
-        if code == OPT_END || opts.len() < 4 + padded {
+        // The option and its padding must fit (`padded >= len`, so the value then does too).
+        let (Some(value), Some(rest)) = (opts.get(4..4 + len), opts.get(4 + padded..)) else {
+            break;
+        };
+        if code == OPT_END {
             break;
         }
-        let value = &opts[4..4 + len];
         match (code, value) {
             (OPT_IF_TSRESOL, [v]) => iface.resolution = Resolution::from_option(*v),
-            (OPT_IF_TSOFFSET, v) if v.len() == 8 => {
-                let raw: [u8; 8] = [v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]];
+            (OPT_IF_TSOFFSET, &[a, b, c, d, e, f, g, h]) => {
+                let raw: [u8; 8] = [a, b, c, d, e, f, g, h];
                 iface.offset_secs = if be {
                     i64::from_be_bytes(raw)
                 } else {
@@ -266,7 +275,7 @@ fn parse_interface(body: &[u8], be: bool) -> Interface {
             }
             _ => {}
         }
-        opts = &opts[4 + padded..];
+        opts = rest;
     }
     iface
 }

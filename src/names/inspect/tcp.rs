@@ -40,7 +40,10 @@ impl Namer {
         }
         let index = usize::from(seen.src != insp.first);
         let syn = flags.has(TcpFlags::SYN);
-        let side = &mut insp.sides[index];
+        // `index` is 0 or 1, and there are two sides.
+        let Some(side) = insp.sides.get_mut(index) else {
+            return;
+        };
         if !side.done && syn && payload.is_empty() && side.prefix.is_none() {
             // A bare SYN: remember where the stream starts; the buffer waits for data (a flood
             // of SYNs then holds no buffer at all). The first SYN places the start, as the

@@ -58,7 +58,12 @@ pub(super) struct ClearPacket<'a> {
 
 /// Bytes of a 2-bit packet-number or ACK-field length code.
 fn len_code(code: u8) -> usize {
-    [1, 2, 4, 6][usize::from(code & 0x03)]
+    match code & 0x03 {
+        0 => 1,
+        1 => 2,
+        2 => 4,
+        _ => 6,
+    }
 }
 
 /// Reads the public header of a Q024–Q043 client packet (only those carry the version).

@@ -63,14 +63,21 @@ fn expand_label(secret: &Hkdf<Sha256>, label: &[u8], out: &mut [u8]) -> Option<(
     if full_len > MAX_LABEL_LEN {
         return None;
     }
-    let mut info = [0u8; 4 + MAX_LABEL_LEN];
     let out_len = u16::try_from(out.len()).ok()?;
-    info[..2].copy_from_slice(&out_len.to_be_bytes());
-    info[2] = u8::try_from(full_len).ok()?;
-    info[3..3 + PREFIX.len()].copy_from_slice(PREFIX);
-    info[3 + PREFIX.len()..3 + full_len].copy_from_slice(label);
-    // info[3 + full_len] is the empty context's length, already 0.
-    secret.expand(&info[..4 + full_len], out).ok()
+    // HkdfLabel: length (2 bytes), label length and label, and the empty context's length (0),
+    // built in a stack buffer (`full_len` fits: checked above).
+    let fields = out_len
+        .to_be_bytes()
+        .into_iter()
+        .chain([u8::try_from(full_len).ok()?])
+        .chain(PREFIX.iter().copied())
+        .chain(label.iter().copied())
+        .chain([0]);
+    let mut info = [0u8; 4 + MAX_LABEL_LEN];
+    for (slot, byte) in info.iter_mut().zip(fields) {
+        *slot = byte;
+    }
+    secret.expand(info.get(..4 + full_len)?, out).ok()
 }
 
 /// Ready-to-use ciphers for one direction's Initial packets.
@@ -93,9 +100,8 @@ impl PacketKeys {
     pub(super) fn header_mask(&self, sample: [u8; SAMPLE_LEN]) -> [u8; 5] {
         let mut block = Array::from(sample);
         self.hp.encrypt_block(&mut block);
-        let mut mask = [0u8; 5];
-        mask.copy_from_slice(&block[..5]);
-        mask
+        let [a, b, c, d, e, ..] = block.0;
+        [a, b, c, d, e]
     }
 
     /// The nonce: the IV with the packet number XORed into its last 8 bytes (RFC 9001 §5.3).

@@ -83,11 +83,10 @@ impl<'a> LongPacket<'a> {
         }
         let length = r.varint_len().ok_or(QuicError::Truncated("length"))?;
         let pn_offset = r.position();
-        let end = pn_offset
+        let (bytes, rest) = pn_offset
             .checked_add(length)
-            .filter(|&end| end <= datagram.len());
-        let end = end.ok_or(QuicError::LengthBeyondDatagram)?;
-        let (bytes, rest) = datagram.split_at(end);
+            .and_then(|end| datagram.split_at_checked(end))
+            .ok_or(QuicError::LengthBeyondDatagram)?;
         Ok(LongPacket {
             version,
             packet_type,
@@ -131,11 +130,13 @@ impl<'a> LongPacket<'a> {
         let packet_number = decode_packet_number(largest_pn, truncated, pn_len * 8);
 
         let header_len = self.pn_offset + pn_len;
-        if buf.len() < header_len + TAG_LEN {
-            return Err(QuicError::Truncated("protected payload"));
-        }
-        let (header, body) = buf.split_at_mut(header_len);
-        let (payload, tag) = body.split_at_mut(body.len() - TAG_LEN);
+        let (header, body) = buf
+            .split_at_mut_checked(header_len)
+            .filter(|(_, body)| body.len() >= TAG_LEN)
+            .ok_or(QuicError::Truncated("protected payload"))?;
+        let (payload, tag) = body
+            .split_at_mut_checked(body.len() - TAG_LEN)
+            .ok_or(QuicError::Truncated("protected payload"))?;
         if !keys.open(packet_number, header, payload, tag) {
             return Err(QuicError::Decryption);
         }

@@ -218,6 +218,9 @@ pub(super) fn google_number(version: u32, letter: u8) -> Option<u32> {
 }
 
 /// Decodes 40 hex digits (spaces ignored) at compile time; a bad digit fails the build.
+// Only ever evaluated for the `const` salts above, at compile time: an index out of range or
+// the panic on a bad digit is a build error, never a run-time panic.
+#[allow(clippy::indexing_slicing, clippy::panic)]
 const fn hex20(text: &[u8]) -> [u8; 20] {
     let mut out = [0u8; 20];
     let mut nibbles = 0;

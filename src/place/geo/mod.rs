@@ -1,6 +1,15 @@
 //! Geo databases: the embedded defaults and the ones users bring (`--geo PATH`), all MaxMind DB
 //! files, read through the `maxminddb` crate. Every lookup keeps what each database said, the
 //! network it matched and the record's offset, so a verdict can be traced to the record.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
 
 mod embedded;
 mod layout;
