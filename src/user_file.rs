@@ -5,6 +5,16 @@
 //! nesting itself, but its message quotes the whole offending line, which for a one-line file
 //! of a million brackets is a megabyte on the terminal.
 
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
+
 use std::io::Read;
 use std::path::Path;
 
