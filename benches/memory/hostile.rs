@@ -247,14 +247,21 @@ const BASE: f64 = 64.0 * MIB;
 /// An open flow: slab entry 144 B + index entry 52 B, and the per-flow pipeline records; the
 /// documented target is ≤ 300 B (measured 187–271 B).
 const PER_OPEN_FLOW: f64 = 300.0;
-/// An open flow's names record (a QUIC version, a hello's name and ALPN).
-const PER_FLOW_FACTS: f64 = 256.0;
-/// A flow in name inspection beyond its held bytes: the map slot and `Inspect` (~150 B), a
-/// boxed stream prefix or QUIC connection (~100 B each) and a QUIC connection's client keys.
+/// An open flow's names record (`FlowNames`, ~520 B, boxed) and its slot in a table up to
+/// half empty (2 × 16 B); heaptrack of the quic-cids flood before boxing: 520 B a slot.
+const PER_FLOW_FACTS: f64 = 640.0;
+/// An open flow's round-trip record (`FlowRtt`, ≤ 320 B by its unit test, boxed) and its slots.
+const PER_FLOW_RTT: f64 = 384.0;
+/// A flow in name inspection beyond its held bytes (the QUIC client keys are in them): the
+/// map slot with `Inspect` (~145 B, in a table up to half empty: 290 B) and a boxed stream
+/// prefix or QUIC connection (~100 B); heaptrack of the clienthello flood: ~375 B.
 const PER_INSPECTING_FLOW: f64 = 512.0;
 /// A DNS answer: the struct (~110 B) in its binding's list, and the binding's share of the
 /// pair map, the address index and the eviction order.
 const PER_DNS_ANSWER: f64 = 256.0;
+/// A flow closed early and written out: its record (flow, names, round trips, placement) and
+/// output line. An estimate, not measured on its own (see `ceiling`).
+const PER_CLOSED_FLOW: f64 = 2048.0;
 /// The round-trip table: MAX_PENDING_FLOWS in a 65,536-slot table (docs: 15 MiB).
 const RTT_TABLE: f64 = 16.0 * MIB;
 /// A host row of `summary.hosts`, and a remembered or waiting fragment.
@@ -295,6 +302,18 @@ pub fn ceiling(kind: Kind, n: u64) -> Vec<(String, f64)> {
         format!("open flows: {why} = {flows} × {PER_OPEN_FLOW} B"),
         flows as f64 * PER_OPEN_FLOW,
     ));
+    // A full flow table closes a sixteenth of its bound at once (`bounded::sixteenth`), and
+    // those flows are placed and written as one batch. The quic-cids flood peaks 154 MiB higher
+    // with 2,000,000 Initials (evicting) than with 1,000,000 (not evicting), which this covers.
+    if n > max_flows {
+        let batch = max_flows / 16;
+        t.push((
+            format!(
+                "eviction batch: --max-flows / 16 = {batch} closed flows × {PER_CLOSED_FLOW} B"
+            ),
+            batch as f64 * PER_CLOSED_FLOW,
+        ));
+    }
     match kind {
         Kind::DnsNames => t.push((
             format!(
@@ -316,6 +335,12 @@ pub fn ceiling(kind: Kind, n: u64) -> Vec<(String, f64)> {
                 t.push((
                     format!("names records: {flows} open flows × {PER_FLOW_FACTS} B"),
                     flows as f64 * PER_FLOW_FACTS,
+                ));
+            } else {
+                // Every connection's handshake was answered: one round-trip record each.
+                t.push((
+                    format!("round-trip records: {flows} open flows × {PER_FLOW_RTT} B"),
+                    flows as f64 * PER_FLOW_RTT,
                 ));
             }
         }
