@@ -630,7 +630,8 @@ fn full(filters: &[&str]) -> ExitCode {
                 Err(e) => fails.push(e),
             }
             let _ = fs::remove_file(&json_path);
-            if !(peak <= ceiling) {
+            // A NaN peak (the figure missing) fails too.
+            if peak.is_nan() || peak > ceiling {
                 fails.push(format!(
                     "peak RSS {:.1} MiB above the ceiling {:.1} MiB",
                     peak / MIB,
