@@ -290,14 +290,15 @@ pub fn ceiling(kind: Kind, n: u64) -> Vec<(String, f64)> {
     // floods by their few endpoints (one flow per source and inside host, and one port-less; a
     // resolver to 256 clients on 16 ports).
     let max_flows = DEFAULT_MAX_FLOWS as u64;
-    let (flows, why) = match kind {
+    let (possible, why) = match kind {
         Kind::Fragments => (
-            n.min(2 * 4_096 * 16),
-            "min(N, 2 × 4,096 sources × 16 hosts)",
+            2 * 4_096 * 16,
+            "min(2 × 4,096 sources × 16 hosts, --max-flows)",
         ),
-        Kind::DnsNames => (n.min(256 * 16), "min(N, 256 clients × 16 ports)"),
-        _ => (n.min(max_flows), "min(N, --max-flows 1,000,000)"),
+        Kind::DnsNames => (256 * 16, "min(256 clients × 16 ports, --max-flows)"),
+        _ => (n, "min(N, --max-flows 1,000,000)"),
     };
+    let flows = possible.min(n).min(max_flows);
     t.push((
         format!("open flows: {why} = {flows} × {PER_OPEN_FLOW} B"),
         flows as f64 * PER_OPEN_FLOW,
@@ -305,7 +306,7 @@ pub fn ceiling(kind: Kind, n: u64) -> Vec<(String, f64)> {
     // A full flow table closes a sixteenth of its bound at once (`bounded::sixteenth`), and
     // those flows are placed and written as one batch. The quic-cids flood peaks 154 MiB higher
     // with 2,000,000 Initials (evicting) than with 1,000,000 (not evicting), which this covers.
-    if n > max_flows {
+    if possible.min(n) > max_flows {
         let batch = max_flows / 16;
         t.push((
             format!(
