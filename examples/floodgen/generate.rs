@@ -16,10 +16,16 @@
 //!   STUN binding exchange and RTP-like media), 10 packets a flow, 5,000 packets/s. Total flows
 //!   grow with the length (one per 10 packets) while the concurrency stays at 2,000; 1 M
 //!   packets span 200 s of capture time, longer than every default timeout but TCP idle.
+//! * `fragments`, `dns-names`, `clienthello`, `quic-cids`: hostile floods, each aimed at one
+//!   bounded table (see `hostile.rs`).
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
+
+// Relative to this file's folder whichever crate includes it (the example or the benchmark).
+#[path = "hostile.rs"]
+mod hostile;
 
 /// What to generate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,6 +33,10 @@ pub enum Kind {
     Flood,
     FloodFewRemotes,
     Long,
+    Fragments,
+    DnsNames,
+    ClientHello,
+    QuicCids,
 }
 
 impl Kind {
@@ -35,6 +45,10 @@ impl Kind {
             "flood" => Some(Kind::Flood),
             "flood-few-remotes" => Some(Kind::FloodFewRemotes),
             "long" => Some(Kind::Long),
+            "fragments" => Some(Kind::Fragments),
+            "dns-names" => Some(Kind::DnsNames),
+            "clienthello" => Some(Kind::ClientHello),
+            "quic-cids" => Some(Kind::QuicCids),
             _ => None,
         }
     }
@@ -44,13 +58,17 @@ impl Kind {
             Kind::Flood => "flood",
             Kind::FloodFewRemotes => "flood-few-remotes",
             Kind::Long => "long",
+            Kind::Fragments => "fragments",
+            Kind::DnsNames => "dns-names",
+            Kind::ClientHello => "clienthello",
+            Kind::QuicCids => "quic-cids",
         }
     }
 }
 
 /// Bump when the bytes written for a given `Kind` and size change (the benchmark reuses a
 /// capture only when it was written by the same version).
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// Microseconds between two SYNs of a flood.
 pub const FLOOD_GAP_US: u64 = 10;
@@ -75,7 +93,8 @@ pub struct Written {
     pub span_us: u64,
 }
 
-/// Write a capture of `kind`: `size` is the number of flows for a flood, of packets for `long`.
+/// Write a capture of `kind`: `size` is the number of flows for a flood, of packets for `long`,
+/// and the count N of a hostile kind (datagrams, names, connections, connection ids).
 pub fn write(kind: Kind, size: u64, path: &Path) -> io::Result<Written> {
     let file = File::create(path)?;
     let mut out = Pcap::new(BufWriter::with_capacity(1 << 20, file))?;
@@ -83,6 +102,10 @@ pub fn write(kind: Kind, size: u64, path: &Path) -> io::Result<Written> {
         Kind::Flood => flood(&mut out, size, true)?,
         Kind::FloodFewRemotes => flood(&mut out, size, false)?,
         Kind::Long => long(&mut out, size)?,
+        Kind::Fragments => hostile::fragments(&mut out, size)?,
+        Kind::DnsNames => hostile::dns_names(&mut out, size)?,
+        Kind::ClientHello => hostile::clienthello(&mut out, size)?,
+        Kind::QuicCids => hostile::quic_cids(&mut out, size)?,
     };
     let (packets, bytes, last) = (out.packets, out.bytes, out.last_us);
     out.out
@@ -132,6 +155,17 @@ impl<W: Write> Pcap<W> {
     fn packet(&mut self, us: u64, seg: &Segment<'_>) -> io::Result<()> {
         self.ip_id = self.ip_id.wrapping_add(1);
         build_frame(&mut self.frame, seg, self.ip_id);
+        self.write_frame(us)
+    }
+
+    /// Write one Ethernet frame that `build` puts together (it receives the cleared buffer).
+    fn raw(&mut self, us: u64, build: impl FnOnce(&mut Vec<u8>)) -> io::Result<()> {
+        self.frame.clear();
+        build(&mut self.frame);
+        self.write_frame(us)
+    }
+
+    fn write_frame(&mut self, us: u64) -> io::Result<()> {
         let len = u32::try_from(self.frame.len()).expect("frame fits a pcap record");
         let at = START_SECS * 1_000_000 + us;
         let secs = u32::try_from(at / 1_000_000).expect("timestamp before 2106");
@@ -382,6 +416,12 @@ fn tls_extension(out: &mut Vec<u8>, ext_type: u16, data: &[u8]) {
 
 /// A TLS 1.3 ClientHello record naming `sni`.
 fn client_hello(sni: &str, seed: u64) -> Vec<u8> {
+    client_hello_padded(sni, seed, None)
+}
+
+/// A TLS 1.3 ClientHello record naming `sni`, with a padding extension (RFC 7685) of `pad`
+/// zero bytes when given (as browsers pad to a size, or a post-quantum key share grows it).
+fn client_hello_padded(sni: &str, seed: u64, pad: Option<usize>) -> Vec<u8> {
     let mut ext = Vec::new();
     let mut name = vec![0];
     be16(&mut name, sni.len());
@@ -397,6 +437,9 @@ fn client_hello(sni: &str, seed: u64) -> Vec<u8> {
     let mut key_share = vec![0, 36, 0x00, 0x1d, 0, 32];
     key_share.extend_from_slice(&noise(32, seed + 1));
     tls_extension(&mut ext, 0x0033, &key_share);
+    if let Some(pad) = pad {
+        tls_extension(&mut ext, 0x0015, &vec![0; pad]);
+    }
     let mut body = vec![3, 3];
     body.extend_from_slice(&noise(32, seed + 2));
     body.push(32);

@@ -12,7 +12,7 @@ mod generate;
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
 
-const USAGE: &str = "usage: floodgen flood|flood-few-remotes [--flows N] OUT.pcap\n       floodgen long [--packets N] OUT.pcap";
+const USAGE: &str = "usage: floodgen flood|flood-few-remotes|fragments|dns-names|clienthello|quic-cids [--flows N] OUT.pcap\n       floodgen long [--packets N] OUT.pcap";
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);

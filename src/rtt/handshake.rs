@@ -58,7 +58,7 @@ impl RttTracker {
     }
 
     fn syn_ack(&mut self, p: &FlowPacket<'_, '_>, seq: u32, ack: u32) {
-        let flow = self.out.flows.get(&p.flow).copied().unwrap_or_default();
+        let flow = self.out.flows.get(&p.flow).map(|f| **f).unwrap_or_default();
         if flow.handshake_ack.is_some() {
             return;
         }

@@ -84,7 +84,7 @@ fn tcp_handshake_both_sides_from_the_first_syn() {
     f.tcp(SERVER, CLIENT, 1_500_000, 7000, 1001, SYN_ACK); // retransmitted, ignored
     f.tcp(CLIENT, SERVER, 1_011_461, 1001, 7001, ACK);
     let out = f.done();
-    let flow = out.flows[&FlowId(1)];
+    let flow = *out.flows[&FlowId(1)];
     let hs = flow.handshake.unwrap();
     assert_eq!(hs.nanos, 1_011_421_000);
     assert_eq!((hs.request.number, hs.response.number), (1, 3));
@@ -120,7 +120,7 @@ fn tcp_without_the_syn_still_times_the_client_side() {
     let mut f = Feed::new();
     f.tcp(SERVER, CLIENT, 0, u32::MAX, 5, SYN_ACK); // sequence number wraps
     f.tcp(CLIENT, SERVER, 18_000, 5, 0, ACK);
-    let flow = f.done().flows[&FlowId(1)];
+    let flow = *f.done().flows[&FlowId(1)];
     assert_eq!(flow.handshake, None);
     assert_eq!(flow.handshake_ack.unwrap().nanos, 18 * MS as u64);
     assert!(flow.answered_by(SERVER).is_none());
@@ -175,7 +175,7 @@ fn quic_times_the_first_flight_once() {
     f.udp(CLIENT, SERVER, 100_060, &client_initial);
     f.udp(SERVER, CLIENT, 100_100, &server_initial);
     let out = f.done();
-    let flow = out.flows[&FlowId(1)];
+    let flow = *out.flows[&FlowId(1)];
     let server = flow.answered_by(SERVER).unwrap();
     assert_eq!((server.samples, server.min.nanos), (1, 100 * MS as u64));
     // Nor do the server's Initials time the client.
@@ -222,7 +222,7 @@ fn stun_pairs_by_transaction_id_and_keeps_sides_apart() {
     // The remote side checks the client: that times the client, not the relay.
     f.udp(relay, CLIENT, 500_000, &stun(0x0000, 4));
     f.udp(CLIENT, relay, 500_300, &stun(0x0100, 4));
-    let flow = f.done().flows[&FlowId(1)];
+    let flow = *f.done().flows[&FlowId(1)];
     let r = flow.answered_by(relay).unwrap();
     assert_eq!(
         (r.samples, r.min.nanos, r.min.source),
@@ -394,4 +394,14 @@ fn pending_entry_is_small() {
     // entries of 232 bytes are 15 MiB, 30 with the hash table's slack).
     let size = std::mem::size_of::<Pending>();
     assert!(size <= 232, "Pending is {size} bytes");
+}
+
+#[test]
+fn answered_flows_cost_a_pointer_per_slot() {
+    // Every open flow whose handshake was answered has a record here: the table's slots hold a
+    // pointer, so its slack after growing is 16 bytes a slot, not a whole record.
+    let slot = std::mem::size_of::<(FlowId, Box<FlowRtt>)>();
+    assert_eq!(slot, 16);
+    let record = std::mem::size_of::<FlowRtt>();
+    assert!(record <= 320, "FlowRtt is {record} bytes");
 }

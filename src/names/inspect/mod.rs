@@ -121,7 +121,10 @@ struct Limits {
 /// The names stage's state across a run.
 pub struct Namer {
     inspecting: FxHashMap<FlowId, Inspect>,
-    facts: FxHashMap<FlowId, FlowNames>,
+    /// Boxed: a `FlowNames` is hundreds of bytes and a grown table is up to half empty, so
+    /// inline records cost ~900 bytes per named open flow (docs/performance.md, "Hostile
+    /// floods"); boxed, a slot is 16 bytes.
+    facts: FxHashMap<FlowId, Box<FlowNames>>,
     answers: AnswerCache,
     held: usize,
     limits: Limits,
@@ -188,7 +191,7 @@ impl Namer {
     /// A flow has ended: hand over its facts and forget it (its inspection too).
     pub fn end_flow(&mut self, flow: FlowId) -> Option<FlowNames> {
         self.drop_flow(flow);
-        self.facts.remove(&flow)
+        self.facts.remove(&flow).map(|f| *f)
     }
 
     /// The DNS answers seen so far, bound to the clients that asked.

@@ -73,8 +73,19 @@ impl QuicConnection {
     }
 
     /// Heap bytes held for reassembly, for the caller's global memory budget.
+    /// The client's keys count too (AES key schedules, ~500 bytes): a flood of Initials that
+    /// never complete their hello holds one set per connection (docs/performance.md, "Hostile
+    /// floods").
     pub fn held_bytes(&self) -> usize {
-        self.stream.held_bytes()
+        let client = self.client.as_ref().map_or(0, |c| {
+            std::mem::size_of::<Client>() + c.dcid.capacity() + c.scid.capacity()
+        });
+        self.stream.held_bytes() + client
+    }
+
+    #[cfg(test)]
+    pub(super) fn client_bytes() -> usize {
+        std::mem::size_of::<Client>()
     }
 
     /// Feed one UDP payload (either direction). Cheap for non-QUIC payloads.

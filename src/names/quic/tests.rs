@@ -287,3 +287,24 @@ fn non_quic_payloads_are_ignored() {
     }
     assert!(!conn.is_done());
 }
+
+#[test]
+fn held_bytes_count_the_client_keys() {
+    // Half a hello: the connection keeps its keys and the CRYPTO bytes, and says so, so that
+    // name inspection's MAX_HELD_BYTES covers both.
+    let hello = rfc_client_hello();
+    let mut conn = QuicConnection::new();
+    assert_eq!(conn.held_bytes(), 0);
+    let first = seal_initial(V1, DCID_A, DCID_A, SCID, 0, &crypto(0, &hello[..100]), 1162);
+    assert_eq!(conn.datagram(&first), QuicEvent::Partial);
+    let keys = QuicConnection::client_bytes() + DCID_A.len() + SCID.len();
+    assert!(
+        QuicConnection::client_bytes() >= 300,
+        "the keys are most of it"
+    );
+    assert!(
+        conn.held_bytes() >= keys + 100,
+        "{} held",
+        conn.held_bytes()
+    );
+}

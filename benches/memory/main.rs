@@ -25,6 +25,11 @@
 //! * `RESIDENCY_BENCH_FLOOD_FLOWS`: flows of the floods (default 2,000,000).
 //! * `RESIDENCY_BENCH_LONG_PACKETS`: lengths of the long captures (default
 //!   `1000000,2000000,4000000`).
+//! * `RESIDENCY_BENCH_FRAGMENTS`, `RESIDENCY_BENCH_DNS_NAMES`, `RESIDENCY_BENCH_CLIENTHELLOS`,
+//!   `RESIDENCY_BENCH_QUIC_CIDS`: N of the hostile floods (`hostile.rs`; defaults 2,000,000,
+//!   2,000,000, 1,000,000, 2,000,000). Their scenarios (names starting `hostile`) write the JSON
+//!   report, check its eviction counters and the peak RSS against a ceiling derived from the
+//!   named caps, and make the benchmark fail (exit 1) when either is off.
 //! * `RESIDENCY_BENCH_TIMEOUT`: seconds a scenario may run (default 600).
 //! * `RESIDENCY_BENCH_MEM_LIMIT_MIB`: address-space limit of a scenario (default 12288).
 //!
@@ -34,8 +39,9 @@
 
 // The bench uses the generator's library part, not its command-line names.
 #[allow(dead_code)]
-#[path = "../examples/floodgen/generate.rs"]
+#[path = "../../examples/floodgen/generate.rs"]
 mod generate;
+mod hostile;
 
 use generate::Kind;
 use hdrhistogram::Histogram;
@@ -438,6 +444,8 @@ struct Scenario {
     capture: PathBuf,
     written: generate::Written,
     args: Vec<String>,
+    /// A hostile flood and its N: the report is written and checked (`hostile.rs`).
+    flood: Option<(Kind, u64)>,
 }
 
 fn full(filters: &[&str]) -> ExitCode {
@@ -486,6 +494,7 @@ fn full(filters: &[&str]) -> ExitCode {
                 span_us: 0,
             },
             args: home.to_vec(),
+            flood: None,
         });
     }
     for (kind, label) in [
@@ -510,6 +519,7 @@ fn full(filters: &[&str]) -> ExitCode {
                 capture,
                 written,
                 args,
+                flood: None,
             });
         }
     }
@@ -522,6 +532,21 @@ fn full(filters: &[&str]) -> ExitCode {
                 capture,
                 written,
                 args: home.to_vec(),
+                flood: None,
+            });
+        }
+    }
+    for flood in &hostile::FLOODS {
+        let n: u64 = env_or(flood.env, flood.default);
+        let name = format!("hostile {} {n}", flood.kind.name());
+        if wanted(&name) {
+            let (capture, written) = capture(&captures, flood.kind, n);
+            scenarios.push(Scenario {
+                name,
+                capture,
+                written,
+                args: home.to_vec(),
+                flood: Some((flood.kind, n)),
             });
         }
     }
@@ -535,6 +560,7 @@ fn full(filters: &[&str]) -> ExitCode {
         "scenario", "packets", "flows", "capture MB", "peak MiB", "wall s", "cpu s"
     );
     let mut rows = Vec::new();
+    let mut failed = Vec::new();
     for s in &scenarios {
         let slug: String = s
             .name
@@ -542,6 +568,12 @@ fn full(filters: &[&str]) -> ExitCode {
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
             .collect();
         let summary = results.join(format!("{slug}.txt"));
+        // A flood's report is read for its counters, then removed (millions of flow lines).
+        let json_path = results.join(format!("{slug}.json"));
+        let json_arg = match s.flood {
+            Some(_) => json_path.display().to_string(),
+            None => "/dev/null".into(),
+        };
         let mut cmd: Vec<String> = vec![
             "--measure-child".into(),
             timeout.to_string(),
@@ -551,7 +583,7 @@ fn full(filters: &[&str]) -> ExitCode {
             bin.display().to_string(),
             "analyze".into(),
             "--json".into(),
-            "/dev/null".into(),
+            json_arg,
         ];
         cmd.extend(s.args.iter().cloned());
         cmd.push(s.capture.display().to_string());
@@ -581,6 +613,53 @@ fn full(filters: &[&str]) -> ExitCode {
                 Some(e) => format!(" ({})", e.replace('_', " ")),
             }
         );
+        let mut hostile = Value::Null;
+        if let Some((kind, n)) = s.flood {
+            let terms = hostile::ceiling(kind, n);
+            let ceiling = hostile::ceiling_bytes(&terms);
+            let mut fails = Vec::new();
+            let mut counters = Value::Null;
+            if outcome != "exit-0" {
+                fails.push(format!("the run ended {outcome}"));
+            }
+            match hostile::summary_of(&json_path) {
+                Ok(summary) => {
+                    fails.extend(hostile::check(kind, n, &summary));
+                    counters = hostile::counters(kind, &summary);
+                }
+                Err(e) => fails.push(e),
+            }
+            let _ = fs::remove_file(&json_path);
+            // A NaN peak (the figure missing) fails too.
+            if peak.is_nan() || peak > ceiling {
+                fails.push(format!(
+                    "peak RSS {:.1} MiB above the ceiling {:.1} MiB",
+                    peak / MIB,
+                    ceiling / MIB
+                ));
+            }
+            println!("    counters: {counters}");
+            println!("    ceiling {:.1} MiB =", ceiling / MIB);
+            for (what, bytes) in &terms {
+                println!("      {:>8.1} MiB  {what}", bytes / MIB);
+            }
+            if fails.is_empty() {
+                println!("    met: yes");
+            } else {
+                for f in &fails {
+                    println!("    FAILED: {f}");
+                }
+                failed.push(s.name.clone());
+            }
+            hostile = json!({
+                "n": n,
+                "counters": counters,
+                "ceiling_mib": (ceiling / MIB * 10.0).round() / 10.0,
+                "ceiling_terms": terms.iter().map(|(w, b)| json!({"term": w, "mib": (b / MIB * 10.0).round() / 10.0})).collect::<Vec<_>>(),
+                "met": fails.is_empty(),
+                "failures": fails,
+            });
+        }
         rows.push(json!({
             "scenario": s.name,
             "capture": s.capture.file_name().map(|n| n.to_string_lossy().into_owned()),
@@ -595,6 +674,7 @@ fn full(filters: &[&str]) -> ExitCode {
             "cpu_s": cpu,
             "outcome": outcome,
             "summary_headline": headline,
+            "hostile": hostile,
         }));
     }
 
@@ -684,7 +764,53 @@ fn full(filters: &[&str]) -> ExitCode {
     fs::write(&out, serde_json::to_string_pretty(&report).unwrap() + "\n")
         .expect("write memory.json");
     println!("\nresults: {}", out.display());
-    ExitCode::SUCCESS
+    if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("memory bench: failed: {}", failed.join(", "));
+        ExitCode::FAILURE
+    }
+}
+
+/// Each hostile flood at a tiny size through the binary of this build: the report's counters
+/// as `hostile::check` wants them (evictions where the tiny size reaches a cap).
+fn quick_floods(dir: &Path) {
+    let bin = env!("CARGO_BIN_EXE_residency");
+    for flood in &hostile::FLOODS {
+        let (kind, n) = (flood.kind, flood.quick);
+        let path = dir.join(format!("{}.pcap", kind.name()));
+        let w = generate::write(kind, n, &path).expect("write capture");
+        assert_eq!(w.flows, n);
+        let json_path = dir.join(format!("{}.json", kind.name()));
+        let out = Command::new(bin)
+            .args(["analyze", "-q", "--home", "SE", "--json"])
+            .arg(&json_path)
+            .arg(&path)
+            .stdout(Stdio::null())
+            .output()
+            .expect("run residency");
+        assert!(
+            out.status.success(),
+            "{kind:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let summary = hostile::summary_of(&json_path).expect("report summary");
+        // The tail read agrees with the whole report.
+        let whole: Value =
+            serde_json::from_slice(&fs::read(&json_path).unwrap()).expect("report is JSON");
+        assert_eq!(whole["summary"], summary);
+        let fails = hostile::check(kind, n, &summary);
+        assert!(fails.is_empty(), "{kind:?} {n}: {fails:?}");
+        let counters = hostile::counters(kind, &summary);
+        match kind {
+            Kind::Fragments => assert_eq!(counters["fragments.tracker_evicted"], 3_616),
+            Kind::DnsNames => {
+                assert_eq!(counters["services.inspection.dns_bindings_evicted"], 4_464)
+            }
+            _ => assert_eq!(counters["services.inspection.flows_inspected"], n),
+        }
+        assert!(hostile::ceiling_bytes(&hostile::ceiling(kind, n)) > 64.0 * MIB);
+    }
 }
 
 /// `cargo test --benches`: tiny captures through every helper, checking what they report.
@@ -725,6 +851,7 @@ fn quick() {
             assert!(f.contains_key("bytes_per_flow"), "{f:?}");
         }
     }
+    quick_floods(&dir);
     let f = run_self(&["--table-bytes", "20000"]);
     assert!(f.contains_key("bytes_per_flow"), "{f:?}");
     assert_eq!(
