@@ -302,3 +302,25 @@ fn analyze_reports_the_broken_record_and_places_the_address_without_it() {
         }
     }
 }
+
+#[test]
+fn lookup_shows_the_damaged_record_and_exits_3() {
+    let (name, hostile) = BROKEN_RECORDS[4];
+    let path = write(name, &database(hostile));
+    let geo = path.display().to_string();
+    let run = cli::residency(&["lookup", "--geo", &geo, TARGET, "52.112.1.10"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with(TARGET))
+        .unwrap_or("");
+    assert!(
+        line.contains("Hostile-Country=damaged-record"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("Hostile-Country=DE"), "{}", run.stdout);
+    let sound = cli::residency(&["lookup", "--geo", &geo, "52.112.1.10"]);
+    assert_eq!(sound.code, 0, "{}", sound.stderr);
+}

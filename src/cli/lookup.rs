@@ -1,7 +1,7 @@
 //! `residency lookup`: place addresses and look up names, without a capture.
 
 use super::args::GeoArgs;
-use super::{EXIT_OK, EXIT_USAGE};
+use super::{EXIT_OK, EXIT_PARTIAL, EXIT_USAGE};
 use anyhow::{Context, Result};
 use clap::Args;
 use residency::report;
@@ -95,5 +95,10 @@ pub fn lookup_cmd(args: LookupArgs) -> Result<u8> {
             .context("writing to stdout")?;
         }
     }
-    Ok(EXIT_OK)
+    // A `--geo` record that could not be decoded: the answer printed lacks that database's
+    // (it says `damaged-record`), as `analyze` says with the same status.
+    let damaged = entries
+        .iter()
+        .any(|e| matches!(e, report::LookupEntry::Address(a) if !a.geo.errors.is_empty()));
+    Ok(if damaged { EXIT_PARTIAL } else { EXIT_OK })
 }
