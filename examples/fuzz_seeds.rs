@@ -28,23 +28,8 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// The link types in the order `tests/fuzz/fuzz_targets/decode.rs` lists them.
-const LINKS: [LinkType; 14] = [
-    LinkType::NULL,
-    LinkType::ETHERNET,
-    LinkType::PPP,
-    LinkType::RAW_12,
-    LinkType::RAW_14,
-    LinkType::PPP_HDLC,
-    LinkType::PPP_ETHER,
-    LinkType::RAW,
-    LinkType::C_HDLC,
-    LinkType::LOOP,
-    LinkType::LINUX_SLL,
-    LinkType::IPV4,
-    LinkType::IPV6,
-    LinkType::LINUX_SLL2,
-];
+/// The link types the `decode` fuzz target picks from by index (`LinkType::DECODED`).
+const LINKS: [LinkType; 14] = LinkType::DECODED;
 
 /// Frames taken per capture for `decode`: the first ones show every layer the file has.
 const FRAMES_PER_CAPTURE: usize = 64;

@@ -335,3 +335,13 @@ fn eight_vlan_tags_are_read_nine_are_not() {
         );
     }
 }
+
+#[test]
+fn every_decoded_link_type_is_read() {
+    let mut seen = std::collections::BTreeSet::new();
+    for link in LinkType::DECODED {
+        assert!(seen.insert(link), "{link:?} listed twice");
+        assert_ne!(decode(link, &[], 0), Err(Skip::UnsupportedLink), "{link:?}");
+    }
+    assert_eq!(decode(LinkType(147), &[], 0), Err(Skip::UnsupportedLink));
+}

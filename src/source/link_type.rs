@@ -22,6 +22,25 @@ impl LinkType {
     pub const IPV6: LinkType = LinkType(229);
     pub const LINUX_SLL2: LinkType = LinkType(276);
 
+    /// Every link type `decode` reads, in a fixed order (the `decode` fuzz target picks one
+    /// by its index, and the seeds it gets are cut with the same index).
+    pub const DECODED: [LinkType; 14] = [
+        Self::NULL,
+        Self::ETHERNET,
+        Self::PPP,
+        Self::RAW_12,
+        Self::RAW_14,
+        Self::PPP_HDLC,
+        Self::PPP_ETHER,
+        Self::RAW,
+        Self::C_HDLC,
+        Self::LOOP,
+        Self::LINUX_SLL,
+        Self::IPV4,
+        Self::IPV6,
+        Self::LINUX_SLL2,
+    ];
+
     /// The stable name used in reports.
     pub fn name(self) -> String {
         let known = match self {
