@@ -307,41 +307,59 @@ fn public_addr(i: u64) -> [u8; 4] {
     [PUBLIC_SLASH8[(i % n) as usize], b, c, d]
 }
 
+/// Servers the floods with few remotes go to (port 443): Microsoft, Google, Cloudflare, Zoom,
+/// Amazon, Fastly, Akamai, GitHub.
+const FLOOD_SERVERS: [[u8; 4]; 16] = [
+    [52, 112, 1, 10],
+    [52, 113, 194, 132],
+    [52, 114, 77, 33],
+    [13, 107, 42, 14],
+    [13, 107, 64, 2],
+    [20, 190, 151, 6],
+    [40, 99, 10, 34],
+    [142, 250, 74, 46],
+    [142, 250, 185, 14],
+    [104, 16, 132, 229],
+    [170, 114, 52, 2],
+    [3, 7, 35, 6],
+    [54, 239, 28, 85],
+    [151, 101, 1, 69],
+    [23, 35, 224, 7],
+    [185, 199, 108, 153],
+];
+
+/// Inside clients of the floods: 65,000 hosts, each on successive ports from 1024.
+const FLOOD_HOSTS: u64 = 65_000;
+
+/// The inside address and port of a flood's `i`-th connection.
+fn flood_client(i: u64) -> ([u8; 4], u16) {
+    assert!(
+        i < FLOOD_HOSTS * 64_000,
+        "at most 4,160,000,000 connections"
+    );
+    (
+        inside_addr(1 + i % FLOOD_HOSTS),
+        1024 + (i / FLOOD_HOSTS) as u16,
+    )
+}
+
 /// Inside host `h` (1..65535) in 10.1.0.0/16.
 fn inside_addr(h: u64) -> [u8; 4] {
     [10, 1, (h >> 8) as u8, h as u8]
 }
 
 fn flood<W: Write>(out: &mut Pcap<W>, flows: u64, distinct_remotes: bool) -> io::Result<u64> {
-    const FEW: [[u8; 4]; 16] = [
-        [52, 112, 1, 10],
-        [52, 113, 194, 132],
-        [52, 114, 77, 33],
-        [13, 107, 42, 14],
-        [13, 107, 64, 2],
-        [20, 190, 151, 6],
-        [40, 99, 10, 34],
-        [142, 250, 74, 46],
-        [142, 250, 185, 14],
-        [104, 16, 132, 229],
-        [170, 114, 52, 2],
-        [3, 7, 35, 6],
-        [54, 239, 28, 85],
-        [151, 101, 1, 69],
-        [23, 35, 224, 7],
-        [185, 199, 108, 153],
-    ];
-    const HOSTS: u64 = 65_000;
-    assert!(flows <= HOSTS * 64_000, "at most 4,160,000,000 flood flows");
+    assert!(
+        flows <= FLOOD_HOSTS * 64_000,
+        "at most 4,160,000,000 flood flows"
+    );
     for i in 0..flows {
-        // Client: 65,000 inside hosts, each on successive ports from 1024.
-        let src = inside_addr(1 + i % HOSTS);
-        let sport = 1024 + (i / HOSTS) as u16;
+        let (src, sport) = flood_client(i);
         let (dst, dport) = if distinct_remotes {
             let port = 1 + (mix24(((i + 1) & 0x00ff_ffff) as u32) % 65_535) as u16;
             (public_addr(i), port)
         } else {
-            (FEW[(i % 16) as usize], 443)
+            (FLOOD_SERVERS[(i % 16) as usize], 443)
         };
         let isn = mix24(((i + 7) & 0x00ff_ffff) as u32) << 8;
         let seg = Segment {

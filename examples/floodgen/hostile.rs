@@ -24,8 +24,9 @@
 //! Each returns N, the count of what floods the table (`Written::flows` for these kinds).
 
 use super::{
-    ACK, FLOOD_GAP_US, PSH, Pcap, SYN, Segment, Tcp, checksum_add, checksum_fold,
-    client_hello_padded, inside_addr, mix24, noise, public_addr,
+    ACK, FLOOD_GAP_US, FLOOD_SERVERS as SERVERS, PSH, Pcap, SYN, Segment, Tcp, checksum_add,
+    checksum_fold, client_hello_padded, flood_client as client, inside_addr, mix24, noise,
+    public_addr,
 };
 use aes::Aes128;
 use aes::cipher::{Array, BlockCipherEncrypt, KeyInit};
@@ -34,34 +35,6 @@ use aes_gcm::aead::AeadInOut;
 use hkdf::Hkdf;
 use sha2::Sha256;
 use std::io::{self, Write};
-
-/// Servers the TCP and QUIC floods go to (port 443).
-const SERVERS: [[u8; 4]; 16] = [
-    [52, 112, 1, 10],
-    [52, 113, 194, 132],
-    [52, 114, 77, 33],
-    [13, 107, 42, 14],
-    [13, 107, 64, 2],
-    [20, 190, 151, 6],
-    [40, 99, 10, 34],
-    [142, 250, 74, 46],
-    [142, 250, 185, 14],
-    [104, 16, 132, 229],
-    [170, 114, 52, 2],
-    [3, 7, 35, 6],
-    [54, 239, 28, 85],
-    [151, 101, 1, 69],
-    [23, 35, 224, 7],
-    [185, 199, 108, 153],
-];
-
-/// Inside clients of the TCP and QUIC floods: 65,000 hosts, each on successive ports.
-const HOSTS: u64 = 65_000;
-
-fn client(i: u64) -> ([u8; 4], u16) {
-    assert!(i < HOSTS * 64_000, "at most 4,160,000,000 connections");
-    (inside_addr(1 + i % HOSTS), 1024 + (i / HOSTS) as u16)
-}
 
 // --- fragments --------------------------------------------------------------------------------
 
