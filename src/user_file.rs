@@ -1,5 +1,5 @@
-//! The user's own data files besides captures and geo databases: `--services` catalogs and
-//! `check --policy` files. Read with a size bound (a file named by mistake, `/dev/zero`, or a
+//! The user's own data files: `--services` catalogs, `check --policy` files, and (the bounded
+//! read only) `--geo` databases. Read with a size bound (a file named by mistake, `/dev/zero`, or a
 //! file that grows while it is read cannot take the machine's memory), and their TOML errors
 //! shown so that a hostile or broken file gets a short, clear message: the `toml` crate bounds
 //! nesting itself, but its message quotes the whole offending line, which for a one-line file
@@ -24,29 +24,55 @@ pub const MAX_TOML_ERROR: usize = 1_000;
 /// Characters of the file shown around a long error.
 const EXCERPT_CHARS: usize = 40;
 
-/// The text of `path`: a regular file of at most `max` bytes, UTF-8. The error says which of
-/// these it is not (without the path: callers name the file their way).
-pub fn read_text(path: &Path, max: u64) -> Result<String, String> {
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let meta = file.metadata().map_err(|e| e.to_string())?;
+/// Why a bounded read of a user's file failed.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The file could not be opened or read.
+    Io(std::io::Error),
+    /// It is not what residency reads: not a regular file, too large, not text.
+    Refused(String),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Io(e) => e.fmt(f),
+            ReadError::Refused(why) => f.write_str(why),
+        }
+    }
+}
+
+/// The bytes of `path`: a regular file of at most `max` bytes. Also how `--geo` databases
+/// are read (`place::geo::GeoDb::open`). The error says which of these it is not (without the
+/// path: callers name the file their way).
+pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
+    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    let meta = file.metadata().map_err(ReadError::Io)?;
     if !meta.is_file() {
-        return Err("not a regular file".to_string());
+        return Err(ReadError::Refused("not a regular file".to_string()));
     }
     if meta.len() > max {
-        return Err(format!(
+        return Err(ReadError::Refused(format!(
             "{} bytes, more than the {max} bytes residency reads",
             meta.len()
-        ));
+        )));
     }
-    let mut bytes = Vec::new();
+    // `take`: a file that grows while it is read still stops at the bound.
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     file.take(max + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
+        .map_err(ReadError::Io)?;
     if bytes.len() as u64 > max {
-        return Err(format!(
+        return Err(ReadError::Refused(format!(
             "grew past the {max} bytes residency reads while being read"
-        ));
+        )));
     }
+    Ok(bytes)
+}
+
+/// The text of `path`: [`read_bounded`], and UTF-8.
+pub fn read_text(path: &Path, max: u64) -> Result<String, String> {
+    let bytes = read_bounded(path, max).map_err(|e| e.to_string())?;
     String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text ({})", e.utf8_error()))
 }
 

@@ -158,36 +158,17 @@ impl GeoDb {
     }
 
     pub fn open(path: &Path) -> Result<GeoDb, GeoError> {
-        use std::io::Read;
-        let read_error = |error| GeoError::Read {
-            path: path.to_path_buf(),
-            error,
-        };
-        let not_a_file = |what: String| GeoError::NotAFile {
-            path: path.to_path_buf(),
-            what,
-        };
-        let file = std::fs::File::open(path).map_err(read_error)?;
-        let meta = file.metadata().map_err(read_error)?;
-        if !meta.is_file() {
-            return Err(not_a_file("not a regular file".to_string()));
-        }
-        if meta.len() > MAX_GEO_FILE {
-            return Err(not_a_file(format!(
-                "{} bytes, more than the {MAX_GEO_FILE} bytes residency loads",
-                meta.len()
-            )));
-        }
-        // `take`: a file that grows while it is read still stops at the bound.
-        let mut bytes = Vec::with_capacity(meta.len() as usize);
-        file.take(MAX_GEO_FILE + 1)
-            .read_to_end(&mut bytes)
-            .map_err(read_error)?;
-        if bytes.len() as u64 > MAX_GEO_FILE {
-            return Err(not_a_file(format!(
-                "grew past the {MAX_GEO_FILE} bytes residency loads while being read"
-            )));
-        }
+        use crate::user_file::{ReadError, read_bounded};
+        let bytes = read_bounded(path, MAX_GEO_FILE).map_err(|e| match e {
+            ReadError::Io(error) => GeoError::Read {
+                path: path.to_path_buf(),
+                error,
+            },
+            ReadError::Refused(what) => GeoError::NotAFile {
+                path: path.to_path_buf(),
+                what,
+            },
+        })?;
         GeoDb::from_user_bytes(bytes, &path.display().to_string())
     }
 
