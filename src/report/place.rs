@@ -89,14 +89,19 @@ pub fn flow_placement(placer: &Placer, pl: &Placement) -> FlowPlacement {
     }
 }
 
-/// The embedded tables' hashes, computed once per process: every report names them, and a
-/// live capture's running reports or `check` on many captures would hash them again each time.
+/// An embedded table's hash: computed at build time (`digest::embedded_sha256`), else once per
+/// process (every report names them, and a live capture's running reports or `check` on many
+/// captures would hash them again each time).
 static LEGAL_SHA256: OnceLock<String> = OnceLock::new();
 static PROVIDERS_SHA256: OnceLock<String> = OnceLock::new();
 static REGIONS_SHA256: OnceLock<String> = OnceLock::new();
 
-fn embedded_sha256(cell: &'static OnceLock<String>, text: &str) -> String {
-    cell.get_or_init(|| sha256_hex(text.as_bytes())).clone()
+fn embedded_sha256(cell: &'static OnceLock<String>, file: &str, text: &str) -> String {
+    cell.get_or_init(|| {
+        crate::digest::embedded_sha256(file)
+            .map_or_else(|| sha256_hex(text.as_bytes()), str::to_string)
+    })
+    .clone()
 }
 
 pub fn geo_report(placer: &Placer, catalog: &crate::services::Catalog) -> GeoReport {
@@ -132,7 +137,7 @@ pub fn geo_report(placer: &Placer, catalog: &crate::services::Catalog) -> GeoRep
             file: "geo/legal.toml".to_string(),
             date: placer.tables.legal.date.clone(),
             entries: placer.tables.legal.countries().count(),
-            sha256: embedded_sha256(&LEGAL_SHA256, LEGAL_TOML),
+            sha256: embedded_sha256(&LEGAL_SHA256, "geo/legal.toml", LEGAL_TOML),
         },
         providers_table: TableReport {
             file: "geo/providers.toml".to_string(),
@@ -146,13 +151,17 @@ pub fn geo_report(placer: &Placer, catalog: &crate::services::Catalog) -> GeoRep
                 .unwrap_or("")
                 .to_string(),
             entries: placer.tables.providers.providers.len(),
-            sha256: embedded_sha256(&PROVIDERS_SHA256, PROVIDERS_TOML),
+            sha256: embedded_sha256(&PROVIDERS_SHA256, "geo/providers.toml", PROVIDERS_TOML),
         },
         regions_table: TableReport {
             file: crate::place::region::REGIONS_PATH.to_string(),
             date: placer.tables.regions.date().to_string(),
             entries: placer.tables.regions.regions(),
-            sha256: embedded_sha256(&REGIONS_SHA256, crate::place::region::REGIONS_TOML),
+            sha256: embedded_sha256(
+                &REGIONS_SHA256,
+                "geo/regions.toml",
+                crate::place::region::REGIONS_TOML,
+            ),
         },
         services_table: {
             let info = catalog.info();

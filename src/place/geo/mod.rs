@@ -154,6 +154,10 @@ impl GeoDb {
         geo.license = Some(db.license);
         geo.attribution = Some(db.attribution);
         geo.source = Some(db.package);
+        // Hashed at build time: hashing here would read every page of the database.
+        if let Some(sha256) = crate::digest::embedded_sha256(db.file) {
+            let _ = geo.sha256.set(sha256.to_string());
+        }
         Ok(geo)
     }
 

@@ -2,6 +2,7 @@
 //! country.
 
 use super::geometry::{EARTH_RADIUS_KM, Geometry, Region};
+use std::sync::Mutex;
 
 /// The speed of light in vacuum, km/s (exact by the SI definition of the metre).
 pub const LIGHT_KM_PER_S: f64 = 299_792.458;
@@ -71,42 +72,86 @@ pub fn region_distance_km(geometry: &Geometry, a: &Region, b: &Region) -> Option
     }
 }
 
-/// The distance from one vantage to every country with a shape, nearest first: computed once
-/// per vantage, then every bound is a prefix of it.
+/// The countries a region can reach, asked of lazily: which lie within a distance, and how far
+/// one lies. Exact distances from one country's outline to every other cost about 0.4 ms each
+/// (some 100 ms for all of them, more than reading a small capture), and most are never asked
+/// for: a judgement needs only whether each country is nearer than its bound. So each country
+/// keeps what earlier questions proved about its distance (an interval), and a question the
+/// interval does not answer runs a search that stops at the first pair of edges close enough.
+/// The answers are those of exact distances: only the work differs.
 pub struct Reach {
-    /// (km, code), sorted by distance then code.
-    by_distance: Vec<(f64, &'static str)>,
+    geometry: &'static Geometry,
+    from: Region,
+    /// What is known of each country's distance, by the geometry's index. A mutex, not a
+    /// `RefCell`: a judge is shared by the threads of a run; it is held for microseconds.
+    known: Mutex<Vec<Known>>,
+}
+
+/// What is known of one country's distance from the region, km.
+#[derive(Clone, Copy, Debug)]
+struct Known {
+    /// The distance is more than this (-1: nothing known).
+    above: f64,
+    /// The distance is at most this (infinite: nothing known).
+    at_most: f64,
+    /// The exact distance, once asked for (`None` inside: no shape to measure from).
+    exact: Option<Option<f64>>,
 }
 
 impl Reach {
     pub fn new(geometry: &'static Geometry, from: &Region) -> Reach {
-        let mut by_distance: Vec<(f64, &'static str)> = geometry
-            .codes()
-            .filter_map(|code| Some((geometry.distance_km(from, code)?, code)))
-            .collect();
-        by_distance.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(b.1)));
-        Reach { by_distance }
+        let unknown = Known {
+            above: -1.0,
+            at_most: f64::INFINITY,
+            exact: None,
+        };
+        Reach {
+            geometry,
+            from: from.clone(),
+            known: Mutex::new(vec![unknown; geometry.len()]),
+        }
     }
 
-    /// Countries whose shape comes within `km` plus `tolerance_km` of the vantage, sorted by
-    /// code.
+    fn known(&self) -> std::sync::MutexGuard<'_, Vec<Known>> {
+        // A panic while holding it left at worst a narrower, still true, interval.
+        self.known.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Countries whose shape lies within `km` (+ `tolerance_km`) of the region, sorted by code.
     pub fn within(&self, km: f64, tolerance_km: f64) -> Vec<&'static str> {
-        let mut codes: Vec<&'static str> = self
-            .by_distance
-            .iter()
-            .take_while(|(d, _)| *d <= km + tolerance_km)
-            .map(|(_, c)| *c)
-            .collect();
-        codes.sort_unstable();
+        let limit = km + tolerance_km;
+        let mut known = self.known();
+        let mut codes = Vec::new();
+        for (i, k) in known.iter_mut().enumerate() {
+            let inside = match k.exact {
+                Some(exact) => exact.is_some_and(|d| d <= limit),
+                None if k.at_most <= limit => true,
+                None if limit <= k.above => false,
+                None => match self.geometry.reach_km(&self.from, i, limit) {
+                    Some(d) => {
+                        k.at_most = k.at_most.min(d);
+                        true
+                    }
+                    None => {
+                        k.above = k.above.max(limit);
+                        false
+                    }
+                },
+            };
+            if inside && let Some(code) = self.geometry.code_at(i) {
+                codes.push(code);
+            }
+        }
         codes
     }
 
-    /// The least distance to a country's shape, if it has one.
+    /// The distance to one country, if it has a shape (and the region has one).
     pub fn distance_km(&self, code: &str) -> Option<f64> {
-        self.by_distance
-            .iter()
-            .find(|(_, c)| *c == code)
-            .map(|(d, _)| *d)
+        let i = self.geometry.index_of(code)?;
+        let mut known = self.known();
+        let k = known.get_mut(i)?;
+        *k.exact
+            .get_or_insert_with(|| self.geometry.distance_km(&self.from, code))
     }
 }
 

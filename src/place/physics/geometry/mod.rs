@@ -183,6 +183,40 @@ impl Geometry {
             .collect()
     }
 
+    /// The number of countries with a shape; [`code_at`](Self::code_at) and
+    /// [`reach_km`](Self::reach_km) take an index below it (in code order).
+    pub fn len(&self) -> usize {
+        self.countries.len()
+    }
+
+    /// Whether no country has a shape.
+    pub fn is_empty(&self) -> bool {
+        self.countries.is_empty()
+    }
+
+    /// The code of the country at `index` (in code order).
+    pub fn code_at(&self, index: usize) -> Option<&str> {
+        self.countries.get(index).map(|(c, _)| c.as_str())
+    }
+
+    /// The index of a country's shape (in code order).
+    pub fn index_of(&self, code: &str) -> Option<usize> {
+        self.countries
+            .binary_search_by(|(c, _)| c.as_str().cmp(code))
+            .ok()
+    }
+
+    /// Whether the country at `index` lies within `km` of the region: `Some(d)` with `d <= km`
+    /// when it does, where `d` is the first distance found at or below `km` (the exact distance
+    /// is at most `d`); `None` when it lies farther (or has no shape). Cheaper than the exact
+    /// distance: the search stops at the first pair of edges close enough.
+    pub fn reach_km(&self, from: &Region, index: usize, km: f64) -> Option<f64> {
+        let (_, to) = self.countries.get(index)?;
+        let limit = km.max(0.0) / EARTH_RADIUS_KM;
+        self.angle_within(from, to, limit, limit)
+            .map(|a| a * EARTH_RADIUS_KM)
+    }
+
     /// The dataset, its version and licence.
     pub fn source(&self) -> &'static str {
         SOURCE
