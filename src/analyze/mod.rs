@@ -274,9 +274,10 @@ impl<'c> Analyzer<'c> {
         let digest = if stopped.is_none() && result.is_ok() {
             capture.finish()
         } else {
-            // Reading stopped: the hash and size are those taken before reading, if any.
+            // Reading stopped: the hash and size are those taken before reading, if any (a
+            // hash still being computed on another thread is waited for).
             crate::source::Digest {
-                sha256: None,
+                sha256: capture.wait_sha256().map(str::to_string),
                 size: capture.size_upfront().unwrap_or(0),
                 error: None,
             }
@@ -348,6 +349,12 @@ impl<'c> Analyzer<'c> {
         {
             *t = tick(digits);
         }
+    }
+
+    /// Whether records of single flows are judged and written (NDJSON, Parquet): they name
+    /// their input's hash, so it must be known before the input is read.
+    pub fn judges_per_flow(&self) -> bool {
+        self.ctx.judge_per_flow
     }
 
     /// The inputs read so far.

@@ -211,9 +211,11 @@ pub fn run(args: &AnalyzeArgs, interrupt: &Interrupt, terminal: bool) -> Result<
     // file is hashed as it is opened, so every record can name its input's SHA-256.
     let mut progress = Progress::new(args.quiet, args.captures.len());
     let mut opened = Vec::with_capacity(args.captures.len());
+    // Regular files are hashed on a second core while they are parsed.
+    let mut hasher = source::Hasher::new();
     for (i, path) in args.captures.iter().enumerate() {
         progress.opening(i, path);
-        opened.push(source::open(path)?);
+        opened.push(source::open_hashing(path, &mut hasher)?);
     }
     let ctx = analyze::Context {
         options: &options,
@@ -257,13 +259,21 @@ pub fn run(args: &AnalyzeArgs, interrupt: &Interrupt, terminal: bool) -> Result<
             terminal: !stdout_taken,
         };
         let mut interrupted = None;
-        for (i, (path, capture)) in args.captures.iter().zip(opened).enumerate() {
+        for (i, (path, mut capture)) in args.captures.iter().zip(opened).enumerate() {
             // A signal that came while a read was blocked, or between inputs.
             if let Some(signal) = interrupt.requested() {
                 interrupted = Some(signal.name());
                 break;
             }
-            let sha256 = capture.sha256_upfront().map(str::to_string);
+            // The hash is waited for when it must be known before reading: to refuse a second
+            // copy of an earlier input, and for per-flow records that name their input's hash
+            // (NDJSON, Parquet). The first input of a report otherwise reads while it is hashed.
+            let sha256 = if i > 0 || analyzer.judges_per_flow() {
+                capture.wait_sha256()
+            } else {
+                capture.sha256_upfront()
+            }
+            .map(str::to_string);
             // The same bytes given twice (a file and a copy, or one file named twice) would count
             // every packet twice.
             if let Some(of) = sha256.as_deref().and_then(|s| {

@@ -14,6 +14,7 @@
 )]
 
 mod chunk;
+mod hashing;
 mod link_type;
 #[cfg(feature = "live")]
 pub mod live;
@@ -21,6 +22,7 @@ mod pcap;
 mod pcapng;
 
 pub use chunk::Digest;
+pub use hashing::Hasher;
 pub use link_type::LinkType;
 
 use crate::timestamp::Timestamp;
@@ -166,10 +168,11 @@ pub struct Capture<R> {
     upfront: Option<Upfront>,
 }
 
-/// SHA-256 (lower-case hex) and size of an input, known before its first packet is read.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// SHA-256 (lower-case hex) and size of an input taken before its first packet is read: the
+/// hash computed then, or by a [`Hasher`] while the file is parsed.
+#[derive(Debug)]
 struct Upfront {
-    sha256: String,
+    sha256: hashing::Pending,
     size: u64,
 }
 
@@ -241,6 +244,37 @@ pub fn open(path: &Path) -> Result<Capture<Input>, OpenError> {
     Ok(capture)
 }
 
+/// [`open`], with a regular file hashed by `hasher` on a thread of its own while it is parsed
+/// (its hash then arrives at [`Capture::finish`], or at [`Capture::wait_sha256`] for a caller
+/// that needs it first). The file's size when opened bounds what is parsed and hashed, so a
+/// file that grows meanwhile is analysed as it was then. Other inputs are as with [`open`].
+pub fn open_hashing(path: &Path, hasher: &mut Hasher) -> Result<Capture<Input>, OpenError> {
+    if cfg!(not(unix)) || is_stdin(path) {
+        return open(path);
+    }
+    let io_error = |source| OpenError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let file = File::open(path).map_err(io_error)?;
+    let meta = file.metadata().map_err(io_error)?;
+    if !meta.file_type().is_file() {
+        drop(file);
+        return open(path);
+    }
+    let size = meta.len();
+    let pending = hasher.submit(&file, size).map_err(io_error)?;
+    let input = Input {
+        file: file.take(size),
+    };
+    let mut capture = Capture::build(input, false).map_err(|e| header_error(path, e))?;
+    capture.upfront = Some(Upfront {
+        sha256: pending,
+        size,
+    });
+    Ok(capture)
+}
+
 /// Hash a regular file from its current position to its end, then rewind to that position.
 /// Reads it through [`Capture`], which checks the header first, so a file that is not a
 /// capture is refused after its first chunk, without reading it all. `None` (hash while
@@ -258,7 +292,7 @@ fn hash_upfront(file: &mut File, path: &Path) -> Result<Option<Upfront>, OpenErr
     file.seek(SeekFrom::Start(start)).map_err(io_error)?;
     // Hashed as read, the digest is `None` exactly when reading failed part-way.
     Ok(digest.sha256.map(|sha256| Upfront {
-        sha256,
+        sha256: hashing::Pending::Done(Ok(sha256)),
         size: digest.size,
     }))
 }
@@ -371,24 +405,39 @@ impl<R: Read> Capture<R> {
     }
 
     /// The input's SHA-256 (lower-case hex), when it was computed before the first packet: a
-    /// regular file opened with [`open`]. Equal to what [`Self::finish`] reports.
+    /// regular file opened with [`open`] (or with [`open_hashing`], once its hash has arrived).
+    /// Equal to what [`Self::finish`] reports.
     pub fn sha256_upfront(&self) -> Option<&str> {
-        self.upfront.as_ref().map(|u| u.sha256.as_str())
+        self.upfront.as_ref().and_then(|u| u.sha256.ready())
     }
 
-    /// The input's size in bytes, when its digest was computed up front.
+    /// [`Self::sha256_upfront`], waiting for a hash still being computed by a [`Hasher`].
+    pub fn wait_sha256(&mut self) -> Option<&str> {
+        self.upfront.as_mut().and_then(|u| u.sha256.wait().ok())
+    }
+
+    /// The input's size in bytes, when it was taken before reading (a regular file).
     pub fn size_upfront(&self) -> Option<u64> {
         self.upfront.as_ref().map(|u| u.size)
     }
 
     /// Read the rest of the file and return its SHA-256 (hex) and size. When the digest was
-    /// computed up front, that digest, without reading further.
+    /// computed up front, that digest, without reading further (waiting for it if a
+    /// [`Hasher`] is still at it).
     pub fn finish(&mut self) -> Digest {
-        if let Some(u) = &self.upfront {
-            return Digest {
-                sha256: Some(u.sha256.clone()),
-                size: u.size,
-                error: None,
+        if let Some(u) = &mut self.upfront {
+            let size = u.size;
+            return match u.sha256.wait() {
+                Ok(hex) => Digest {
+                    sha256: Some(hex.to_string()),
+                    size,
+                    error: None,
+                },
+                Err(e) => Digest {
+                    sha256: None,
+                    size,
+                    error: Some(io::Error::other(format!("hashing the file: {e}"))),
+                },
             };
         }
         match &mut self.inner {

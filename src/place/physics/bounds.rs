@@ -105,10 +105,21 @@ impl Reach {
             at_most: f64::INFINITY,
             exact: None,
         };
+        let mut known = vec![unknown; geometry.len()];
+        // A country's distances were computed ahead (geo/distances.bin).
+        if let Region::Country(code) = from
+            && let Some(i) = geometry.index_of(code)
+            && let Some(table) = super::geometry::distances::embedded(geometry)
+            && let Some(row) = table.row(i)
+        {
+            for (k, d) in known.iter_mut().zip(row) {
+                k.exact = Some(d);
+            }
+        }
         Reach {
             geometry,
             from: from.clone(),
-            known: Mutex::new(vec![unknown; geometry.len()]),
+            known: Mutex::new(known),
         }
     }
 

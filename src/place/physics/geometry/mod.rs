@@ -15,6 +15,7 @@
 //! `geo/build-boundaries`) into `geo/boundaries.bin`, which is embedded in the binary.
 //! geo/SOURCES.md says which shapes are assigned to which codes.
 
+pub mod distances;
 mod format;
 mod shape;
 mod sphere;
