@@ -39,26 +39,30 @@
 
 // The bench uses the generator's library part, not its command-line names.
 #[allow(dead_code)]
+#[path = "../shared/capture.rs"]
+mod capture;
+#[allow(dead_code)]
+#[path = "../shared/child.rs"]
+mod child;
+#[allow(dead_code)]
 #[path = "../../examples/floodgen/generate.rs"]
 mod generate;
 mod hostile;
 
+use capture::capture;
+use child::{arg, env_or, machine, num, run_self, target_dir};
 use generate::Kind;
 use hdrhistogram::Histogram;
-use nix::sys::resource::{Resource, UsageWho, getrlimit, getrusage, setrlimit};
-use nix::sys::time::TimeValLike;
 use residency::analyze::{self, Analyzer, Options, Stages};
 use residency::decode::{self, TcpFlags};
 use residency::flow::{Endpoint, FlowTable, PacketMeta, PacketRef, Timeouts};
 use residency::timestamp::Timestamp;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 use std::fs;
 use std::net::{IpAddr, Ipv4Addr};
-use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 const MIB: f64 = 1024.0 * 1024.0;
 
@@ -66,7 +70,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rest = args.get(1..).unwrap_or_default();
     match args.first().map(String::as_str) {
-        Some("--measure-child") => return measure_child(rest),
+        Some("--measure-child") => return child::measure_child(rest),
         Some("--table-bytes") => return helper(|| table_bytes(rest)),
         Some("--pipeline-bytes") => return helper(|| pipeline_bytes(rest)),
         Some("--latency") => return helper(|| latency(rest)),
@@ -99,74 +103,6 @@ fn helper(f: impl FnOnce() -> Result<String, String>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn arg<T: std::str::FromStr>(args: &[String], i: usize, what: &str) -> Result<T, String> {
-    args.get(i)
-        .and_then(|a| a.parse().ok())
-        .ok_or_else(|| format!("argument {i} ({what}) missing or invalid"))
-}
-
-/// `--measure-child TIMEOUT_SECS MEM_LIMIT_MIB STDOUT_PATH -- CMD ARGS...`: run CMD with its
-/// standard output into STDOUT_PATH (standard error beside it, `.stderr`), under an address-space limit and a time limit, and print
-/// its peak RSS and times.
-fn measure_child(args: &[String]) -> ExitCode {
-    let run = || -> Result<String, String> {
-        let timeout: f64 = arg(args, 0, "timeout")?;
-        let limit_mib: u64 = arg(args, 1, "memory limit")?;
-        let stdout_path = PathBuf::from(args.get(2).ok_or("stdout path missing")?);
-        let cmd = args
-            .get(4..)
-            .filter(|c| !c.is_empty())
-            .ok_or("no command")?;
-        let (_, hard) = getrlimit(Resource::RLIMIT_AS).map_err(|e| e.to_string())?;
-        setrlimit(Resource::RLIMIT_AS, (limit_mib << 20).min(hard), hard)
-            .map_err(|e| format!("setrlimit: {e}"))?;
-        let stdout = fs::File::create(&stdout_path).map_err(|e| e.to_string())?;
-        let stderr_path = stdout_path.with_extension("stderr");
-        let stderr = fs::File::create(&stderr_path).map_err(|e| e.to_string())?;
-        let start = Instant::now();
-        let mut child = Command::new(&cmd[0])
-            .args(&cmd[1..])
-            .stdin(Stdio::null())
-            .stdout(stdout)
-            .stderr(stderr)
-            .spawn()
-            .map_err(|e| format!("cannot run {}: {e}", cmd[0]))?;
-        let mut timed_out = false;
-        let status = loop {
-            if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-                break status;
-            }
-            if start.elapsed().as_secs_f64() > timeout {
-                timed_out = true;
-                let _ = child.kill();
-                break child.wait().map_err(|e| e.to_string())?;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        let wall = start.elapsed();
-        let usage = getrusage(UsageWho::RUSAGE_CHILDREN).map_err(|e| e.to_string())?;
-        let outcome = if timed_out {
-            "timeout".to_string()
-        } else {
-            match status.code() {
-                Some(c) => format!("exit-{c}"),
-                None => format!("signal-{}", status.signal().unwrap_or(0)),
-            }
-        };
-        // The first line says why it failed ("memory allocation of N bytes failed", ...).
-        let stderr = fs::read_to_string(&stderr_path).unwrap_or_default();
-        let first_err = stderr.lines().next().unwrap_or("").replace(' ', "_");
-        Ok(format!(
-            "maxrss_kib={} user_us={} sys_us={} wall_us={} outcome={outcome} stderr={first_err}",
-            usage.max_rss(),
-            usage.user_time().num_microseconds(),
-            usage.system_time().num_microseconds(),
-            wall.as_micros()
-        ))
-    };
-    helper(run)
 }
 
 /// `VmRSS` or `VmHWM` of this process, in bytes.
@@ -306,92 +242,6 @@ fn latency(args: &[String]) -> Result<String, String> {
 // ---------------------------------------------------------------------------------------------
 // The driver.
 
-/// `key=value` pairs of a helper's line.
-fn parse_line(line: &str) -> BTreeMap<String, String> {
-    line.split_whitespace()
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-/// Run this program again with `args`, returning the fields of its last line.
-fn run_self(args: &[&str]) -> BTreeMap<String, String> {
-    let exe = std::env::current_exe().expect("own path");
-    let out = Command::new(exe)
-        .args(args)
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("re-run this benchmark");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "helper {args:?} failed: {stdout}",
-        args = args
-    );
-    parse_line(stdout.lines().last().unwrap_or(""))
-}
-
-fn num(fields: &BTreeMap<String, String>, key: &str) -> f64 {
-    fields
-        .get(key)
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(f64::NAN)
-}
-
-/// Write (or reuse) a capture; returns its path and what it holds.
-fn capture(dir: &Path, kind: Kind, size: u64) -> (PathBuf, generate::Written) {
-    let path = dir.join(format!("{}-{size}.pcap", kind.name()));
-    let stamp = path.with_extension("pcap.done");
-    let tag = format!("floodgen v{} {} {size}", generate::VERSION, kind.name());
-    if let (Ok(text), Ok(meta)) = (fs::read_to_string(&stamp), fs::metadata(&path)) {
-        let f = parse_line(&text);
-        if f.get("tag").map(String::as_str) == Some(&tag.replace(' ', "_"))
-            && f.get("bytes").and_then(|b| b.parse().ok()) == Some(meta.len())
-        {
-            let written = generate::Written {
-                packets: num(&f, "packets") as u64,
-                flows: num(&f, "flows") as u64,
-                bytes: meta.len(),
-                span_us: num(&f, "span_us") as u64,
-            };
-            return (path, written);
-        }
-    }
-    let start = Instant::now();
-    let w = generate::write(kind, size, &path).expect("write capture");
-    eprintln!(
-        "generated {} ({} packets, {} flows, {:.0} MB) in {:.1} s",
-        path.display(),
-        w.packets,
-        w.flows,
-        w.bytes as f64 / 1e6,
-        start.elapsed().as_secs_f64()
-    );
-    let line = format!(
-        "tag={} packets={} flows={} bytes={} span_us={}\n",
-        tag.replace(' ', "_"),
-        w.packets,
-        w.flows,
-        w.bytes,
-        w.span_us
-    );
-    fs::write(&stamp, line).expect("write capture stamp");
-    (path, w)
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
-}
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.replace(['_', ','], "").parse().ok())
-        .unwrap_or(default)
-}
-
 /// The newest modification time of any file under `dir`.
 fn newest(dir: &Path) -> Option<SystemTime> {
     let mut best = None;
@@ -404,38 +254,6 @@ fn newest(dir: &Path) -> Option<SystemTime> {
         best = best.max(t);
     }
     best
-}
-
-fn machine() -> Value {
-    let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let cpu = cpuinfo
-        .lines()
-        .find_map(|l| l.strip_prefix("model name")?.split_once(':'))
-        .map_or("unknown", |(_, m)| m.trim());
-    let meminfo = fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let mem_kib: u64 = meminfo
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0);
-    let now = time::OffsetDateTime::now_utc();
-    let commit = Command::new("git")
-        .args(["rev-parse", "--short", "HEAD"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default();
-    json!({
-        "date": format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-            now.year(), u8::from(now.month()), now.day(), now.hour(), now.minute(), now.second()
-        ),
-        "nproc": std::thread::available_parallelism().map_or(0, |n| n.get()),
-        "cpu": cpu,
-        "memory_gib": (mem_kib as f64 / 1024.0 / 1024.0 * 10.0).round() / 10.0,
-        "commit": commit,
-    })
 }
 
 /// One run of the binary.
