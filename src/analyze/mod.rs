@@ -49,6 +49,8 @@ pub struct Options {
     /// The site of each input, by input index: inputs of different sites never share a flow.
     /// Empty: every input is one site (rotated parts of one capture).
     pub sites: Vec<u32>,
+    /// Threads the run may use (at least 1). The outputs do not depend on it.
+    pub threads: usize,
 }
 
 impl Default for Options {
@@ -59,6 +61,7 @@ impl Default for Options {
             max_flows: DEFAULT_MAX_FLOWS,
             max_addresses: DEFAULT_MAX_ADDRESSES,
             sites: Vec::new(),
+            threads: 1,
         }
     }
 }
@@ -188,7 +191,11 @@ impl<'c> Analyzer<'c> {
     pub fn new(ctx: Context<'c>, top: usize) -> Self {
         Analyzer {
             stages: Stages::new(ctx.options),
-            addresses: AddressBook::new(ctx.options.max_addresses),
+            addresses: {
+                let mut book = AddressBook::new(ctx.options.max_addresses);
+                book.set_threads(ctx.options.threads);
+                book
+            },
             summary: crate::report::summary::SummaryBuilder::new(ctx.placer.home.clone(), top),
             inputs: Vec::new(),
             digits: 0,

@@ -3,6 +3,7 @@
 use super::args::{AnalysisArgs, GeoArgs, resolver_addr, vantage_arg};
 use super::outs::{Outs, output_error, parquet_sink, print_terminal};
 use super::progress::Progress;
+use super::stats::RunStats;
 use super::{EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE};
 use anyhow::{Context, Result};
 use clap::Args;
@@ -69,6 +70,10 @@ pub struct AnalyzeArgs {
     /// is shown on standard error only when it is a terminal, and erased before the summary.
     #[arg(long, short)]
     quiet: bool,
+    /// Print how fast the run went on standard error: packets/s, MB/s, and each packet's time
+    /// (p50, p99, p99.9, max). Wall-clock figures: never part of a report.
+    #[arg(long)]
+    stats: bool,
     #[command(flatten)]
     analysis: AnalysisArgs,
     #[command(flatten)]
@@ -104,6 +109,7 @@ impl AnalyzeArgs {
             vantage,
             // The progress line shows on a terminal, and is erased before the check's listing.
             quiet: false,
+            stats: false,
             analysis,
             geo,
         }
@@ -210,12 +216,17 @@ pub fn run(args: &AnalyzeArgs, interrupt: &Interrupt, terminal: bool) -> Result<
     // Inputs: each opened once, all before reading (a missing file fails now); a regular
     // file is hashed as it is opened, so every record can name its input's SHA-256.
     let mut progress = Progress::new(args.quiet, args.captures.len());
+    let mut stats = args.stats.then(RunStats::new);
     let mut opened = Vec::with_capacity(args.captures.len());
     // Regular files are hashed on a second core while they are parsed.
     let mut hasher = source::Hasher::new();
     for (i, path) in args.captures.iter().enumerate() {
         progress.opening(i, path);
-        opened.push(source::open_hashing(path, &mut hasher)?);
+        opened.push(if options.threads > 1 {
+            source::open_hashing(path, &mut hasher)?
+        } else {
+            source::open(path)?
+        });
     }
     let ctx = analyze::Context {
         options: &options,
@@ -286,8 +297,14 @@ pub fn run(args: &AnalyzeArgs, interrupt: &Interrupt, terminal: bool) -> Result<
                 continue;
             }
             progress.reading(i, path, capture.size_upfront());
+            if let Some(s) = &mut stats {
+                s.input();
+            }
             let mut stop = |read: &analyze::Progress| {
                 progress.packet(read);
+                if let Some(s) = &mut stats {
+                    s.packet(read);
+                }
                 interrupt
                     .requested()
                     .map(|s| analyze::Stop::Interrupted(s.name()))
@@ -309,7 +326,12 @@ pub fn run(args: &AnalyzeArgs, interrupt: &Interrupt, terminal: bool) -> Result<
         interrupted = interrupted.or_else(|| interrupt.requested().map(|s| s.name()));
         let partial = analyzer.inputs().iter().any(|i| i.damage.is_some());
         progress.done();
-        let report = match analyzer.finish(&mut outs, interrupted) {
+        let closing = stats.as_mut().map(RunStats::closing);
+        let finished = analyzer.finish(&mut outs, interrupted);
+        if let (Some(s), Some(since)) = (&mut stats, closing) {
+            s.closed(since);
+        }
+        let report = match finished {
             Ok(r) => r,
             Err(e) if is_broken_pipe(&e) => return Ok(exit_for(interrupted, partial)),
             Err(e) => return Err(e).context("writing the outputs"),
@@ -423,6 +445,9 @@ pub fn run(args: &AnalyzeArgs, interrupt: &Interrupt, terminal: bool) -> Result<
         eprintln!(
             "residency: interrupted by {signal}: the outputs cover the packets read before it (complete: false)"
         );
+    }
+    if let Some(s) = &stats {
+        s.print(&mut std::io::stderr().lock())?;
     }
     Ok(exit_for(interrupted, !report.summary.incomplete.is_empty()))
 }

@@ -81,6 +81,10 @@ pub struct AnalysisArgs {
     /// Remote destinations listed in the terminal summary.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
+    /// Threads to use: 0 (the default) for one per core, 1 for everything on one. The outputs
+    /// are the same, byte for byte, whatever the number.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
     /// A service catalog to use instead of the embedded one (same format as
     /// geo/services.toml; the report names it and its SHA-256).
     #[arg(long, value_name = "PATH")]
@@ -105,6 +109,10 @@ impl AnalysisArgs {
             max_flows: self.max_flows,
             max_addresses: self.max_addresses,
             sites,
+            threads: match self.threads {
+                0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+                n => n,
+            },
         }
     }
 

@@ -9,6 +9,7 @@ pub mod live;
 pub mod lookup;
 pub mod outs;
 pub mod progress;
+pub mod stats;
 
 pub use residency::output::EXIT_INTERRUPTED;
 

@@ -151,6 +151,8 @@ pub struct AddressBook {
     clock: u64,
     digits: u8,
     stats: AddressStats,
+    /// Threads that judge a batch of addresses written out together (1: this one only).
+    threads: usize,
 }
 
 impl AddressBook {
@@ -165,7 +167,14 @@ impl AddressBook {
             clock: 0,
             digits: 6,
             stats: AddressStats::default(),
+            threads: 1,
         }
+    }
+
+    /// Judge batches written out together (the end of a run, a sixteenth made room for) on up
+    /// to `threads` threads. The reports are the same, in the same order.
+    pub fn set_threads(&mut self, threads: usize) {
+        self.threads = threads.max(1);
     }
 
     /// Fractional digits of the timestamps written (the finest input's).
@@ -317,13 +326,16 @@ impl AddressBook {
                 order
             }
         };
+        let mut batch = Vec::with_capacity(max.max(1).min(order.len()));
         for _ in 0..max.max(1) {
             let Some(ip) = order.pop() else { break };
             if let Some(entry) = self.entries.remove(&ip) {
-                let report = self.report(ip, entry, placer, physics);
-                self.done.push(report);
+                batch.push((ip, entry));
             }
         }
+        self.stats.written += batch.len() as u64;
+        let reports = reports_of(batch, self.digits, (placer, physics), self.threads);
+        self.done.extend(reports);
         let more = !order.is_empty();
         if more {
             self.closing = Some(order);
@@ -343,6 +355,7 @@ impl AddressBook {
     fn make_room(&mut self, placer: &Placer, physics: &Physics) {
         let count = crate::bounded::sixteenth(self.max);
         let ages: Vec<(u64, IpAddr)> = self.entries.iter().map(|(ip, e)| (e.used, *ip)).collect();
+        let mut batch = Vec::with_capacity(count);
         for (_, ip) in crate::bounded::smallest(ages, count) {
             let Some(entry) = self.entries.remove(&ip) else {
                 continue;
@@ -360,20 +373,11 @@ impl AddressBook {
                     self.parts.remove(&old);
                 }
             }
-            let report = self.report(ip, entry, placer, physics);
-            self.done.push(report);
+            batch.push((ip, entry));
         }
-    }
-
-    fn report(
-        &mut self,
-        ip: IpAddr,
-        mut entry: Entry,
-        placer: &Placer,
-        physics: &Physics,
-    ) -> AddressReport {
-        self.stats.written += 1;
-        report_of(ip, &mut entry, self.digits, placer, physics)
+        self.stats.written += batch.len() as u64;
+        let reports = reports_of(batch, self.digits, (placer, physics), self.threads);
+        self.done.extend(reports);
     }
 
     /// The report every held entry would get if written out now, in address order, leaving
@@ -390,6 +394,44 @@ impl AddressBook {
             })
             .collect()
     }
+}
+
+/// Addresses in a batch below this are judged on the calling thread: starting threads costs
+/// tens of microseconds, an address's judgement a few.
+const PARALLEL_BATCH: usize = 64;
+
+/// The reports of `batch`, in its order, judged on up to `threads` threads, each taking a
+/// contiguous part. A report depends only on its entry and the shared tables, so the reports
+/// (and the outputs, which take them in this order) are those one thread would make.
+fn reports_of(
+    mut batch: Vec<(IpAddr, Entry)>,
+    digits: u8,
+    (placer, physics): (&Placer, &Physics),
+    threads: usize,
+) -> Vec<AddressReport> {
+    let one = |part: &mut [(IpAddr, Entry)]| -> Vec<AddressReport> {
+        part.iter_mut()
+            .map(|(ip, entry)| report_of(*ip, entry, digits, placer, physics))
+            .collect()
+    };
+    if threads <= 1 || batch.len() < PARALLEL_BATCH {
+        return one(&mut batch);
+    }
+    let per = batch.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let mut parts = batch.chunks_mut(per);
+        let mine = parts.next();
+        let others: Vec<_> = parts.map(|part| scope.spawn(move || one(part))).collect();
+        let mut reports = mine.map(one).unwrap_or_default();
+        for other in others {
+            match other.join() {
+                Ok(r) => reports.extend(r),
+                // A panic in a judgement is a bug: it surfaces as it would on one thread.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        reports
+    })
 }
 
 /// An entry's report (its judgements cached in the entry as they are made).
