@@ -1,0 +1,122 @@
+//! `--threads`: the outputs are the same bytes whatever the number of threads (the input
+//! hashed beside parsing, addresses judged on several cores), on the shipped captures, on a
+//! capture made here with thousands of remote addresses (so batches are judged in parallel
+//! both when the per-address table makes room and at the end), and on the shared captures.
+
+mod cli;
+
+use etherparse::PacketBuilder;
+use std::path::{Path, PathBuf};
+
+/// A capture with `n` remote addresses, each asked once over UDP from an inside host and
+/// answering 2 ms later: every address gets a round trip, so its judgement has physics to do.
+fn many_addresses(dir: &Path, n: u32) -> PathBuf {
+    let mut bytes = Vec::new();
+    // pcap header: µs, Ethernet.
+    bytes.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+    bytes.extend_from_slice(&2u16.to_le_bytes());
+    bytes.extend_from_slice(&4u16.to_le_bytes());
+    bytes.extend_from_slice(&[0; 8]);
+    bytes.extend_from_slice(&65535u32.to_le_bytes());
+    bytes.extend_from_slice(&1u32.to_le_bytes());
+    let mut record = |t_us: u64, frame: &[u8]| {
+        bytes.extend_from_slice(&((1_700_000_000 + t_us / 1_000_000) as u32).to_le_bytes());
+        bytes.extend_from_slice(&((t_us % 1_000_000) as u32).to_le_bytes());
+        bytes.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(frame);
+    };
+    // Public /8s of several providers and continents, so the placements differ.
+    let firsts = [13u8, 20, 31, 34, 52, 77, 104, 142, 151, 185, 193, 203];
+    for i in 0..n {
+        let inside = [10, 0, (i % 200) as u8, 1 + (i % 250) as u8];
+        let first = firsts[(i as usize) % firsts.len()];
+        let remote = [first, (i >> 16) as u8, (i >> 8) as u8, 1 + (i % 250) as u8];
+        let t = u64::from(i) * 1_000;
+        for (at, src, dst, sport, dport) in [
+            (t, inside, remote, 40_000 + (i % 20_000) as u16, 3478),
+            (t + 2_000, remote, inside, 3478, 40_000 + (i % 20_000) as u16),
+        ] {
+            let builder = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+                .ipv4(src, dst, 64)
+                .udp(sport, dport);
+            let payload = [0u8; 40];
+            let mut frame = Vec::with_capacity(builder.size(payload.len()));
+            builder.write(&mut frame, &payload).unwrap();
+            record(at, &frame);
+        }
+    }
+    let path = dir.join("many.pcap");
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// Runs `analyze` with `threads` threads writing every output; returns their bytes.
+fn outputs(capture: &Path, dir: &Path, threads: u32, extra: &[&str]) -> Vec<Vec<u8>> {
+    let json = dir.join(format!("t{threads}.json"));
+    let flows = dir.join(format!("t{threads}.ndjson"));
+    let threads_arg = threads.to_string();
+    let mut args = vec![
+        "--home",
+        "SE",
+        "--threads",
+        &threads_arg,
+        "--json",
+        json.to_str().unwrap(),
+        "--flows",
+        flows.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    args.push(capture.to_str().unwrap());
+    let run = cli::analyze(&args);
+    assert!(run.code == 0 || run.code == 3, "{}", run.stderr);
+    vec![std::fs::read(json).unwrap(), std::fs::read(flows).unwrap()]
+}
+
+fn same_whatever_the_threads(capture: &Path, extra: &[&str]) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let one = outputs(capture, dir.path(), 1, extra);
+    for threads in [2, 3] {
+        let many = outputs(capture, dir.path(), threads, extra);
+        assert!(
+            one == many,
+            "{}: --threads {threads} wrote other bytes than --threads 1",
+            capture.display()
+        );
+    }
+    let report: serde_json::Value = serde_json::from_slice(&one[0]).unwrap();
+    report["addresses"].as_array().map_or(0, Vec::len)
+}
+
+#[test]
+fn many_addresses_judged_on_several_threads_give_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = many_addresses(dir.path(), 3_000);
+    // Held all to the end: judged in batches of 4,096 at the close.
+    assert_eq!(same_whatever_the_threads(&capture, &[]), 3_000);
+    // A table of 1,024 makes room 64 at a time (a parallel batch) while reading: written-out
+    // parts appear as separate entries.
+    let entries = same_whatever_the_threads(&capture, &["--max-addresses", "1024"]);
+    assert_eq!(entries, 3_000, "each address is seen once, so evicted once at most");
+}
+
+#[test]
+fn shipped_captures_give_the_same_bytes() {
+    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("captures")).unwrap()
+    {
+        let path = entry.unwrap().path();
+        let ext = path.extension().and_then(|e| e.to_str());
+        if matches!(ext, Some("pcap" | "pcapng")) && !path.ends_with("corrupt.pcap") {
+            same_whatever_the_threads(&path, &[]);
+        }
+    }
+}
+
+#[test]
+fn shared_captures_give_the_same_bytes() {
+    for name in ["teams.pcap", "quic.pcap", "skype-conference-call.pcap"] {
+        if let Some(path) = cli::shared_capture(name) {
+            same_whatever_the_threads(&path, &[]);
+        }
+    }
+}
