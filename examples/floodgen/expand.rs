@@ -8,7 +8,8 @@
 //! an input had finer than microseconds, else microseconds), else pcapng with one interface
 //! per link type, which OUT must then be named `.pcapng` for. The inputs are held in memory
 //! (they are the small part); the output is written as it goes, to a temporary file renamed
-//! into place when complete.
+//! into place when complete. Jumps in time over 2 h between two packets of an input are shortened
+//! to 2 h (`shorten_gaps`).
 
 use super::remap::Remap;
 use super::rewrite::{Outcome, rewrite_frame};
@@ -84,6 +85,8 @@ pub fn expand(o: &Options) -> Result<Expanded> {
             );
         }
         nanos |= input.nanos;
+        let mut input = input;
+        shorten_gaps(&mut input.frames);
         let (Some(first), Some(prev_end)) = (
             input.frames.iter().map(|f| f.ns).min(),
             frames.iter().map(|f| f.ns).max(),
@@ -204,6 +207,25 @@ pub fn expand(o: &Options) -> Result<Expanded> {
     file.commit()?;
     e.bytes = std::fs::metadata(&o.out)?.len();
     Ok(e)
+}
+
+/// Longest time between two consecutive packets of an input, either way (ns).
+const MAX_GAP_NS: i128 = 2 * 3_600 * 1_000_000_000;
+
+/// Shortens every jump in time between consecutive packets longer than [`MAX_GAP_NS`] to that
+/// (forward or backward). Captures made for fuzzing carry junk timestamps years apart, which
+/// would push the copies past what a 64-bit nanosecond clock holds; every default timeout of
+/// residency is at most 1 h, so flows still end as they do in the original.
+fn shorten_gaps(frames: &mut [Frame]) {
+    let Some(first) = frames.first() else { return };
+    let (mut prev_in, mut prev_out) = (i128::from(first.ns), i128::from(first.ns));
+    for f in frames.iter_mut() {
+        let t = i128::from(f.ns);
+        let out = prev_out + (t - prev_in).clamp(-MAX_GAP_NS, MAX_GAP_NS);
+        prev_in = t;
+        prev_out = out;
+        f.ns = u64::try_from(out.max(0)).unwrap_or(u64::MAX);
+    }
 }
 
 enum Writer {
