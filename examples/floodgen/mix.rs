@@ -923,7 +923,8 @@ fn fill(pay: &mut Vec<u8>, p: &Payload, mix: &Mix, n: u64) {
         Payload::QuicShort { dcid, len } => {
             pay.push(0x41 | (n as u8 & 0x1e));
             pay.extend_from_slice(dcid);
-            pay.extend_from_slice(noise_at(usize::from(*len).saturating_sub(9)));
+            // At least a packet number, a byte of frames and the 16-byte AEAD tag.
+            pay.extend_from_slice(noise_at(usize::from(*len).max(27) - 9));
         }
         Payload::QuicLong {
             kind,
