@@ -1,8 +1,8 @@
 //! Deterministic generator of large captures for the memory benchmark (`benches/memory.rs`
 //! includes this file as a module, so it names nothing through `crate::`).
 //!
-//! Every capture is a little-endian microsecond pcap (Ethernet, IPv4) written straight through
-//! a `BufWriter`: no packet is kept in memory, so tens of millions of packets cost nothing but
+//! Every capture is a little-endian microsecond pcap (Ethernet; IPv4, and IPv6 in `mix`) written
+//! straight through the project's buffered `AtomicFile`: no packet is kept in memory, so tens of millions of packets cost nothing but
 //! disk. No clock, no randomness: addresses, ports, sequence numbers and payload filler come
 //! from fixed bijections and a fixed-seed xorshift, so two runs write the same bytes.
 //!
@@ -16,16 +16,20 @@
 //!   STUN binding exchange and RTP-like media), 10 packets a flow, 5,000 packets/s. Total flows
 //!   grow with the length (one per 10 packets) while the concurrency stays at 2,000; 1 M
 //!   packets span 200 s of capture time, longer than every default timeout but TCP idle.
+//! * `mix`: a realistic office link for throughput (`mix.rs`): TLS, QUIC, DNS, STUN and media,
+//!   IPv6 and VLANs, about 20,000 flows open at any time.
 //! * `fragments`, `dns-names`, `clienthello`, `quic-cids`: hostile floods, each aimed at one
 //!   bounded table (see `hostile.rs`).
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use residency::output::AtomicFile;
+use std::io::{self, Write};
 use std::path::Path;
 
 // Relative to this file's folder whichever crate includes it (the example or the benchmark).
 #[path = "hostile.rs"]
 mod hostile;
+#[path = "mix.rs"]
+pub mod mix;
 
 /// What to generate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +41,7 @@ pub enum Kind {
     DnsNames,
     ClientHello,
     QuicCids,
+    Mix,
 }
 
 impl Kind {
@@ -49,6 +54,7 @@ impl Kind {
             "dns-names" => Some(Kind::DnsNames),
             "clienthello" => Some(Kind::ClientHello),
             "quic-cids" => Some(Kind::QuicCids),
+            "mix" => Some(Kind::Mix),
             _ => None,
         }
     }
@@ -62,6 +68,7 @@ impl Kind {
             Kind::DnsNames => "dns-names",
             Kind::ClientHello => "clienthello",
             Kind::QuicCids => "quic-cids",
+            Kind::Mix => "mix",
         }
     }
 }
@@ -93,11 +100,24 @@ pub struct Written {
     pub span_us: u64,
 }
 
-/// Write a capture of `kind`: `size` is the number of flows for a flood, of packets for `long`,
-/// and the count N of a hostile kind (datagrams, names, connections, connection ids).
+/// Write a capture of `kind`: `size` is the number of flows for a flood, of packets for `long`
+/// and `mix`, and the count N of a hostile kind (datagrams, names, connections, connection ids).
+// The benchmarks' entry; the example's `main` calls `write_stats`.
+#[allow(dead_code)]
 pub fn write(kind: Kind, size: u64, path: &Path) -> io::Result<Written> {
-    let file = File::create(path)?;
-    let mut out = Pcap::new(BufWriter::with_capacity(1 << 20, file))?;
+    write_stats(kind, size, path).map(|(w, _)| w)
+}
+
+/// [`write`], with what a `mix` capture holds besides (`None` for the other kinds).
+pub fn write_stats(
+    kind: Kind,
+    size: u64,
+    path: &Path,
+) -> io::Result<(Written, Option<mix::MixStats>)> {
+    // Written to a temporary file renamed into place when complete (the project's outputs).
+    let file = AtomicFile::create(path).map_err(io::Error::other)?;
+    let mut out = Pcap::new(file)?;
+    let mut stats = None;
     let flows = match kind {
         Kind::Flood => flood(&mut out, size, true)?,
         Kind::FloodFewRemotes => flood(&mut out, size, false)?,
@@ -106,18 +126,21 @@ pub fn write(kind: Kind, size: u64, path: &Path) -> io::Result<Written> {
         Kind::DnsNames => hostile::dns_names(&mut out, size)?,
         Kind::ClientHello => hostile::clienthello(&mut out, size)?,
         Kind::QuicCids => hostile::quic_cids(&mut out, size)?,
+        Kind::Mix => {
+            let (flows, s) = mix::mix(&mut out, size)?;
+            stats = Some(s);
+            flows
+        }
     };
     let (packets, bytes, last) = (out.packets, out.bytes, out.last_us);
-    out.out
-        .into_inner()
-        .map_err(|e| e.into_error())?
-        .sync_all()?;
-    Ok(Written {
+    out.out.commit().map_err(io::Error::other)?;
+    let written = Written {
         packets,
         flows,
         bytes,
         span_us: last,
-    })
+    };
+    Ok((written, stats))
 }
 
 /// A pcap file being written.
@@ -238,18 +261,36 @@ fn build_frame(f: &mut Vec<u8>, s: &Segment<'_>, ip_id: u16) {
     f.extend_from_slice(&dst_mac);
     f.extend_from_slice(&src_mac);
     f.extend_from_slice(&[0x08, 0x00]);
+    let ttl = if inside { 64 } else { 52 };
+    ip_packet(f, &s.src, &s.dst, s, ip_id, ttl);
+}
+
+/// An IPv4 (`src` and `dst` of 4 bytes, header checksum) or IPv6 (16 bytes) header, then the
+/// TCP or UDP header of `s` (its addresses are not read; checksum over the pseudo-header) and
+/// its payload, appended to `f` after the link header the caller wrote.
+fn ip_packet(f: &mut Vec<u8>, src: &[u8], dst: &[u8], s: &Segment<'_>, ip_id: u16, ttl: u8) {
     let l4_len = if s.tcp.is_some() { 20 } else { 8 } + s.payload.len();
-    let total = u16::try_from(20 + l4_len).expect("packet fits IPv4");
     let proto = if s.tcp.is_some() { 6 } else { 17 };
+    let v6 = src.len() == 16;
     let ip_at = f.len();
-    f.extend_from_slice(&[0x45, 0]);
-    f.extend_from_slice(&total.to_be_bytes());
-    f.extend_from_slice(&ip_id.to_be_bytes());
-    f.extend_from_slice(&[0x40, 0, if inside { 64 } else { 52 }, proto, 0, 0]);
-    f.extend_from_slice(&s.src);
-    f.extend_from_slice(&s.dst);
-    let ip_sum = checksum_fold(checksum_add(0, &f[ip_at..ip_at + 20]));
-    f[ip_at + 10..ip_at + 12].copy_from_slice(&ip_sum.to_be_bytes());
+    if v6 {
+        let payload_len = u16::try_from(l4_len).expect("packet fits IPv6");
+        f.extend_from_slice(&[0x60, 0, 0, 0]);
+        f.extend_from_slice(&payload_len.to_be_bytes());
+        f.extend_from_slice(&[proto, ttl]);
+        f.extend_from_slice(src);
+        f.extend_from_slice(dst);
+    } else {
+        let total = u16::try_from(20 + l4_len).expect("packet fits IPv4");
+        f.extend_from_slice(&[0x45, 0]);
+        f.extend_from_slice(&total.to_be_bytes());
+        f.extend_from_slice(&ip_id.to_be_bytes());
+        f.extend_from_slice(&[0x40, 0, ttl, proto, 0, 0]);
+        f.extend_from_slice(src);
+        f.extend_from_slice(dst);
+        let ip_sum = checksum_fold(checksum_add(0, &f[ip_at..ip_at + 20]));
+        f[ip_at + 10..ip_at + 12].copy_from_slice(&ip_sum.to_be_bytes());
+    }
 
     let l4_at = f.len();
     f.extend_from_slice(&s.sport.to_be_bytes());
@@ -269,12 +310,11 @@ fn build_frame(f: &mut Vec<u8>, s: &Segment<'_>, ip_id: u16) {
         }
     };
     f.extend_from_slice(s.payload);
-    let mut pseudo = [0u8; 12];
-    pseudo[..4].copy_from_slice(&s.src);
-    pseudo[4..8].copy_from_slice(&s.dst);
-    pseudo[9] = proto;
-    pseudo[10..].copy_from_slice(&(l4_len as u16).to_be_bytes());
-    let mut sum = checksum_fold(checksum_add(checksum_add(0, &pseudo), &f[l4_at..]));
+    // Pseudo-header: the addresses, then protocol and length (the same sum for IPv4's 12
+    // bytes and IPv6's 40: only where the zeros sit differs).
+    let mut sum = checksum_add(checksum_add(0, src), dst);
+    sum += u32::from(proto) + l4_len as u32;
+    let mut sum = checksum_fold(checksum_add(sum, &f[l4_at..]));
     if sum == 0 && s.tcp.is_none() {
         sum = 0xffff;
     }

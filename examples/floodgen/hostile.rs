@@ -107,7 +107,7 @@ fn ipv4_frame(
 const RESOLVER: [u8; 4] = [9, 9, 9, 9];
 
 /// DNS wire form of a dotted name.
-fn dns_name(out: &mut Vec<u8>, name: &str) {
+pub(super) fn dns_name(out: &mut Vec<u8>, name: &str) {
     for label in name.split('.') {
         out.push(label.len() as u8);
         out.extend_from_slice(label.as_bytes());
@@ -258,7 +258,7 @@ fn expand_label(secret: &Hkdf<Sha256>, label: &str, out: &mut [u8]) {
 }
 
 /// A CRYPTO frame (RFC 9000 §19.6) with 4-byte variable-length integers.
-fn crypto_frame(offset: usize, data: &[u8]) -> Vec<u8> {
+pub(super) fn crypto_frame(offset: usize, data: &[u8]) -> Vec<u8> {
     let mut f = vec![0x06];
     f.extend_from_slice(&(0x8000_0000 | offset as u32).to_be_bytes());
     f.extend_from_slice(&(0x8000_0000 | data.len() as u32).to_be_bytes());
@@ -270,7 +270,7 @@ fn crypto_frame(offset: usize, data: &[u8]) -> Vec<u8> {
 /// PADDING frames), packet number 0 (RFC 9001 §5: keys from the DCID, AES-128-GCM, header
 /// protection with AES-128-ECB over a sample of the ciphertext). Written here rather than taken
 /// from the analyser, so that the generator and what it tests do not share a bug.
-fn sealed_initial(dcid: &[u8; 8], scid: &[u8; 8], frames: &[u8]) -> Vec<u8> {
+pub(super) fn sealed_initial(dcid: &[u8; 8], scid: &[u8; 8], frames: &[u8]) -> Vec<u8> {
     let (_, initial) = Hkdf::<Sha256>::extract(Some(&V1_SALT), dcid);
     let mut client_secret = [0u8; 32];
     expand_label(&initial, "client in", &mut client_secret);
