@@ -185,7 +185,7 @@ impl PhysicsTotals {
             likely_km_per_ms: LIKELY_KM_PER_MS,
             earth_radius_km: EARTH_RADIUS_KM,
             boundary_tolerance_km: BOUNDARY_TOLERANCE_KM,
-            geometry: Geometry::embedded().source().to_string(),
+            geometry: Geometry::source().to_string(),
             anycast_table: AnycastTableReport {
                 file: "geo/anycast.toml",
                 date: physics.anycast.date().to_string(),

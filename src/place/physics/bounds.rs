@@ -80,9 +80,10 @@ pub fn region_distance_km(geometry: &Geometry, a: &Region, b: &Region) -> Option
 /// interval does not answer runs a search that stops at the first pair of edges close enough.
 /// The answers are those of exact distances: only the work differs.
 pub struct Reach {
-    geometry: &'static Geometry,
     from: Region,
-    /// What is known of each country's distance, by the geometry's index. A mutex, not a
+    /// Every country with a shape, by code (the geometry's order).
+    codes: Vec<&'static str>,
+    /// What is known of each country's distance, by index into `codes`. A mutex, not a
     /// `RefCell`: a judge is shared by the threads of a run; it is held for microseconds.
     known: Mutex<Vec<Known>>,
 }
@@ -99,27 +100,41 @@ struct Known {
 }
 
 impl Reach {
-    pub fn new(geometry: &'static Geometry, from: &Region) -> Reach {
+    /// A country's distances come from the table computed ahead (geo/distances.bin): the
+    /// outlines are then never decoded (15 MB of memory, 30 ms). Coordinates, or a country
+    /// without a row, are measured from the outlines as they are asked.
+    pub fn new(from: &Region) -> Reach {
         let unknown = Known {
             above: -1.0,
             at_most: f64::INFINITY,
             exact: None,
         };
-        let mut known = vec![unknown; geometry.len()];
-        // A country's distances were computed ahead (geo/distances.bin).
         if let Region::Country(code) = from
-            && let Some(i) = geometry.index_of(code)
-            && let Some(table) = super::geometry::distances::embedded(geometry)
-            && let Some(row) = table.row(i)
+            && let Some(table) = super::geometry::distances::embedded()
         {
-            for (k, d) in known.iter_mut().zip(row) {
-                k.exact = Some(d);
+            let codes: Vec<&'static str> = table.codes().collect();
+            if let Ok(i) = codes.binary_search(&code.as_str())
+                && let Some(row) = table.row(i)
+            {
+                let known = row
+                    .map(|d| Known {
+                        exact: Some(d),
+                        ..unknown
+                    })
+                    .collect();
+                return Reach {
+                    from: from.clone(),
+                    codes,
+                    known: Mutex::new(known),
+                };
             }
         }
+        let geometry = Geometry::embedded();
+        let codes: Vec<&'static str> = geometry.codes().collect();
         Reach {
-            geometry,
             from: from.clone(),
-            known: Mutex::new(known),
+            known: Mutex::new(vec![unknown; codes.len()]),
+            codes,
         }
     }
 
@@ -133,12 +148,12 @@ impl Reach {
         let limit = km + tolerance_km;
         let mut known = self.known();
         let mut codes = Vec::new();
-        for (i, k) in known.iter_mut().enumerate() {
+        for ((i, k), code) in known.iter_mut().enumerate().zip(&self.codes) {
             let inside = match k.exact {
                 Some(exact) => exact.is_some_and(|d| d <= limit),
                 None if k.at_most <= limit => true,
                 None if limit <= k.above => false,
-                None => match self.geometry.reach_km(&self.from, i, limit) {
+                None => match Geometry::embedded().reach_km(&self.from, i, limit) {
                     Some(d) => {
                         k.at_most = k.at_most.min(d);
                         true
@@ -149,8 +164,8 @@ impl Reach {
                     }
                 },
             };
-            if inside && let Some(code) = self.geometry.code_at(i) {
-                codes.push(code);
+            if inside {
+                codes.push(*code);
             }
         }
         codes
@@ -158,11 +173,11 @@ impl Reach {
 
     /// The distance to one country, if it has a shape (and the region has one).
     pub fn distance_km(&self, code: &str) -> Option<f64> {
-        let i = self.geometry.index_of(code)?;
+        let i = self.codes.binary_search(&code).ok()?;
         let mut known = self.known();
         let k = known.get_mut(i)?;
         *k.exact
-            .get_or_insert_with(|| self.geometry.distance_km(&self.from, code))
+            .get_or_insert_with(|| Geometry::embedded().distance_km(&self.from, code))
     }
 }
 

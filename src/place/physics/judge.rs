@@ -90,10 +90,9 @@ pub struct Judge {
 
 impl Judge {
     pub fn new(vantage: Vantage) -> Judge {
-        let geometry = Geometry::embedded();
         let region = region_of(&vantage);
         Judge {
-            reach: Reach::new(geometry, &region),
+            reach: Reach::new(&region),
             region,
             vantage,
         }
@@ -230,13 +229,14 @@ pub fn anycast(
     judges: &[Judge],
     fastest: &[(usize, u64)],
 ) -> Option<Anycast> {
-    let geometry = Geometry::embedded();
     let mut worst: Option<Anycast> = None;
     for (i, &(va, ra)) in fastest.iter().enumerate() {
         for &(vb, rb) in &fastest[i + 1..] {
             let (Some(ja), Some(jb)) = (judges.get(va), judges.get(vb)) else {
                 continue;
             };
+            // The outlines are decoded only for a run with several vantages.
+            let geometry = Geometry::embedded();
             let Some(distance) = region_distance_km(geometry, ja.region(), jb.region()) else {
                 continue;
             };

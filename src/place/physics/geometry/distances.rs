@@ -31,16 +31,19 @@ pub const MAGIC: &[u8; 8] = b"RESDST01";
 /// The length of the header before the codes.
 const HEADER: usize = 8 + 32 + 2;
 
-/// A distance table, checked against the geometry it is for.
+/// A distance table, checked against the boundary file it was computed from.
 pub struct Distances<'a> {
     count: usize,
+    codes: &'a [u8],
     rows: &'a [u8],
 }
 
 impl<'a> Distances<'a> {
-    /// Reads a table for `geometry`, whose boundary file had SHA-256 `boundaries` (raw bytes);
-    /// `None` when the table is for other boundaries, or its countries are not the geometry's.
-    pub fn read(bytes: &'a [u8], geometry: &Geometry, boundaries: &[u8; 32]) -> Option<Self> {
+    /// Reads a table computed from the boundary file whose SHA-256 is `boundaries` (raw
+    /// bytes); `None` when it was computed from another, or is cut short. The same boundary
+    /// file gives the same countries in the same order, so the geometry need not be decoded
+    /// to use the table (a unit test checks the codes against it).
+    pub fn read(bytes: &'a [u8], boundaries: &[u8; 32]) -> Option<Self> {
         let (magic, rest) = bytes.split_first_chunk::<8>()?;
         let (hash, rest) = rest.split_first_chunk::<32>()?;
         let (count, rest) = rest.split_first_chunk::<2>()?;
@@ -49,17 +52,22 @@ impl<'a> Distances<'a> {
         }
         let count = usize::from(u16::from_le_bytes(*count));
         let (codes, rows) = rest.split_at_checked(count * 2)?;
-        if count != geometry.len() || rows.len() != count * count * 8 {
+        if rows.len() != count * count * 8 || !codes.iter().all(u8::is_ascii_uppercase) {
             return None;
         }
-        let same = codes
-            .chunks_exact(2)
-            .enumerate()
-            .all(|(i, c)| geometry.code_at(i).map(str::as_bytes) == Some(c));
-        same.then_some(Distances { count, rows })
+        Some(Distances { count, codes, rows })
     }
 
-    /// The distances from country `from` (the geometry's index) to each country, in order.
+    /// The countries, in the boundary file's order (by code).
+    pub fn codes(&self) -> impl Iterator<Item = &'a str> + 'a {
+        // Checked ASCII when read.
+        self.codes
+            .chunks_exact(2)
+            .map(|c| std::str::from_utf8(c).unwrap_or("??"))
+    }
+
+    /// The distances from country `from` (an index into [`codes`](Self::codes)) to each
+    /// country, in order.
     pub fn row(&self, from: usize) -> Option<impl Iterator<Item = Option<f64>> + 'a> {
         let start = from.checked_mul(self.count * 8)?;
         let row = self.rows.get(start..start + self.count * 8)?;
@@ -70,10 +78,10 @@ impl<'a> Distances<'a> {
     }
 }
 
-/// The embedded table for the embedded geometry, if it was computed from the same boundaries.
-pub fn embedded(geometry: &Geometry) -> Option<Distances<'static>> {
+/// The embedded table, if it was computed from the embedded boundaries.
+pub fn embedded() -> Option<Distances<'static>> {
     let hex = crate::digest::embedded_sha256("geo/boundaries.bin")?;
-    Distances::read(DISTANCES, geometry, &unhex(hex)?)
+    Distances::read(DISTANCES, &unhex(hex)?)
 }
 
 /// 64 hex digits as 32 bytes.
@@ -122,8 +130,12 @@ mod tests {
     #[test]
     fn the_shipped_table_matches_the_outlines() {
         let geometry = Geometry::embedded();
-        let table = embedded(geometry).expect(
+        let table = embedded().expect(
             "geo/distances.bin is not for the embedded geo/boundaries.bin: run geo/build-distances",
+        );
+        assert!(
+            table.codes().eq(geometry.codes()),
+            "the table's countries are the geometry's"
         );
         for from in ["SE", "US", "AU"] {
             let i = geometry.index_of(from).unwrap();
@@ -145,14 +157,14 @@ mod tests {
         let geometry = Geometry::embedded();
         let hash = unhex(crate::digest::embedded_sha256("geo/boundaries.bin").unwrap()).unwrap();
         let bytes = write(geometry, &hash, |i, j| Some((i * 1000 + j) as f64));
-        let table = Distances::read(&bytes, geometry, &hash).unwrap();
+        let table = Distances::read(&bytes, &hash).unwrap();
         assert_eq!(table.row(1).unwrap().nth(2), Some(Some(1002.0)));
         assert!(table.row(geometry.len()).is_none());
         let mut other = hash;
         other[0] ^= 1;
-        assert!(Distances::read(&bytes, geometry, &other).is_none());
-        assert!(Distances::read(&bytes[..bytes.len() - 1], geometry, &hash).is_none());
-        assert!(Distances::read(b"RESDST01", geometry, &hash).is_none());
-        assert!(Distances::read(&[], geometry, &hash).is_none());
+        assert!(Distances::read(&bytes, &other).is_none());
+        assert!(Distances::read(&bytes[..bytes.len() - 1], &hash).is_none());
+        assert!(Distances::read(b"RESDST01", &hash).is_none());
+        assert!(Distances::read(&[], &hash).is_none());
     }
 }

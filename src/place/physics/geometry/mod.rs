@@ -218,8 +218,8 @@ impl Geometry {
             .map(|a| a * EARTH_RADIUS_KM)
     }
 
-    /// The dataset, its version and licence.
-    pub fn source(&self) -> &'static str {
+    /// The dataset, its version and licence (without decoding the outlines).
+    pub fn source() -> &'static str {
         SOURCE
     }
 
