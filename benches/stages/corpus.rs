@@ -318,3 +318,20 @@ fn is_public(ip: IpAddr) -> bool {
         }
     }
 }
+
+/// `ip` in copy `k` of the corpus: the third IPv4 octet or the fourth IPv6 group XOR `k`, so
+/// the copies' flows are distinct and an address keeps its kind (private stays private).
+pub fn copy_ip(ip: IpAddr, k: u8) -> IpAddr {
+    match ip {
+        IpAddr::V4(v4) => {
+            let mut o = v4.octets();
+            o[2] ^= k;
+            IpAddr::from(o)
+        }
+        IpAddr::V6(v6) => {
+            let mut g = v6.segments();
+            g[3] ^= u16::from(k);
+            IpAddr::from(g)
+        }
+    }
+}

@@ -54,7 +54,7 @@ fn main() {
 
     decode_stage(&mut c, &corpus, passes);
     let decoded = corpus.decoded();
-    flow_stage(&mut c, &decoded);
+    flow_stage(&mut c, &decoded, if full { 100 } else { 4 });
     let payloads = Payloads::cut(&decoded);
     dns_stage(&mut c, &payloads);
     tls_stage(&mut c, &payloads);
@@ -148,6 +148,7 @@ fn flow_stage(
         residency::timestamp::Timestamp,
         residency::flow::PacketRef,
     )>],
+    copies: u8,
 ) {
     let options = Options::default();
     // Fragments reach the table through the fragment tracker (`count` below); left out here.
@@ -180,9 +181,49 @@ fn flow_stage(
         all - packets,
         table(&metas)
     );
+    // Many flows open at once: each packet `copies` times, the copies' addresses apart.
+    let many: Vec<Vec<_>> = metas
+        .iter()
+        .map(|capture| {
+            capture
+                .iter()
+                .flat_map(|m| {
+                    (0..copies).map(move |k| {
+                        let mut m = *m;
+                        m.src.ip = corpus::copy_ip(m.src.ip, k);
+                        m.dst.ip = corpus::copy_ip(m.dst.ip, k);
+                        m
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let many_packets: usize = many.iter().map(Vec::len).sum();
+    let most_open = many
+        .iter()
+        .map(|capture| {
+            let mut t = FlowTable::new(options.max_flows, options.timeouts);
+            let mut most = 0;
+            for m in capture {
+                t.add(m);
+                most = most.max(t.active_len());
+            }
+            most
+        })
+        .max()
+        .unwrap_or(0);
+    eprintln!(
+        "flow table, {copies} copies interleaved (third IPv4 octet, fourth IPv6 group XOR the copy): {many_packets} packets, {} flows, at most {most_open} open in one table",
+        table(&many)
+    );
     let mut g = group(c, "flow");
     g.throughput(Throughput::Elements(packets as u64));
     g.bench_function("FlowTable::add, then finish", |b| b.iter(|| table(&metas)));
+    g.throughput(Throughput::Elements(many_packets as u64));
+    g.bench_function(
+        format!("FlowTable::add, then finish, {copies} copies"),
+        |b| b.iter(|| table(&many)),
+    );
     g.throughput(Throughput::Elements(all as u64));
     g.bench_function("count (table, fragments, names, round trips)", |b| {
         b.iter(|| {
