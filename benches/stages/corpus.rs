@@ -18,6 +18,9 @@ use std::path::{Path, PathBuf};
 /// overrides the path (a worktree elsewhere than beside `../shared`).
 const SHARED: &str = "../shared/captures";
 
+/// A decoded packet, its time and where it came from: what `analyze::count` takes.
+pub type Packet<'a> = (Decoded<'a>, Timestamp, PacketRef);
+
 /// One captured frame, owned.
 pub struct Frame {
     pub link: LinkType,
@@ -84,7 +87,7 @@ impl Corpus {
 
     /// Each capture's decoded packets, in capture order (frames that do not decode are left
     /// out), with where each came from.
-    pub fn decoded(&self) -> Vec<Vec<(Decoded<'_>, Timestamp, PacketRef)>> {
+    pub fn decoded(&self) -> Vec<Vec<Packet<'_>>> {
         self.sources
             .iter()
             .map(|s| {
@@ -185,7 +188,7 @@ pub struct Payloads {
 }
 
 impl Payloads {
-    pub fn cut(decoded: &[Vec<(Decoded<'_>, Timestamp, PacketRef)>]) -> Payloads {
+    pub fn cut(decoded: &[Vec<Packet<'_>>]) -> Payloads {
         let mut out = Payloads::default();
         // Ordered maps of directions, in order of first appearance (deterministic).
         let mut tcp: HashMap<Direction, usize> = HashMap::new();

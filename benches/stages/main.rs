@@ -17,7 +17,7 @@
 mod corpus;
 mod report;
 
-use corpus::{Corpus, Payloads, meta};
+use corpus::{Corpus, Packet, Payloads, meta};
 use criterion::{BenchmarkGroup, Criterion, Throughput, measurement::WallTime};
 use hdrhistogram::Histogram;
 use residency::analyze::collect::Embedded;
@@ -141,15 +141,7 @@ fn decode_stage(c: &mut Criterion, corpus: &Corpus, passes: u32) {
     print_latency(&format!("decode per frame ({passes} passes)"), &h);
 }
 
-fn flow_stage(
-    c: &mut Criterion,
-    decoded: &[Vec<(
-        decode::Decoded<'_>,
-        residency::timestamp::Timestamp,
-        residency::flow::PacketRef,
-    )>],
-    copies: u8,
-) {
+fn flow_stage(c: &mut Criterion, decoded: &[Vec<Packet<'_>>], copies: u8) {
     let options = Options::default();
     // Fragments reach the table through the fragment tracker (`count` below); left out here.
     let metas: Vec<Vec<_>> = decoded
