@@ -35,7 +35,13 @@ fn many_addresses(dir: &Path, n: u32) -> PathBuf {
         let t = u64::from(i) * 1_000;
         for (at, src, dst, sport, dport) in [
             (t, inside, remote, 40_000 + (i % 20_000) as u16, 3478),
-            (t + 2_000, remote, inside, 3478, 40_000 + (i % 20_000) as u16),
+            (
+                t + 2_000,
+                remote,
+                inside,
+                3478,
+                40_000 + (i % 20_000) as u16,
+            ),
         ] {
             let builder = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
                 .ipv4(src, dst, 64)
@@ -97,7 +103,10 @@ fn many_addresses_judged_on_several_threads_give_the_same_bytes() {
     // A table of 1,024 makes room 64 at a time (a parallel batch) while reading: written-out
     // parts appear as separate entries.
     let entries = same_whatever_the_threads(&capture, &["--max-addresses", "1024"]);
-    assert_eq!(entries, 3_000, "each address is seen once, so evicted once at most");
+    assert_eq!(
+        entries, 3_000,
+        "each address is seen once, so evicted once at most"
+    );
 }
 
 #[test]

@@ -398,7 +398,7 @@ impl<'c> Analyzer<'c> {
         self.drain(sink)?;
         while self
             .addresses
-            .close_batch(CLOSE_BATCH, self.ctx.placer, self.ctx.physics)
+            .close_batch(ADDRESS_CLOSE_BATCH, self.ctx.placer, self.ctx.physics)
         {
             self.drain_addresses(sink)?;
         }
@@ -487,6 +487,12 @@ impl<'c> Analyzer<'c> {
 
 /// Flows closed at a time at the end of input (`FlowTable::close_batch`).
 const CLOSE_BATCH: usize = 4096;
+
+/// Addresses written out at a time at the end of input (`AddressBook::close_batch`). A
+/// written-out address's report is several kilobytes (its countries within reach, each
+/// database's claim), and a batch waits whole before the outputs take it: 4,096 of them
+/// would hold 30 MB at once; 256 hold 2 MB, and still give each core 128 to judge.
+const ADDRESS_CLOSE_BATCH: usize = 256;
 
 /// One tick of a clock with `digits` fractional digits, ns.
 fn tick(digits: u8) -> u64 {
