@@ -1,8 +1,9 @@
 //! A file that appears at its path only when it is complete.
 
+use super::background::BackgroundFile;
 use super::error::{OutputError, wrap_io};
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -18,7 +19,7 @@ const TEMP_ATTEMPTS: u32 = 64;
 ///
 /// - [`AtomicFile::create`] makes the temporary file at once, so a missing folder, a folder
 ///   that is not writable or a read-only file system is found at the start of a run.
-/// - Writes are buffered. Their errors name the target path (not the temporary one) and keep
+/// - Writes are buffered, and made on a thread of their own once a buffer fills. Their errors name the target path (not the temporary one) and keep
 ///   their `io::ErrorKind`.
 /// - [`AtomicFile::commit`] flushes, `fsync`s the file, renames it into place and `fsync`s the
 ///   folder, so after it returns the new content survives a crash.
@@ -38,7 +39,8 @@ pub struct AtomicFile {
     destination: PathBuf,
     /// `None` once renamed into place (nothing left to clean up).
     temp: Option<PathBuf>,
-    writer: BufWriter<File>,
+    /// Buffered; the writes to the file happen on a thread of their own (`BackgroundFile`).
+    writer: BackgroundFile,
 }
 
 impl AtomicFile {
@@ -122,7 +124,7 @@ impl AtomicFile {
             target: target.to_owned(),
             destination,
             temp: Some(temp),
-            writer: BufWriter::new(file),
+            writer: BackgroundFile::new(file),
         })
     }
 
@@ -146,8 +148,7 @@ impl AtomicFile {
             path: self.target.clone(),
             source,
         };
-        self.writer.flush().map_err(write_error)?;
-        self.writer.get_ref().sync_all().map_err(write_error)?;
+        self.writer.sync_all().map_err(write_error)?;
         let Some(temp) = self.temp.as_deref() else {
             return Ok(());
         };
@@ -176,8 +177,7 @@ impl AtomicFile {
             path: self.target.clone(),
             source,
         };
-        self.writer.flush().map_err(write_error)?;
-        self.writer.get_ref().sync_all().map_err(write_error)?;
+        self.writer.sync_all().map_err(write_error)?;
         let Some(temp) = self.temp.clone() else {
             return Ok(());
         };

@@ -35,6 +35,7 @@
 //! | 130 / 143 | [`Signal::killed_status`] | a second signal: killed at once, outputs NOT written |
 
 mod atomic;
+mod background;
 mod error;
 pub mod flows;
 mod inputs;
