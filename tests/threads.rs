@@ -129,3 +129,48 @@ fn shared_captures_give_the_same_bytes() {
         }
     }
 }
+
+/// `check` on several captures analyses them at once (one per thread): the JSON result, the
+/// listing and the exit status are those of one capture after the other, in the inputs' order.
+#[test]
+fn check_on_several_captures_is_the_same_on_several_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let captures = [
+        "captures/teams-like.pcap",
+        "captures/rtt.pcap",
+        "captures/names.pcap",
+        "captures/not-a-capture.txt",
+        "captures/ipv6.pcapng",
+    ];
+    let run = |threads: &str| {
+        let out = dir.path().join(format!("check-{threads}.json"));
+        let mut args = vec![
+            "check",
+            "--policy",
+            "docs/policies/swedish-agency.toml",
+            "--threads",
+            threads,
+            "--json",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(&captures);
+        let run = cli::residency(&args);
+        (run.code, run.stdout, std::fs::read(&out).unwrap())
+    };
+    let one = run("1");
+    assert_eq!(one.0, 1, "a file that is not a capture is an error");
+    let report: serde_json::Value = serde_json::from_slice(&one.2).unwrap();
+    let paths: Vec<&str> = report["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["input"].as_str().or(i["path"].as_str()).unwrap_or(""))
+        .collect();
+    assert_eq!(paths.len(), captures.len(), "{paths:?}");
+    for threads in ["2", "4"] {
+        assert!(
+            run(threads) == one,
+            "check --threads {threads} differs from --threads 1"
+        );
+    }
+}

@@ -95,6 +95,7 @@ impl AnalyzeArgs {
         vantage: Vec<Vantage>,
         analysis: AnalysisArgs,
         geo: GeoArgs,
+        quiet: bool,
     ) -> AnalyzeArgs {
         AnalyzeArgs {
             captures: vec![capture],
@@ -107,8 +108,10 @@ impl AnalyzeArgs {
             resolver: None,
             resolve_timeout: 2,
             vantage,
-            // The progress line shows on a terminal, and is erased before the check's listing.
-            quiet: false,
+            // The progress line shows on a terminal, and is erased before the check's listing
+            // (not when several captures are analysed at once: their lines would overwrite
+            // each other).
+            quiet,
             stats: false,
             analysis,
             geo,

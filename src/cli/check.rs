@@ -93,48 +93,37 @@ pub fn check_cmd(mut args: CheckArgs) -> Result<u8> {
         }
         None => None,
     };
-    let mut outcomes = Vec::with_capacity(args.inputs.len());
-    let mut interrupted = false;
-    for path in &args.inputs {
-        let shown = path.display().to_string();
-        // A signal while a report was being read: stop before the next input.
-        interrupted = interrupted || interrupt.requested().is_some();
-        if interrupted {
-            outcomes.push(InputOutcome::failed(
-                &shown,
-                "capture",
-                "not checked: the run was interrupted".to_string(),
-            ));
-            continue;
-        }
-        let outcome = match looks_like_report(path) {
-            Err(e) => InputOutcome::failed(&shown, "report", format!("cannot read it: {e}")),
-            Ok(true) => check_report(&policy, path, &shown),
-            Ok(false) => {
-                let (outcome, stopped) = check_capture(&policy, &args, path, &shown, &interrupt);
-                interrupted = stopped;
-                outcome
-            }
-        };
-        if let Some(e) = &outcome.error {
-            if e.contains(shown.as_str()) {
-                eprintln!("residency: error: {e}");
-            } else {
-                eprintln!("residency: error: {shown}: {e}");
-            }
-        } else if outcome.complete == Some(false) {
-            let what = match policy.incomplete {
-                Incomplete::Partial => "no rule can hold on it (exit 3 unless one is violated)",
-                Incomplete::Violation => "the policy counts that as a violation",
-                Incomplete::Accept => "the policy accepts that (incomplete = \"accept\")",
-            };
-            eprintln!(
-                "residency: warning: {shown} is incomplete ({}): {what}",
-                outcome.incomplete.join(", ")
-            );
-        }
-        outcomes.push(outcome);
+    // Captures are analysed several at a time (one per core, `--threads`), each on one
+    // thread; the outcomes, the listing and the JSON are in the order of the inputs whatever
+    // finishes first.
+    let workers = match args.analysis.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
     }
+    .min(args.inputs.len())
+    .max(1);
+    let outcomes = if workers > 1 {
+        let mut inner = args.analysis.clone();
+        inner.threads = 1;
+        check_all(&policy, &args, &inner, workers, &interrupt)
+    } else {
+        let mut outcomes = Vec::with_capacity(args.inputs.len());
+        let mut interrupted = false;
+        for path in &args.inputs {
+            let (outcome, stopped) = check_one(
+                &policy,
+                &args,
+                &args.analysis,
+                path,
+                &mut interrupted,
+                &interrupt,
+            );
+            say(&policy, &outcome, &path.display().to_string());
+            interrupted = interrupted || stopped;
+            outcomes.push(outcome);
+        }
+        outcomes
+    };
     let status = outcomes
         .iter()
         .map(|o| o.status)
@@ -207,11 +196,125 @@ fn check_report(policy: &Policy, path: &Path, shown: &str) -> InputOutcome {
     }
 }
 
+/// Checks every input on `workers` threads, each taking the next input not yet taken; the
+/// messages are said, and the outcomes returned, in the inputs' order.
+fn check_all(
+    policy: &Policy,
+    args: &CheckArgs,
+    inner: &AnalysisArgs,
+    workers: usize,
+    interrupt: &Interrupt,
+) -> Vec<InputOutcome> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let stopped = AtomicBool::new(false);
+    let slots: Vec<Mutex<Option<InputOutcome>>> =
+        args.inputs.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = args.inputs.get(i) else {
+                        break;
+                    };
+                    let mut interrupted = stopped.load(Ordering::Relaxed);
+                    let (outcome, stop) =
+                        check_one(policy, args, inner, path, &mut interrupted, interrupt);
+                    if stop || interrupted {
+                        stopped.store(true, Ordering::Relaxed);
+                    }
+                    if let Some(slot) = slots.get(i) {
+                        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
+                    }
+                }
+            });
+        }
+    });
+    args.inputs
+        .iter()
+        .zip(slots)
+        .map(|(path, slot)| {
+            let shown = path.display().to_string();
+            let outcome = slot
+                .into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(|| {
+                    InputOutcome::failed(&shown, "capture", "not checked: a worker failed".into())
+                });
+            say(policy, &outcome, &shown);
+            outcome
+        })
+        .collect()
+}
+
+/// Checks one input (a report, or a capture analysed with `analysis`); `interrupted` says
+/// the run was interrupted before (the input is then not checked) and is set when a signal
+/// came. The bool: the analysis itself was interrupted.
+fn check_one(
+    policy: &Policy,
+    args: &CheckArgs,
+    analysis: &AnalysisArgs,
+    path: &Path,
+    interrupted: &mut bool,
+    interrupt: &Interrupt,
+) -> (InputOutcome, bool) {
+    let shown = path.display().to_string();
+    // A signal while a report was being read: stop before the next input.
+    *interrupted = *interrupted || interrupt.requested().is_some();
+    if *interrupted {
+        return (
+            InputOutcome::failed(
+                &shown,
+                "capture",
+                "not checked: the run was interrupted".to_string(),
+            ),
+            false,
+        );
+    }
+    match looks_like_report(path) {
+        Err(e) => (
+            InputOutcome::failed(&shown, "report", format!("cannot read it: {e}")),
+            false,
+        ),
+        Ok(true) => (check_report(policy, path, &shown), false),
+        // Several captures at once (one thread each) show no progress line.
+        Ok(false) => {
+            let quiet = analysis.threads == 1 && args.analysis.threads != 1;
+            check_capture(policy, args, analysis, quiet, path, &shown, interrupt)
+        }
+    }
+}
+
+/// The input's error or warning on standard error.
+fn say(policy: &Policy, outcome: &InputOutcome, shown: &str) {
+    if let Some(e) = &outcome.error {
+        if e.contains(shown) {
+            eprintln!("residency: error: {e}");
+        } else {
+            eprintln!("residency: error: {shown}: {e}");
+        }
+    } else if outcome.complete == Some(false) {
+        let what = match policy.incomplete {
+            Incomplete::Partial => "no rule can hold on it (exit 3 unless one is violated)",
+            Incomplete::Violation => "the policy counts that as a violation",
+            Incomplete::Accept => "the policy accepts that (incomplete = \"accept\")",
+        };
+        eprintln!(
+            "residency: warning: {shown} is incomplete ({}): {what}",
+            outcome.incomplete.join(", ")
+        );
+    }
+}
+
 /// Analyses the capture into a temporary report and checks that; the bool: the run was
 /// interrupted (the rest of the inputs are then not checked).
 fn check_capture(
     policy: &Policy,
     args: &CheckArgs,
+    analysis: &AnalysisArgs,
+    quiet: bool,
     path: &Path,
     shown: &str,
     interrupt: &Interrupt,
@@ -234,8 +337,9 @@ fn check_capture(
         path.to_path_buf(),
         json.clone(),
         args.vantage.iter().cloned().collect(),
-        args.analysis.clone(),
+        analysis.clone(),
         args.geo.clone(),
+        quiet,
     );
     let code = match super::analyze::run(&analyze, interrupt, false) {
         Ok(code) => code,
