@@ -4,7 +4,7 @@
 //! client datagrams, remote addresses).
 
 use residency::decode::{self, Decoded, TcpFlags, Transport};
-use residency::flow::{Endpoint, PacketMeta, PacketRef};
+use residency::flow::{PacketMeta, PacketRef};
 use residency::names::quic::{QuicConnection, QuicEvent, long_header_ids};
 use residency::names::stream::{CLIENT_PREFIX_LIMIT, SERVER_PREFIX_LIMIT, StreamPrefix};
 use residency::names::tls::opens_client_hello;
@@ -125,40 +125,7 @@ fn read(path: &Path) -> Option<Vec<Frame>> {
 
 /// What the flow table is handed for a decoded packet (as `analyze::count` builds it).
 pub fn meta(d: &Decoded<'_>, ts: Timestamp, at: PacketRef) -> PacketMeta {
-    let (src_port, dst_port, tcp_flags, has_ports, seq, ack) = match d.transport {
-        Transport::Tcp {
-            src_port,
-            dst_port,
-            flags,
-            seq,
-            ack,
-            ..
-        } => (src_port, dst_port, Some(flags), true, seq, ack),
-        Transport::Udp {
-            src_port, dst_port, ..
-        } => (src_port, dst_port, None, true, 0, 0),
-        Transport::Icmp { .. } | Transport::Other => (0, 0, None, false, 0, 0),
-    };
-    PacketMeta {
-        ts,
-        protocol: d.protocol,
-        src: Endpoint {
-            ip: d.src,
-            port: src_port,
-        },
-        dst: Endpoint {
-            ip: d.dst,
-            port: dst_port,
-        },
-        has_ports,
-        ip_len: d.ip_len,
-        payload_len: d.payload_len,
-        tcp_flags,
-        seq,
-        ack,
-        fragment: d.fragment.is_some(),
-        at,
-    }
+    residency::analyze::packet_meta(d, ts, at)
 }
 
 /// One direction of a transport conversation within one capture.

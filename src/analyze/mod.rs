@@ -499,16 +499,9 @@ fn tick(digits: u8) -> u64 {
     10u64.pow(9 - u32::from(digits.min(9)))
 }
 
-/// Count one decoded packet into its flow (through the fragment tracker when it is a
-/// fragment), and let the names and round-trip stages look at it (a payload the capture cut
-/// short is marked partial). Public for benchmarks that time single packets.
-pub fn count(d: &decode::Decoded<'_>, ts: Timestamp, at: PacketRef, stages: &mut Stages) {
-    let Stages {
-        table,
-        fragments,
-        namer,
-        rtt,
-    } = stages;
+/// What the flow table is handed for a decoded packet. Public for benchmarks that time the
+/// table alone.
+pub fn packet_meta(d: &decode::Decoded<'_>, ts: Timestamp, at: PacketRef) -> PacketMeta {
     let (src_port, dst_port, tcp_flags, has_ports, seq, ack) = match d.transport {
         Transport::Tcp {
             src_port,
@@ -523,7 +516,7 @@ pub fn count(d: &decode::Decoded<'_>, ts: Timestamp, at: PacketRef, stages: &mut
         } => (src_port, dst_port, None, true, 0, 0),
         Transport::Icmp { .. } | Transport::Other => (0, 0, None, false, 0, 0),
     };
-    let meta = PacketMeta {
+    PacketMeta {
         ts,
         protocol: d.protocol,
         src: Endpoint {
@@ -542,7 +535,20 @@ pub fn count(d: &decode::Decoded<'_>, ts: Timestamp, at: PacketRef, stages: &mut
         ack,
         fragment: d.fragment.is_some(),
         at,
-    };
+    }
+}
+
+/// Count one decoded packet into its flow (through the fragment tracker when it is a
+/// fragment), and let the names and round-trip stages look at it (a payload the capture cut
+/// short is marked partial). Public for benchmarks that time single packets.
+pub fn count(d: &decode::Decoded<'_>, ts: Timestamp, at: PacketRef, stages: &mut Stages) {
+    let Stages {
+        table,
+        fragments,
+        namer,
+        rtt,
+    } = stages;
+    let meta = packet_meta(d, ts, at);
     // One packet type for both stages; the round-trip stage does not look at `opened`.
     let seen = |flow, opened, partial| FlowPacket {
         flow,
