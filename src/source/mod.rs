@@ -219,6 +219,20 @@ fn stdin_file() -> io::Result<File> {
 /// while it is read and its digest is known at [`Capture::finish`]. A file that is not a
 /// capture is refused after its first bytes, before it is hashed.
 pub fn open(path: &Path) -> Result<Capture<Input>, OpenError> {
+    open_with(path, None)
+}
+
+/// [`open`], with a regular file hashed by `hasher` on a thread of its own while it is parsed
+/// (its hash then arrives at [`Capture::finish`], or at [`Capture::wait_sha256`] for a caller
+/// that needs it first). The file's size when opened bounds what is parsed and hashed, so a
+/// file that grows meanwhile is analysed as it was then. Other inputs are as with [`open`].
+pub fn open_hashing(path: &Path, hasher: &mut Hasher) -> Result<Capture<Input>, OpenError> {
+    open_with(path, Some(hasher))
+}
+
+/// Opens the input once (a named pipe's writer is never dropped and waited for again); a
+/// regular file is hashed before parsing, or by `hasher` meanwhile.
+fn open_with(path: &Path, hasher: Option<&mut Hasher>) -> Result<Capture<Input>, OpenError> {
     let io_error = |source| OpenError::Io {
         path: path.to_owned(),
         source,
@@ -230,10 +244,18 @@ pub fn open(path: &Path) -> Result<Capture<Input>, OpenError> {
     }
     .map_err(io_error)?;
     let meta = file.metadata().map_err(io_error)?;
-    let upfront = if meta.file_type().is_file() {
-        hash_upfront(&mut file, path)?
-    } else {
-        None
+    let upfront = match hasher {
+        // The hasher reads from offset 0 through a handle of its own (`pread`, Unix only);
+        // standard input redirected from a file may start elsewhere, so it is hashed first.
+        Some(hasher) if meta.file_type().is_file() && cfg!(unix) && !is_stdin(path) => {
+            let size = meta.len();
+            Some(Upfront {
+                sha256: hasher.submit(&file, size).map_err(io_error)?,
+                size,
+            })
+        }
+        _ if meta.file_type().is_file() => hash_upfront(&mut file, path)?,
+        _ => None,
     };
     let input = Input {
         file: file.take(upfront.as_ref().map_or(u64::MAX, |u| u.size)),
@@ -241,37 +263,6 @@ pub fn open(path: &Path) -> Result<Capture<Input>, OpenError> {
     let mut capture =
         Capture::build(input, upfront.is_none()).map_err(|e| header_error(path, e))?;
     capture.upfront = upfront;
-    Ok(capture)
-}
-
-/// [`open`], with a regular file hashed by `hasher` on a thread of its own while it is parsed
-/// (its hash then arrives at [`Capture::finish`], or at [`Capture::wait_sha256`] for a caller
-/// that needs it first). The file's size when opened bounds what is parsed and hashed, so a
-/// file that grows meanwhile is analysed as it was then. Other inputs are as with [`open`].
-pub fn open_hashing(path: &Path, hasher: &mut Hasher) -> Result<Capture<Input>, OpenError> {
-    if cfg!(not(unix)) || is_stdin(path) {
-        return open(path);
-    }
-    let io_error = |source| OpenError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let file = File::open(path).map_err(io_error)?;
-    let meta = file.metadata().map_err(io_error)?;
-    if !meta.file_type().is_file() {
-        drop(file);
-        return open(path);
-    }
-    let size = meta.len();
-    let pending = hasher.submit(&file, size).map_err(io_error)?;
-    let input = Input {
-        file: file.take(size),
-    };
-    let mut capture = Capture::build(input, false).map_err(|e| header_error(path, e))?;
-    capture.upfront = Some(Upfront {
-        sha256: pending,
-        size,
-    });
     Ok(capture)
 }
 
