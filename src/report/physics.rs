@@ -5,7 +5,6 @@
 use super::model::{AddressReport, PacketRefReport};
 use super::physics_model::*;
 use super::place_model::Volume;
-use crate::digest::sha256_hex;
 use crate::flow::{Flow, PacketRef, Side};
 use crate::place::physics::Physics;
 use crate::place::physics::anycast::ANYCAST_TOML;
@@ -190,7 +189,7 @@ impl PhysicsTotals {
                 file: "geo/anycast.toml",
                 date: physics.anycast.date().to_string(),
                 entries: physics.anycast.len(),
-                sha256: sha256_hex(ANYCAST_TOML.as_bytes()),
+                sha256: super::place::embedded_sha256("geo/anycast.toml", ANYCAST_TOML),
             },
             samples: stats.samples,
             discarded: stats.discarded,

@@ -6,7 +6,6 @@ use crate::place::legal::Zone;
 use crate::place::providers::PROVIDERS_TOML;
 use crate::place::{Placement, Placer, legal::LEGAL_TOML};
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 /// The three placement fields of one flow.
 pub struct FlowPlacement {
@@ -89,19 +88,10 @@ pub fn flow_placement(placer: &Placer, pl: &Placement) -> FlowPlacement {
     }
 }
 
-/// An embedded table's hash: computed at build time (`digest::embedded_sha256`), else once per
-/// process (every report names them, and a live capture's running reports or `check` on many
-/// captures would hash them again each time).
-static LEGAL_SHA256: OnceLock<String> = OnceLock::new();
-static PROVIDERS_SHA256: OnceLock<String> = OnceLock::new();
-static REGIONS_SHA256: OnceLock<String> = OnceLock::new();
-
-fn embedded_sha256(cell: &'static OnceLock<String>, file: &str, text: &str) -> String {
-    cell.get_or_init(|| {
-        crate::digest::embedded_sha256(file)
-            .map_or_else(|| sha256_hex(text.as_bytes()), str::to_string)
-    })
-    .clone()
+/// An embedded table's hash, computed at build time (`digest::embedded_sha256`; the text is
+/// hashed here only were a file missing from build.rs's list, which a unit test rules out).
+pub(crate) fn embedded_sha256(file: &str, text: &str) -> String {
+    crate::digest::embedded_sha256(file).map_or_else(|| sha256_hex(text.as_bytes()), str::to_string)
 }
 
 pub fn geo_report(placer: &Placer, catalog: &crate::services::Catalog) -> GeoReport {
@@ -137,7 +127,7 @@ pub fn geo_report(placer: &Placer, catalog: &crate::services::Catalog) -> GeoRep
             file: "geo/legal.toml".to_string(),
             date: placer.tables.legal.date.clone(),
             entries: placer.tables.legal.countries().count(),
-            sha256: embedded_sha256(&LEGAL_SHA256, "geo/legal.toml", LEGAL_TOML),
+            sha256: embedded_sha256("geo/legal.toml", LEGAL_TOML),
         },
         providers_table: TableReport {
             file: "geo/providers.toml".to_string(),
@@ -151,17 +141,13 @@ pub fn geo_report(placer: &Placer, catalog: &crate::services::Catalog) -> GeoRep
                 .unwrap_or("")
                 .to_string(),
             entries: placer.tables.providers.providers.len(),
-            sha256: embedded_sha256(&PROVIDERS_SHA256, "geo/providers.toml", PROVIDERS_TOML),
+            sha256: embedded_sha256("geo/providers.toml", PROVIDERS_TOML),
         },
         regions_table: TableReport {
             file: crate::place::region::REGIONS_PATH.to_string(),
             date: placer.tables.regions.date().to_string(),
             entries: placer.tables.regions.regions(),
-            sha256: embedded_sha256(
-                &REGIONS_SHA256,
-                "geo/regions.toml",
-                crate::place::region::REGIONS_TOML,
-            ),
+            sha256: embedded_sha256("geo/regions.toml", crate::place::region::REGIONS_TOML),
         },
         services_table: {
             let info = catalog.info();
