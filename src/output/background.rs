@@ -49,19 +49,13 @@ enum State {
     /// The writer thread has the file.
     Away {
         jobs: mpsc::SyncSender<Job>,
+        /// Buffers the writer thread has emptied, to fill again (no 1 MiB allocation, and no
+        /// fresh pages to fault in, per buffer written).
+        spare: mpsc::Receiver<Vec<u8>>,
         worker: JoinHandle<(File, io::Result<()>)>,
     },
     /// The writer thread ended early (it cannot panic on bytes; were it to): this error.
     Gone(io::ErrorKind, String),
-}
-
-impl std::fmt::Debug for Job {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Job::Write(b) => write!(f, "Write({} bytes)", b.len()),
-            Job::Flush { sync, .. } => write!(f, "Flush {{ sync: {sync} }}"),
-        }
-    }
 }
 
 impl BackgroundFile {
@@ -85,17 +79,25 @@ impl BackgroundFile {
         self.state = match state {
             State::Here(file) => {
                 let (jobs, queue) = mpsc::sync_channel::<Job>(QUEUED);
+                let (back, spare) = mpsc::channel();
                 let worker = std::thread::Builder::new()
                     .name("residency-write".into())
-                    .spawn(move || write_all(file, queue))?;
-                State::Away { jobs, worker }
+                    .spawn(move || write_all(file, queue, back))?;
+                State::Away {
+                    jobs,
+                    spare,
+                    worker,
+                }
             }
             other => other,
         };
         match &self.state {
-            State::Away { jobs, .. } => {
+            State::Away { jobs, spare, .. } => {
                 if jobs.send(Job::Write(full)).is_err() {
                     return Err(self.ended());
+                }
+                if let Ok(emptied) = spare.try_recv() {
+                    self.buffer = emptied;
                 }
                 Ok(())
             }
@@ -111,7 +113,7 @@ impl BackgroundFile {
             State::Gone(io::ErrorKind::Other, String::new()),
         );
         let error = match state {
-            State::Away { jobs, worker } => {
+            State::Away { jobs, worker, .. } => {
                 drop(jobs);
                 match worker.join() {
                     Ok((_, Err(e))) => e,
@@ -138,7 +140,7 @@ impl BackgroundFile {
                 file.write_all(&buffer)?;
                 Ok(file)
             }
-            State::Away { jobs, worker } => {
+            State::Away { jobs, worker, .. } => {
                 let sent = buffer.is_empty() || jobs.send(Job::Write(buffer)).is_ok();
                 drop(jobs);
                 let (file, result) = worker
@@ -155,15 +157,22 @@ impl BackgroundFile {
     }
 }
 
-/// The writer thread: writes every buffer in order; after an error, writes nothing more and
-/// returns it with the file.
-fn write_all(mut file: File, queue: mpsc::Receiver<Job>) -> (File, io::Result<()>) {
+/// The writer thread: writes every buffer in order and hands it back emptied; after an error,
+/// writes nothing more and returns it with the file.
+fn write_all(
+    mut file: File,
+    queue: mpsc::Receiver<Job>,
+    back: mpsc::Sender<Vec<u8>>,
+) -> (File, io::Result<()>) {
     for job in queue {
         match job {
-            Job::Write(bytes) => {
+            Job::Write(mut bytes) => {
                 if let Err(e) = file.write_all(&bytes) {
                     return (file, Err(e));
                 }
+                bytes.clear();
+                // The writer may be gone (dropped without finishing): nothing to hand back to.
+                let _ = back.send(bytes);
             }
             Job::Flush { sync, reply } => {
                 let done = if sync { file.sync_all() } else { file.flush() };
