@@ -6,25 +6,21 @@
 mod cli;
 
 use etherparse::PacketBuilder;
+use pcap_file::pcap::{PcapPacket, PcapWriter};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// A capture with `n` remote addresses, each asked once over UDP from an inside host and
 /// answering 2 ms later: every address gets a round trip, so its judgement has physics to do.
 fn many_addresses(dir: &Path, n: u32) -> PathBuf {
-    let mut bytes = Vec::new();
-    // pcap header: µs, Ethernet.
-    bytes.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
-    bytes.extend_from_slice(&2u16.to_le_bytes());
-    bytes.extend_from_slice(&4u16.to_le_bytes());
-    bytes.extend_from_slice(&[0; 8]);
-    bytes.extend_from_slice(&65535u32.to_le_bytes());
-    bytes.extend_from_slice(&1u32.to_le_bytes());
+    let path = dir.join("many.pcap");
+    // pcap-file's default header: microsecond pcap, Ethernet.
+    let mut writer = PcapWriter::new(std::fs::File::create(&path).unwrap()).unwrap();
     let mut record = |t_us: u64, frame: &[u8]| {
-        bytes.extend_from_slice(&((1_700_000_000 + t_us / 1_000_000) as u32).to_le_bytes());
-        bytes.extend_from_slice(&((t_us % 1_000_000) as u32).to_le_bytes());
-        bytes.extend_from_slice(&(frame.len() as u32).to_le_bytes());
-        bytes.extend_from_slice(&(frame.len() as u32).to_le_bytes());
-        bytes.extend_from_slice(frame);
+        let ts = Duration::from_secs(1_700_000_000) + Duration::from_micros(t_us);
+        writer
+            .write_packet(&PcapPacket::new(ts, frame.len() as u32, frame))
+            .unwrap();
     };
     // Public /8s of several providers and continents, so the placements differ.
     let firsts = [13u8, 20, 31, 34, 52, 77, 104, 142, 151, 185, 193, 203];
@@ -52,8 +48,7 @@ fn many_addresses(dir: &Path, n: u32) -> PathBuf {
             record(at, &frame);
         }
     }
-    let path = dir.join("many.pcap");
-    std::fs::write(&path, bytes).unwrap();
+    drop(writer);
     path
 }
 
