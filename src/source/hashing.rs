@@ -47,34 +47,27 @@ impl Hasher {
         let file = file.try_clone()?;
         let (done, result) = mpsc::sync_channel(1);
         let job = Job { file, size, done };
-        let job = match &self.jobs {
-            Some(jobs) => match jobs.send(job) {
-                Ok(()) => return Ok(Pending::Waiting(result)),
-                // The worker is gone (it cannot panic on bytes, but were it to): a new one.
-                Err(mpsc::SendError(job)) => job,
-            },
-            None => job,
+        let jobs = match &self.jobs {
+            Some(jobs) => jobs,
+            None => {
+                let (jobs, queue) = mpsc::channel::<Job>();
+                let stop = Arc::clone(&self.stop);
+                std::thread::Builder::new()
+                    .name("residency-hash".into())
+                    .spawn(move || {
+                        for job in queue {
+                            // Stops at its next chunk once the run stopped.
+                            let hashed = hash_at(&job.file, job.size, &stop);
+                            // The capture may have been dropped: nobody wants the result then.
+                            let _ = job.done.send(hashed);
+                        }
+                    })?;
+                self.jobs.insert(jobs)
+            }
         };
-        let (jobs, queue) = mpsc::channel::<Job>();
-        let stop = Arc::clone(&self.stop);
-        std::thread::Builder::new()
-            .name("residency-hash".into())
-            .spawn(move || {
-                for job in queue {
-                    let hashed = if stop.load(Ordering::Relaxed) {
-                        Err(io::Error::other(
-                            "the run stopped before this file was hashed",
-                        ))
-                    } else {
-                        hash_at(&job.file, job.size, &stop)
-                    };
-                    // The capture may have been dropped: nobody wants the result then.
-                    let _ = job.done.send(hashed);
-                }
-            })?;
+        // The worker lives as long as `jobs`: it ends only if it panicked.
         jobs.send(job)
             .map_err(|_| io::Error::other("the hashing thread ended"))?;
-        self.jobs = Some(jobs);
         Ok(Pending::Waiting(result))
     }
 }

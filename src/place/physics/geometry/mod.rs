@@ -224,11 +224,7 @@ impl Geometry {
     }
 
     fn shape(&self, code: &str) -> Option<&Shape> {
-        let i = self
-            .countries
-            .binary_search_by(|(c, _)| c.as_str().cmp(code))
-            .ok()?;
-        Some(&self.countries[i].1)
+        self.countries.get(self.index_of(code)?).map(|(_, s)| s)
     }
 
     /// The angular distance from the region to `to`, when at most `limit` (radians); None when
