@@ -216,20 +216,16 @@ pub fn run(args: &AnalyzeArgs, interrupt: &Interrupt, terminal: bool) -> Result<
         Some(p) => Some(Output::open(p)?),
         None => None,
     };
-    // Inputs: each opened once, all before reading (a missing file fails now); a regular
-    // file is hashed as it is opened, so every record can name its input's SHA-256.
+    // Inputs: each opened once, all before reading (a missing file fails now). A regular
+    // file is hashed on a second core while it is parsed (with one thread, as it is opened);
+    // its hash is waited for where records must name it before reading (see below).
     let mut progress = Progress::new(args.quiet, args.captures.len());
     let mut stats = args.stats.then(RunStats::new);
     let mut opened = Vec::with_capacity(args.captures.len());
-    // Regular files are hashed on a second core while they are parsed.
-    let mut hasher = source::Hasher::new();
+    let mut hasher = (options.threads > 1).then(source::Hasher::new);
     for (i, path) in args.captures.iter().enumerate() {
         progress.opening(i, path);
-        opened.push(if options.threads > 1 {
-            source::open_hashing(path, &mut hasher)?
-        } else {
-            source::open(path)?
-        });
+        opened.push(source::open_with(path, hasher.as_mut())?);
     }
     let ctx = analyze::Context {
         options: &options,

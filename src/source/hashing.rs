@@ -148,7 +148,7 @@ fn hash_at(file: &File, size: u64, stop: &AtomicBool) -> io::Result<String> {
     Ok(crate::digest::to_hex(&hasher.finalize()))
 }
 
-/// Elsewhere a second handle would share the parser's position: [`super::open_hashing`] hashes
+/// Elsewhere a second handle would share the parser's position: [`super::open_with`] hashes
 /// before parsing there, and no job reaches this.
 #[cfg(not(unix))]
 fn hash_at(_: &File, _: u64, _: &AtomicBool) -> io::Result<String> {

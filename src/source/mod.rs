@@ -222,17 +222,13 @@ pub fn open(path: &Path) -> Result<Capture<Input>, OpenError> {
     open_with(path, None)
 }
 
-/// [`open`], with a regular file hashed by `hasher` on a thread of its own while it is parsed
-/// (its hash then arrives at [`Capture::finish`], or at [`Capture::wait_sha256`] for a caller
-/// that needs it first). The file's size when opened bounds what is parsed and hashed, so a
-/// file that grows meanwhile is analysed as it was then. Other inputs are as with [`open`].
-pub fn open_hashing(path: &Path, hasher: &mut Hasher) -> Result<Capture<Input>, OpenError> {
-    open_with(path, Some(hasher))
-}
-
-/// Opens the input once (a named pipe's writer is never dropped and waited for again); a
-/// regular file is hashed before parsing, or by `hasher` meanwhile.
-fn open_with(path: &Path, hasher: Option<&mut Hasher>) -> Result<Capture<Input>, OpenError> {
+/// [`open`], with a regular file hashed by `hasher` (when given) on a thread of its own while
+/// it is parsed: its hash then arrives at [`Capture::finish`], or at [`Capture::wait_sha256`]
+/// for a caller that needs it first. The file's size when opened bounds what is parsed and
+/// hashed, so a file that grows meanwhile is analysed as it was then. Other inputs are as with
+/// [`open`], and so is everything without a hasher. The input is opened once (a named pipe's
+/// writer is never dropped and waited for again).
+pub fn open_with(path: &Path, hasher: Option<&mut Hasher>) -> Result<Capture<Input>, OpenError> {
     let io_error = |source| OpenError::Io {
         path: path.to_owned(),
         source,
@@ -396,7 +392,7 @@ impl<R: Read> Capture<R> {
     }
 
     /// The input's SHA-256 (lower-case hex), when it was computed before the first packet: a
-    /// regular file opened with [`open`] (or with [`open_hashing`], once its hash has arrived).
+    /// regular file opened with [`open`] (or with [`open_with`], once its hash has arrived).
     /// Equal to what [`Self::finish`] reports.
     pub fn sha256_upfront(&self) -> Option<&str> {
         self.upfront.as_ref().and_then(|u| u.sha256.ready())
