@@ -109,10 +109,15 @@ impl AnalysisArgs {
             max_flows: self.max_flows,
             max_addresses: self.max_addresses,
             sites,
-            threads: match self.threads {
-                0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-                n => n,
-            },
+            threads: self.threads(),
+        }
+    }
+
+    /// `--threads` resolved: 0 is one per core.
+    pub fn threads(&self) -> usize {
+        match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
         }
     }
 

@@ -96,12 +96,7 @@ pub fn check_cmd(mut args: CheckArgs) -> Result<u8> {
     // Captures are analysed several at a time (one per core, `--threads`), each on one
     // thread; the outcomes, the listing and the JSON are in the order of the inputs whatever
     // finishes first.
-    let workers = match args.analysis.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    }
-    .min(args.inputs.len())
-    .max(1);
+    let workers = args.analysis.threads().min(args.inputs.len()).max(1);
     let outcomes = if workers > 1 {
         let mut inner = args.analysis.clone();
         inner.threads = 1;
@@ -113,7 +108,7 @@ pub fn check_cmd(mut args: CheckArgs) -> Result<u8> {
             let (outcome, stopped) = check_one(
                 &policy,
                 &args,
-                &args.analysis,
+                (&args.analysis, false),
                 path,
                 &mut interrupted,
                 &interrupt,
@@ -220,8 +215,14 @@ fn check_all(
                         break;
                     };
                     let mut interrupted = stopped.load(Ordering::Relaxed);
-                    let (outcome, stop) =
-                        check_one(policy, args, inner, path, &mut interrupted, interrupt);
+                    let (outcome, stop) = check_one(
+                        policy,
+                        args,
+                        (inner, true),
+                        path,
+                        &mut interrupted,
+                        interrupt,
+                    );
                     if stop || interrupted {
                         stopped.store(true, Ordering::Relaxed);
                     }
@@ -249,13 +250,14 @@ fn check_all(
         .collect()
 }
 
-/// Checks one input (a report, or a capture analysed with `analysis`); `interrupted` says
-/// the run was interrupted before (the input is then not checked) and is set when a signal
-/// came. The bool: the analysis itself was interrupted.
+/// Checks one input (a report, or a capture analysed with `analysis`, `quiet`: without a
+/// progress line, as when several are analysed at once); `interrupted` says the run was
+/// interrupted before (the input is then not checked) and is set when a signal came. The
+/// bool: the analysis itself was interrupted.
 fn check_one(
     policy: &Policy,
     args: &CheckArgs,
-    analysis: &AnalysisArgs,
+    (analysis, quiet): (&AnalysisArgs, bool),
     path: &Path,
     interrupted: &mut bool,
     interrupt: &Interrupt,
@@ -279,11 +281,7 @@ fn check_one(
             false,
         ),
         Ok(true) => (check_report(policy, path, &shown), false),
-        // Several captures at once (one thread each) show no progress line.
-        Ok(false) => {
-            let quiet = analysis.threads == 1 && args.analysis.threads != 1;
-            check_capture(policy, args, analysis, quiet, path, &shown, interrupt)
-        }
+        Ok(false) => check_capture(policy, args, analysis, quiet, path, &shown, interrupt),
     }
 }
 
