@@ -169,3 +169,61 @@ fn check_on_several_captures_is_the_same_on_several_threads() {
         );
     }
 }
+
+/// A sink that fails at its `fail_at`th flow, counting the flows it was handed.
+struct FailAt {
+    fail_at: usize,
+    flows: usize,
+}
+
+impl residency::analyze::Sink for FailAt {
+    fn flow(&mut self, _: &residency::analyze::Ended<'_>) -> std::io::Result<()> {
+        self.flows += 1;
+        if self.flows == self.fail_at {
+            return Err(std::io::Error::other("the disk is full"));
+        }
+        Ok(())
+    }
+
+    fn address(&mut self, _: &residency::report::AddressReport) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// An output that fails stops the run with its own error, whether the flows are written on a
+/// thread of their own or on the reading one, both for flows that end while the capture is
+/// read (a table of 64 flows evicts) and for flows closed at the end; no flow after the failed
+/// one reaches the outputs.
+#[test]
+fn an_output_error_stops_the_run_with_that_error_whatever_the_threads() {
+    use residency::analyze::{Analyzer, Options};
+    let dir = tempfile::tempdir().unwrap();
+    let capture = many_addresses(dir.path(), 1_500);
+    let tables = residency::analyze::collect::Embedded::load(Some("SE")).unwrap();
+    for threads in [1, 2] {
+        for max_flows in [64, residency::analyze::DEFAULT_MAX_FLOWS] {
+            let options = Options {
+                threads,
+                max_flows,
+                ..Options::default()
+            };
+            let mut analyzer = Analyzer::new(tables.context(&options), 10);
+            let mut sink = FailAt {
+                fail_at: 700,
+                flows: 0,
+            };
+            let opened = residency::source::open(&capture).unwrap();
+            let read = analyzer.read(&capture, None, opened, &mut sink, &mut |_| None);
+            let error = if max_flows == 64 {
+                read.expect_err("flows ended while reading")
+            } else {
+                assert!(read.is_ok(), "no flow ends before the close");
+                analyzer
+                    .finish(&mut sink, None)
+                    .expect_err("flows closed at the end")
+            };
+            assert_eq!(error.to_string(), "the disk is full", "threads {threads}");
+            assert_eq!(sink.flows, 700, "threads {threads}, max_flows {max_flows}");
+        }
+    }
+}

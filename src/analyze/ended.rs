@@ -1,18 +1,24 @@
-//! What happens when a flow ends: its names and round trips are taken from the stages, its
-//! service decided, its remote address visited in the per-address table, the summary counts
-//! it, and the outputs get its record. Addresses written out go the same way.
+//! What happens when a flow ends. Where the packets are read (`Front`), its names and round
+//! trips are taken from the stages and its service decided; where the outputs are (`Back`),
+//! its remote address is visited in the per-address table, the summary counts it, and the
+//! outputs get its record. Addresses written out go the same way. `handoff` carries the one to
+//! the other.
 
-use super::Analyzer;
+use super::handoff::Handoff;
+use super::{Context, Front, Stages};
 use crate::flow::{Flow, Side};
 use crate::names::resolve::{self, PtrAnswer, PtrResults};
 use crate::place::Placement;
-use crate::place::addresses::{Judged, Visit};
+use crate::place::addresses::{AddressBook, Judged, Visit};
 use crate::place::answer::Answers;
 use crate::place::control;
 use crate::report::answer::HostFlow;
 use crate::report::record::{answered, flow_report, remote_bytes, remote_ip, remote_payload};
-use crate::report::{AddressReport, FlowReport, PtrReport, ResolveReport, flow_naming};
+use crate::report::summary::SummaryBuilder;
+use crate::report::{AddressReport, FlowNaming, FlowReport, PtrReport, ResolveReport, flow_naming};
 use crate::report::{AnswerReport, FlowAnswerReport};
+use crate::rtt::FlowRtt;
+use crate::services::Catalog;
 use std::io;
 
 /// The input a flow ended in.
@@ -39,7 +45,7 @@ pub struct Ended<'a> {
 
 /// An output fed by the pipeline: every ended flow, every address written out, in one
 /// deterministic order.
-pub trait Sink {
+pub trait Sink: Send {
     fn flow(&mut self, ended: &Ended<'_>) -> io::Result<()>;
     fn address(&mut self, address: &AddressReport) -> io::Result<()>;
 }
@@ -100,29 +106,98 @@ impl Resolving {
     }
 }
 
-impl Analyzer<'_> {
-    /// Hand every flow that ended to the outputs.
-    pub(super) fn drain(&mut self, sink: &mut dyn Sink) -> io::Result<()> {
-        for flow in self.stages.table.take_ended() {
+/// A flow that ended, with what the per-packet stages knew of it then: its names as of its
+/// end (the DNS answers it is named from move on) and its round trips. Made where the packets
+/// are read, judged and written where the outputs are (see `handoff`).
+pub(super) struct Closed {
+    flow: Flow,
+    naming: FlowNaming,
+    rtt: Option<FlowRtt>,
+    /// The input being read when it ended, and its timestamps' fractional digits then (none
+    /// when flows are closed after the inputs).
+    precision: Option<(u32, u8)>,
+}
+
+impl Front {
+    /// Hand every flow that ended to the outputs' side, each with its names as of now.
+    pub(super) fn drain(
+        &mut self,
+        precision: Option<(u32, u8)>,
+        catalog: &Catalog,
+        out: &mut Handoff<'_, '_>,
+    ) -> io::Result<()> {
+        let Stages {
+            table, namer, rtt, ..
+        } = &mut self.stages;
+        for flow in table.take_ended() {
             self.flows_ended += 1;
-            self.end_flow(flow, sink)?;
-            // Addresses written out by this flow's visit go at once: a batch of ended flows
-            // (a sweep, the end of input) can be as large as the flow table.
-            self.drain_addresses(sink)?;
+            let facts = namer.end_flow(flow.id);
+            let naming = flow_naming(&flow, facts.as_ref(), namer.answers(), catalog);
+            out.send(Closed {
+                rtt: rtt.end_flow(flow.id),
+                flow,
+                naming,
+                precision,
+            })?;
         }
         Ok(())
     }
+}
 
-    fn end_flow(&mut self, flow: Flow, sink: &mut dyn Sink) -> io::Result<()> {
-        let ctx = &self.ctx;
-        let facts = self.stages.namer.end_flow(flow.id);
-        let rtt = self.stages.rtt.end_flow(flow.id);
-        let mut naming = flow_naming(
-            &flow,
-            facts.as_ref(),
-            self.stages.namer.answers(),
-            ctx.catalog,
-        );
+/// The outputs' side of the pipeline: everything a flow meets after its names are known.
+pub(super) struct Back {
+    pub(super) addresses: AddressBook,
+    pub(super) summary: SummaryBuilder,
+    pub(super) resolve: Resolving,
+    /// Each input's name and hash, by index (for the evidence in per-flow records).
+    pub(super) infos: Vec<InputInfo>,
+    /// One tick of each input's clock, ns, by input index.
+    pub(super) ticks: Vec<u64>,
+    /// Fractional digits of timestamps written: the finest of the inputs so far.
+    pub(super) digits: u8,
+}
+
+impl Back {
+    /// Take input `input`'s clock (`digits` fractional digits) as known from now on.
+    pub(super) fn set_precision(&mut self, input: u32, digits: u8) {
+        self.digits = self.digits.max(digits);
+        self.addresses.set_digits(self.digits);
+        if let Some(t) = usize::try_from(input)
+            .ok()
+            .and_then(|i| self.ticks.get_mut(i))
+        {
+            *t = super::tick(digits);
+        }
+    }
+
+    /// One ended flow to the per-address table, the summary and the outputs; then the
+    /// addresses its visit wrote out (a batch of ended flows, as at a sweep or the end of
+    /// input, can be as large as the flow table).
+    pub(super) fn take(
+        &mut self,
+        ctx: &Context<'_>,
+        closed: Closed,
+        sink: &mut dyn Sink,
+    ) -> io::Result<()> {
+        if let Some((input, digits)) = closed.precision {
+            self.set_precision(input, digits);
+        }
+        self.end_flow(ctx, closed, sink)?;
+        self.drain_addresses(ctx, sink)
+    }
+
+    fn end_flow(
+        &mut self,
+        ctx: &Context<'_>,
+        closed: Closed,
+        sink: &mut dyn Sink,
+    ) -> io::Result<()> {
+        let Closed {
+            flow,
+            mut naming,
+            rtt,
+            ..
+        } = closed;
         let remote = ctx.options.inside.scope(&flow).remote_side();
         let (sent, received) = remote_bytes(&flow, remote);
         let payload_sent = remote_payload(&flow, remote);
@@ -247,12 +322,16 @@ impl Analyzer<'_> {
 
     /// Hand every address written out to the summary and the outputs (looking up reverse DNS
     /// first, with `--resolve`).
-    pub(super) fn drain_addresses(&mut self, sink: &mut dyn Sink) -> io::Result<()> {
+    pub(super) fn drain_addresses(
+        &mut self,
+        ctx: &Context<'_>,
+        sink: &mut dyn Sink,
+    ) -> io::Result<()> {
         let mut done: Vec<AddressReport> = self.addresses.take_done().collect();
         if done.is_empty() {
             return Ok(());
         }
-        if let Some(config) = &self.ctx.resolve {
+        if let Some(config) = &ctx.resolve {
             let mut unnamed: Vec<std::net::IpAddr> = done
                 .iter()
                 .filter(|a| a.hostnames.is_empty())

@@ -6,10 +6,12 @@
 //! A running capture can also be reported before it ends ([`Analyzer::snapshot`]): the
 //! summary of the flows ended so far and of the addresses held now, without closing anything.
 
-use super::{Analyzer, InputSummary, Sink, Skipped, count, ended, tick};
+use super::handoff::Handoff;
+use super::{Analyzer, Front, InputSummary, Sink, Skipped, count, ended, tick};
 use crate::decode::{self, Skip};
 use crate::flow::PacketRef;
 use crate::report::{Incomplete, Report};
+use crate::services::Catalog;
 use crate::source::{Damage, Format, LinkType, Packet};
 use crate::timestamp::Timestamp;
 use std::path::Path;
@@ -75,12 +77,12 @@ impl Analyzer<'_> {
     /// digits of its timestamps.
     pub fn begin(&mut self, path: &Path, sha256: Option<&str>, digits: u8) -> Feed {
         let input = u32::try_from(self.inputs.len()).unwrap_or(u32::MAX);
-        self.infos.push(ended::InputInfo {
+        self.back.infos.push(ended::InputInfo {
             index: input,
             path: path.display().to_string(),
             sha256: sha256.map(str::to_string),
         });
-        self.ticks.push(tick(digits));
+        self.back.ticks.push(tick(digits));
         Feed {
             input,
             packets: 0,
@@ -95,41 +97,29 @@ impl Analyzer<'_> {
     /// flows it ended to the outputs. Two steps so that a file reader can tell the clock of
     /// an interface it met with this packet before the flows are written.
     pub fn feed(&mut self, feed: &mut Feed, packet: &Packet<'_>) {
-        feed.packets += 1;
-        feed.first = Some(feed.first.map_or(packet.ts, |f| f.min(packet.ts)));
-        feed.last = Some(feed.last.map_or(packet.ts, |l| l.max(packet.ts)));
-        let at = PacketRef {
-            input: feed.input,
-            number: packet.number,
-        };
-        let missing = packet.wire_len.saturating_sub(packet.data.len() as u32);
-        match decode::decode(packet.link_type, packet.data, missing) {
-            Ok(d) => count(&d, packet.ts, at, &mut self.stages),
-            Err(Skip::NotIp) => feed.skipped.non_ip += 1,
-            Err(Skip::UnsupportedLink) => feed.skipped.unsupported_link += 1,
-            Err(Skip::Malformed(why)) => *feed.skipped.malformed.entry(why).or_default() += 1,
-        }
+        self.front.feed(feed, packet);
     }
 
     /// Take `feed`'s clock as the one flows are written with from now on (a live capture
     /// calls it before [`close`](Self::close), since its input ends after).
     pub fn settle(&mut self, feed: &Feed) {
-        self.set_precision(feed.input, feed.digits);
+        self.back.set_precision(feed.input, feed.digits);
     }
 
-    /// Hand the flows that ended to `sink` (an error of the sink is returned).
+    /// Hand the flows that ended to `sink` (an error of the sink is returned), on this thread.
     pub fn flush(&mut self, feed: &Feed, sink: &mut dyn Sink) -> std::io::Result<()> {
-        if self.stages.table.has_ended() {
-            self.set_precision(feed.input, feed.digits);
-            self.drain(sink)?;
-        }
-        Ok(())
+        let mut out = Handoff::Direct {
+            back: &mut self.back,
+            ctx: &self.ctx,
+            sink,
+        };
+        self.front.flush(feed, self.ctx.catalog, &mut out)
     }
 
     /// End the input `feed` was begun for: it joins the report's `inputs`.
     pub fn end(&mut self, feed: Feed, path: &Path, end: FeedEnd) {
-        self.set_precision(feed.input, feed.digits);
-        if let Some(info) = self.infos.last_mut()
+        self.back.set_precision(feed.input, feed.digits);
+        if let Some(info) = self.back.infos.last_mut()
             && info.sha256.is_none()
         {
             info.sha256.clone_from(&end.sha256);
@@ -160,12 +150,12 @@ impl Analyzer<'_> {
 
     /// The capture-loss estimate's running totals (TCP ACKs checked, gaps, bytes missing).
     pub fn capture_loss(&self) -> crate::flow::loss::LossCounts {
-        self.stages.table.capture_loss().totals
+        self.front.stages.table.capture_loss().totals
     }
 
     /// Flows open now (not yet ended).
     pub fn open_flows(&self) -> usize {
-        self.stages.table.active_len()
+        self.front.stages.table.active_len()
     }
 
     /// The report of a run still going: flows ended so far, every address held now (judged as
@@ -174,8 +164,8 @@ impl Analyzer<'_> {
     /// `summary.flow_table.open` counts the flows not yet in it. Costs a pass over the
     /// per-address table: for reports minutes apart.
     pub fn snapshot(&mut self, current: Option<InputSummary>) -> Report {
-        let mut summary = self.summary.clone();
-        for a in self.addresses.peek(self.ctx.placer, self.ctx.physics) {
+        let mut summary = self.back.summary.clone();
+        for a in self.back.addresses.peek(self.ctx.placer, self.ctx.physics) {
             summary.address(&a);
         }
         let mut inputs = self.inputs.clone();
@@ -186,5 +176,38 @@ impl Analyzer<'_> {
         let end = self.run_end(&inputs, incomplete, None);
         let summary = summary.finish(end);
         self.report(summary, &inputs)
+    }
+}
+
+impl Front {
+    /// One packet through decoding and the per-packet stages.
+    pub(super) fn feed(&mut self, feed: &mut Feed, packet: &Packet<'_>) {
+        feed.packets += 1;
+        feed.first = Some(feed.first.map_or(packet.ts, |f| f.min(packet.ts)));
+        feed.last = Some(feed.last.map_or(packet.ts, |l| l.max(packet.ts)));
+        let at = PacketRef {
+            input: feed.input,
+            number: packet.number,
+        };
+        let missing = packet.wire_len.saturating_sub(packet.data.len() as u32);
+        match decode::decode(packet.link_type, packet.data, missing) {
+            Ok(d) => count(&d, packet.ts, at, &mut self.stages),
+            Err(Skip::NotIp) => feed.skipped.non_ip += 1,
+            Err(Skip::UnsupportedLink) => feed.skipped.unsupported_link += 1,
+            Err(Skip::Malformed(why)) => *feed.skipped.malformed.entry(why).or_default() += 1,
+        }
+    }
+
+    /// Hand the flows that ended to `out`, with `feed`'s clock.
+    pub(super) fn flush(
+        &mut self,
+        feed: &Feed,
+        catalog: &Catalog,
+        out: &mut Handoff<'_, '_>,
+    ) -> std::io::Result<()> {
+        if self.stages.table.has_ended() {
+            self.drain(Some((feed.input, feed.digits)), catalog, out)?;
+        }
+        Ok(())
     }
 }

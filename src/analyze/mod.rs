@@ -15,6 +15,7 @@
 pub mod collect;
 mod ended;
 mod feed;
+mod handoff;
 
 pub use collect::{Collected, collect};
 pub use ended::{Ended, InputInfo, Sink};
@@ -155,21 +156,20 @@ pub struct Context<'c> {
     pub resolve: Option<crate::names::resolve::PtrConfig>,
 }
 
-/// The pipeline's state across inputs: feed it captures in order, then `finish`.
+/// The pipeline's state across inputs: feed it captures in order, then `finish`. Its two
+/// halves (`handoff`): the front reads packets through the stages, the back places, judges,
+/// counts and writes the flows that end.
 pub struct Analyzer<'c> {
     ctx: Context<'c>,
-    stages: Stages,
-    addresses: AddressBook,
-    summary: crate::report::summary::SummaryBuilder,
+    front: Front,
+    back: ended::Back,
     inputs: Vec<InputSummary>,
-    /// Fractional digits of timestamps written: the finest of the inputs so far.
-    digits: u8,
-    /// One tick of each input's clock, ns, by input index.
-    ticks: Vec<u64>,
-    resolve: ended::Resolving,
-    /// Each input's name and hash, by index (for the evidence in per-flow records).
-    infos: Vec<ended::InputInfo>,
-    /// Flows handed to the sink so far (for progress displays).
+}
+
+/// The front half: the per-packet stages.
+struct Front {
+    stages: Stages,
+    /// Flows that ended so far (for progress displays).
     flows_ended: u64,
 }
 
@@ -190,19 +190,23 @@ impl<'c> Analyzer<'c> {
     /// `top`: rows the terminal's lists keep.
     pub fn new(ctx: Context<'c>, top: usize) -> Self {
         Analyzer {
-            stages: Stages::new(ctx.options),
-            addresses: {
-                let mut book = AddressBook::new(ctx.options.max_addresses);
-                book.set_threads(ctx.options.threads);
-                book
+            front: Front {
+                stages: Stages::new(ctx.options),
+                flows_ended: 0,
             },
-            summary: crate::report::summary::SummaryBuilder::new(ctx.placer.home.clone(), top),
+            back: ended::Back {
+                addresses: {
+                    let mut book = AddressBook::new(ctx.options.max_addresses);
+                    book.set_threads(ctx.options.threads);
+                    book
+                },
+                summary: crate::report::summary::SummaryBuilder::new(ctx.placer.home.clone(), top),
+                resolve: ended::Resolving::default(),
+                infos: Vec::new(),
+                ticks: Vec::new(),
+                digits: 0,
+            },
             inputs: Vec::new(),
-            digits: 0,
-            ticks: Vec::new(),
-            resolve: ended::Resolving::default(),
-            infos: Vec::new(),
-            flows_ended: 0,
             ctx,
         }
     }
@@ -215,8 +219,8 @@ impl<'c> Analyzer<'c> {
         of: usize,
     ) {
         let sha256 = capture.sha256_upfront().map(str::to_string);
-        self.ticks.push(tick(capture.precision_digits()));
-        self.infos.push(ended::InputInfo {
+        self.back.ticks.push(tick(capture.precision_digits()));
+        self.back.infos.push(ended::InputInfo {
             index: u32::try_from(self.inputs.len()).unwrap_or(u32::MAX),
             path: path.display().to_string(),
             sha256: sha256.clone(),
@@ -254,26 +258,29 @@ impl<'c> Analyzer<'c> {
     ) -> Result<Option<Stop>, std::io::Error> {
         let mut feed = self.begin(path, sha256, capture.precision_digits());
         let mut stopped = None;
-        let mut result = Ok(());
-        while let Some(packet) = capture.next_packet() {
-            self.feed(&mut feed, &packet);
-            // A pcapng file can add a finer clock as it goes.
-            feed.set_digits(capture.precision_digits());
-            if let Err(e) = self.flush(&feed, sink) {
-                result = Err(e);
-                break;
+        let Analyzer {
+            ctx, front, back, ..
+        } = self;
+        // Reading goes on here; the flows that end go to the back half (`handoff`).
+        let result = handoff::run(ctx, front, back, sink, |front, out| {
+            while let Some(packet) = capture.next_packet() {
+                front.feed(&mut feed, &packet);
+                // A pcapng file can add a finer clock as it goes.
+                feed.set_digits(capture.precision_digits());
+                front.flush(&feed, ctx.catalog, out)?;
+                let progress = Progress {
+                    bytes: capture.offset(),
+                    packets: feed.packets(),
+                    open_flows: front.stages.table.active_len(),
+                    flows_ended: front.flows_ended,
+                };
+                if let Some(s) = stop(&progress) {
+                    stopped = Some(s);
+                    break;
+                }
             }
-            let progress = Progress {
-                bytes: capture.offset(),
-                packets: feed.packets(),
-                open_flows: self.open_flows(),
-                flows_ended: self.flows_ended,
-            };
-            if let Some(s) = stop(&progress) {
-                stopped = Some(s);
-                break;
-            }
-        }
+            Ok(())
+        });
         feed.set_digits(capture.precision_digits());
         let packets = feed.packets();
         let first = feed.first_packet();
@@ -347,17 +354,6 @@ impl<'c> Analyzer<'c> {
         result.map(|()| stopped)
     }
 
-    fn set_precision(&mut self, input: u32, digits: u8) {
-        self.digits = self.digits.max(digits);
-        self.addresses.set_digits(self.digits);
-        if let Some(t) = usize::try_from(input)
-            .ok()
-            .and_then(|i| self.ticks.get_mut(i))
-        {
-            *t = tick(digits);
-        }
-    }
-
     /// Whether records of single flows are judged and written (NDJSON, Parquet): they name
     /// their input's hash, so it must be known before the input is read.
     pub fn judges_per_flow(&self) -> bool {
@@ -384,31 +380,37 @@ impl<'c> Analyzer<'c> {
     /// flow and write out every address to `sink`. A live capture finishes its files between
     /// the two halves, so that the report can name them.
     pub fn close(&mut self, sink: &mut dyn Sink) -> Result<(), std::io::Error> {
-        let Stages {
-            table, fragments, ..
-        } = &mut self.stages;
-        fragments.flush(|p| {
-            table.add(p);
-        });
-        self.drain(sink)?;
-        // A batch at a time: the whole table never waits in a second list.
-        while self.stages.table.close_batch(CLOSE_BATCH) {
-            self.drain(sink)?;
-        }
-        self.drain(sink)?;
-        while self
+        let Analyzer {
+            ctx, front, back, ..
+        } = self;
+        let precision = None;
+        handoff::run(ctx, front, back, sink, |front, out| {
+            let Stages {
+                table, fragments, ..
+            } = &mut front.stages;
+            fragments.flush(|p| {
+                table.add(p);
+            });
+            front.drain(precision, ctx.catalog, out)?;
+            // A batch at a time: the whole table never waits in a second list.
+            while front.stages.table.close_batch(CLOSE_BATCH) {
+                front.drain(precision, ctx.catalog, out)?;
+            }
+            front.drain(precision, ctx.catalog, out)
+        })?;
+        while back
             .addresses
-            .close_batch(ADDRESS_CLOSE_BATCH, self.ctx.placer, self.ctx.physics)
+            .close_batch(ADDRESS_CLOSE_BATCH, ctx.placer, ctx.physics)
         {
-            self.drain_addresses(sink)?;
+            back.drain_addresses(ctx, sink)?;
         }
-        self.drain_addresses(sink)
+        back.drain_addresses(ctx, sink)
     }
 
     /// The second half of [`finish`](Self::finish): the report of what was closed.
     pub fn into_report(mut self, interrupted_by: Option<&'static str>) -> crate::report::Report {
         let builder = std::mem::replace(
-            &mut self.summary,
+            &mut self.back.summary,
             crate::report::summary::SummaryBuilder::new(None, 0),
         );
         let incomplete = self.incomplete(&self.inputs, interrupted_by);
@@ -452,17 +454,21 @@ impl<'c> Analyzer<'c> {
             inputs,
             incomplete,
             interrupted_by,
-            digits: if self.digits == 0 { 6 } else { self.digits },
+            digits: if self.back.digits == 0 {
+                6
+            } else {
+                self.back.digits
+            },
             max_flows: self.ctx.options.max_flows,
-            open_flows: self.stages.table.active_len(),
-            table: self.stages.table.stats(),
-            addresses: self.addresses.stats(),
-            max_addresses: self.addresses.max(),
-            fragments: self.stages.fragments.stats(),
-            capture_loss: self.stages.table.capture_loss(),
-            names: self.stages.namer.stats(),
-            dns_cache: self.stages.namer.answers().stats(),
-            rtt: self.stages.rtt.stats(),
+            open_flows: self.front.stages.table.active_len(),
+            table: self.front.stages.table.stats(),
+            addresses: self.back.addresses.stats(),
+            max_addresses: self.back.addresses.max(),
+            fragments: self.front.stages.fragments.stats(),
+            capture_loss: self.front.stages.table.capture_loss(),
+            names: self.front.stages.namer.stats(),
+            dns_cache: self.front.stages.namer.answers().stats(),
+            rtt: self.front.stages.rtt.stats(),
             physics: self.ctx.physics,
         }
     }
@@ -475,7 +481,7 @@ impl<'c> Analyzer<'c> {
     ) -> crate::report::Report {
         crate::report::Report {
             head: crate::report::record::head(self.ctx.options, self.ctx.placer, self.ctx.catalog),
-            resolve: self.resolve.report(),
+            resolve: self.back.resolve.report(),
             inputs: inputs
                 .iter()
                 .map(crate::report::record::input_report)

@@ -363,7 +363,7 @@ pub fn record_line(line: &mut Vec<u8>, ended: &Ended<'_>) -> io::Result<()> {
     Ok(())
 }
 
-impl<W: Write> Sink for NdjsonSink<W> {
+impl<W: Write + Send> Sink for NdjsonSink<W> {
     fn flow(&mut self, ended: &Ended<'_>) -> io::Result<()> {
         record_line(&mut self.line, ended)?;
         self.out.write_all(&self.line)

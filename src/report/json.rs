@@ -89,7 +89,7 @@ impl<W: Write> JsonReport<W> {
     }
 }
 
-impl<W: Write> crate::analyze::Sink for JsonReport<W> {
+impl<W: Write + Send> crate::analyze::Sink for JsonReport<W> {
     fn flow(&mut self, ended: &crate::analyze::Ended<'_>) -> io::Result<()> {
         JsonReport::flow(self, ended.report)
     }
