@@ -48,6 +48,11 @@ pub struct Ended<'a> {
 pub trait Sink: Send {
     fn flow(&mut self, ended: &Ended<'_>) -> io::Result<()>;
     fn address(&mut self, address: &AddressReport) -> io::Result<()>;
+    /// No flow follows (the run is closing; the addresses held to the end come next). An
+    /// output that keeps flows and addresses apart can stop keeping them apart.
+    fn flows_done(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 impl<S: Sink + ?Sized> Sink for &mut S {
@@ -57,6 +62,10 @@ impl<S: Sink + ?Sized> Sink for &mut S {
 
     fn address(&mut self, address: &AddressReport) -> io::Result<()> {
         (**self).address(address)
+    }
+
+    fn flows_done(&mut self) -> io::Result<()> {
+        (**self).flows_done()
     }
 }
 
@@ -68,6 +77,10 @@ impl Sink for Vec<Box<dyn Sink + '_>> {
 
     fn address(&mut self, address: &AddressReport) -> io::Result<()> {
         self.iter_mut().try_for_each(|s| s.address(address))
+    }
+
+    fn flows_done(&mut self) -> io::Result<()> {
+        self.iter_mut().try_for_each(|s| s.flows_done())
     }
 }
 

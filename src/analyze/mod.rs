@@ -3,7 +3,8 @@
 //! in the per-address table (`place::addresses`: placement, physics) → the summary and the
 //! outputs (`Sink`: the JSON report, NDJSON records, Parquet). Addresses the table writes out
 //! (when full, or at the end) go to the summary and the outputs the same way. `collect` runs
-//! the same pipeline keeping every record in memory, for tests and benchmarks.
+//! the same pipeline keeping every record in memory, for tests and benchmarks. With more than
+//! one thread, everything after a flow's names runs on a thread of its own (`handoff`).
 //!
 //! Per packet this does no allocation (new flows aside) and copies no packet bytes; everything
 //! after the flow table runs once per flow as it ends, and once per address as it is written
@@ -398,6 +399,7 @@ impl<'c> Analyzer<'c> {
             }
             front.drain(precision, ctx.catalog, out)
         })?;
+        sink.flows_done()?;
         while back
             .addresses
             .close_batch(ADDRESS_CLOSE_BATCH, ctx.placer, ctx.physics)

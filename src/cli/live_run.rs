@@ -438,6 +438,10 @@ impl Sink for LiveOuts<'_> {
         }
         Ok(())
     }
+
+    fn flows_done(&mut self) -> std::io::Result<()> {
+        self.json.as_mut().map_or(Ok(()), |s| s.flows_done())
+    }
 }
 
 /// A stop asked for (a signal, `--duration`). libpcap counts a packet as received once the

@@ -83,6 +83,14 @@ impl Sink for Outs<'_> {
         }
         self.check(json, Ok(()), Ok(()))
     }
+
+    fn flows_done(&mut self) -> std::io::Result<()> {
+        let json = self.json.as_mut().map_or(Ok(()), |s| s.flows_done());
+        if let Some(html) = self.html_json.as_mut() {
+            html.flows_done()?;
+        }
+        self.check(json, Ok(()), Ok(()))
+    }
 }
 
 /// `--parquet`'s sink (a build with the `parquet` feature).

@@ -2,7 +2,9 @@
 //! compact object per line), then the addresses, then the tail known only at the end
 //! (`resolve`, `inputs`, `summary`). Nothing waits in memory for the end but the summary's
 //! bounded totals: addresses written out before the flows are done wait in an anonymous
-//! temporary file (deleted by the system however the process ends).
+//! temporary file (deleted by the system however the process ends); once the pipeline says no
+//! flow will follow (`flows_done`, before the addresses held to the end are written out, most
+//! of them), the rest go straight to the document.
 //!
 //! The document is valid JSON at the end only; the caller writes it to a temporary file and
 //! renames it into place when complete (`crate::output`).
@@ -14,8 +16,9 @@ use std::io::{self, BufWriter, Seek, Write};
 
 pub struct JsonReport<W: Write> {
     out: W,
-    /// Addresses written out while flows still come.
-    spill: BufWriter<File>,
+    /// Addresses written out while flows still come; `None` once the flows are done (the
+    /// addresses array is then open in `out`).
+    spill: Option<BufWriter<File>>,
     flows: u64,
     addresses: u64,
     line: Vec<u8>,
@@ -39,7 +42,7 @@ impl<W: Write> JsonReport<W> {
         out.write_all(b"  \"flows\": [")?;
         Ok(JsonReport {
             out,
-            spill: BufWriter::new(tempfile::tempfile()?),
+            spill: Some(BufWriter::new(tempfile::tempfile()?)),
             flows: 0,
             addresses: 0,
             line: Vec::with_capacity(2048),
@@ -62,24 +65,39 @@ impl<W: Write> JsonReport<W> {
     pub fn address(&mut self, address: &AddressReport) -> io::Result<()> {
         self.line.clear();
         serde_json::to_writer(&mut self.line, address).map_err(io::Error::other)?;
-        self.spill.write_all(if self.addresses == 0 {
+        let out: &mut dyn Write = match &mut self.spill {
+            Some(spill) => spill,
+            None => &mut self.out,
+        };
+        out.write_all(if self.addresses == 0 {
             b"\n    "
         } else {
             b",\n    "
         })?;
-        self.spill.write_all(&self.line)?;
+        out.write_all(&self.line)?;
         self.addresses += 1;
+        Ok(())
+    }
+
+    /// No flow follows: close the flows array, open the addresses array with the addresses
+    /// that waited, and write later ones straight to the document. Once; later calls do nothing.
+    pub fn flows_done(&mut self) -> io::Result<()> {
+        let Some(spill) = self.spill.take() else {
+            return Ok(());
+        };
+        let close = if self.flows == 0 { "]" } else { "\n  ]" };
+        write!(self.out, "{close},\n  \"addresses\": [")?;
+        let mut spill = spill.into_inner().map_err(|e| e.into_error())?;
+        spill.rewind()?;
+        io::copy(&mut spill, &mut self.out)?;
         Ok(())
     }
 
     /// Close the document with the tail of `report`; returns the writer (flushed).
     pub fn finish(mut self, report: &Report) -> io::Result<W> {
-        let close = |n: u64| if n == 0 { "]" } else { "\n  ]" };
-        write!(self.out, "{},\n  \"addresses\": [", close(self.flows))?;
-        let mut spill = self.spill.into_inner().map_err(|e| e.into_error())?;
-        spill.rewind()?;
-        io::copy(&mut spill, &mut self.out)?;
-        writeln!(self.out, "{},", close(self.addresses))?;
+        self.flows_done()?;
+        let close = if self.addresses == 0 { "]" } else { "\n  ]" };
+        writeln!(self.out, "{close},")?;
         field(&mut self.out, "resolve", &report.resolve, false)?;
         field(&mut self.out, "inputs", &report.inputs, false)?;
         field(&mut self.out, "summary", &report.summary, true)?;
@@ -96,5 +114,9 @@ impl<W: Write + Send> crate::analyze::Sink for JsonReport<W> {
 
     fn address(&mut self, address: &AddressReport) -> io::Result<()> {
         JsonReport::address(self, address)
+    }
+
+    fn flows_done(&mut self) -> io::Result<()> {
+        JsonReport::flows_done(self)
     }
 }
