@@ -120,3 +120,48 @@ impl<W: Write + Send> crate::analyze::Sink for JsonReport<W> {
         JsonReport::flows_done(self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::JsonReport;
+    use crate::analyze::collect::{Embedded, collect};
+
+    /// Addresses written before the flows are done wait aside and take their place after the
+    /// flows; those after `flows_done` go straight in: the document is the same bytes either
+    /// way, and whatever the point at which the flows are said to be done.
+    #[test]
+    fn addresses_before_and_after_the_flows_are_done_give_the_same_document() {
+        let tables = Embedded::load(Some("SE")).unwrap();
+        let options = crate::analyze::Options::default();
+        let path = std::path::PathBuf::from("captures/names.pcap");
+        let run = collect(&[path], tables.context(&options)).unwrap();
+        assert!(run.flows.len() > 3 && run.addresses.len() > 3);
+        let all_spilled = run.to_json().unwrap();
+        for split in [0, 1, run.addresses.len() / 2, run.addresses.len()] {
+            let mut out = JsonReport::start(Vec::new(), &run.report.head).unwrap();
+            // Some addresses while flows still come, then the last flow.
+            let (last, flows) = run.flows.split_last().unwrap();
+            for f in flows {
+                out.flow(f).unwrap();
+            }
+            for a in &run.addresses[..split] {
+                out.address(a).unwrap();
+            }
+            out.flow(last).unwrap();
+            out.flows_done().unwrap();
+            out.flows_done().unwrap();
+            for a in &run.addresses[split..] {
+                out.address(a).unwrap();
+            }
+            let bytes = out.finish(&run.report).unwrap();
+            let text = String::from_utf8(bytes).unwrap();
+            assert_eq!(text, all_spilled, "split at {split}");
+        }
+        let doc: serde_json::Value = serde_json::from_str(&all_spilled).unwrap();
+        assert_eq!(doc["flows"].as_array().unwrap().len(), run.flows.len());
+        assert_eq!(
+            doc["addresses"].as_array().unwrap().len(),
+            run.addresses.len()
+        );
+    }
+}
