@@ -25,10 +25,37 @@ pub struct JsonReport<W: Write> {
 }
 
 /// Write `"key": value` at the top level, the value pretty-printed and indented one level.
+/// Serialised straight into `out`: the summary of a large run is megabytes of text (its
+/// per-host table), which a string of it, and a second one indented, would hold at once.
 fn field(out: &mut impl Write, key: &str, value: &impl Serialize, last: bool) -> io::Result<()> {
-    let text = serde_json::to_string_pretty(value).map_err(io::Error::other)?;
-    write!(out, "  \"{key}\": {}", text.replace('\n', "\n  "))?;
+    write!(out, "  \"{key}\": ")?;
+    let mut indented = Indent(&mut *out);
+    value
+        .serialize(&mut serde_json::Serializer::pretty(&mut indented))
+        .map_err(io::Error::other)?;
     out.write_all(if last { b"\n" } else { b",\n" })
+}
+
+/// A writer that indents every line after the first by two spaces. JSON text has line breaks
+/// only between tokens (a string's are escaped), so this indents the document a level.
+struct Indent<W: Write>(W);
+
+impl<W: Write> Write for Indent<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut rest = buf;
+        while let Some(at) = rest.iter().position(|&b| b == b'\n') {
+            let (line, after) = rest.split_at(at + 1);
+            self.0.write_all(line)?;
+            self.0.write_all(b"  ")?;
+            rest = after;
+        }
+        self.0.write_all(rest)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
 }
 
 impl<W: Write> JsonReport<W> {
