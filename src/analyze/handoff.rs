@@ -4,8 +4,10 @@
 //! trips); when a flow ends it takes the flow's names as of then (`Front::drain`). The back
 //! half places and judges the flow's remote address, counts it in the summary and writes its
 //! record (`Back::take`). With one thread the back half runs at once, inside the front's call;
-//! with more, it runs on a thread of its own, fed in order through a bounded queue, so that
-//! reading the next packets overlaps placing and writing the flows that ended.
+//! with more, while a capture is read ([`Analyzer::read`](super::Analyzer::read)), it runs on a
+//! thread of its own, fed in order through a bounded queue, so that reading the next packets
+//! overlaps placing and writing the flows that ended. The close runs both halves on one thread
+//! (nothing is read then to overlap), and so does a live capture (`feed`/`flush`).
 //!
 //! Nothing the back half does feeds back into the front: it takes the flows in the order the
 //! front ended them, with everything they need, so the outputs are the same byte for byte

@@ -384,21 +384,26 @@ impl<'c> Analyzer<'c> {
         let Analyzer {
             ctx, front, back, ..
         } = self;
-        let precision = None;
-        handoff::run(ctx, front, back, sink, |front, out| {
-            let Stages {
-                table, fragments, ..
-            } = &mut front.stages;
-            fragments.flush(|p| {
-                table.add(p);
-            });
-            front.drain(precision, ctx.catalog, out)?;
-            // A batch at a time: the whole table never waits in a second list.
-            while front.stages.table.close_batch(CLOSE_BATCH) {
-                front.drain(precision, ctx.catalog, out)?;
-            }
-            front.drain(precision, ctx.catalog, out)
-        })?;
+        // Both halves on this thread: at the close there is no reading to overlap, and
+        // measured, a second thread closing 30,000 flows at once was no faster and peaked 8 MB
+        // higher (what one thread freed, the other could not reuse).
+        let out = &mut handoff::Handoff::Direct {
+            back,
+            ctx,
+            sink: &mut *sink,
+        };
+        let Stages {
+            table, fragments, ..
+        } = &mut front.stages;
+        fragments.flush(|p| {
+            table.add(p);
+        });
+        front.drain(None, ctx.catalog, out)?;
+        // A batch at a time: the whole table never waits in a second list.
+        while front.stages.table.close_batch(CLOSE_BATCH) {
+            front.drain(None, ctx.catalog, out)?;
+        }
+        front.drain(None, ctx.catalog, out)?;
         sink.flows_done()?;
         while back
             .addresses
