@@ -342,3 +342,64 @@ fn definitions_in_a_bad_form_are_refused() {
         EcsDefinitions::from_flat_json(r#"{"a": {"type": "keyword", "pattern": "("}}"#).is_err()
     );
 }
+
+/// `--sensor NAME`: every record names the sensor (`observer.name`) and its flow across
+/// sensors (`event.id`: Community ID and first packet time); the report's settings name it; a
+/// name that is empty, too long or has control characters is a usage error.
+#[test]
+fn records_name_the_sensor_and_the_flow() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let run = cli::analyze(&[
+        "--home",
+        "SE",
+        "--sensor",
+        "stockholm-dc1",
+        "--json",
+        json.to_str().unwrap(),
+        "--flows",
+        "-",
+        "captures/names.pcap",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let records: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 14);
+    for r in &records {
+        assert_eq!(r["observer"]["name"], "stockholm-dc1");
+        let id = format!(
+            "{}@{}",
+            r["network"]["community_id"].as_str().unwrap(),
+            r["event"]["start"].as_str().unwrap()
+        );
+        assert_eq!(r["event"]["id"], id.as_str());
+    }
+    let ids: std::collections::BTreeSet<&str> = records
+        .iter()
+        .map(|r| r["event"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), records.len(), "one id per flow");
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(report["settings"]["sensor"], "stockholm-dc1");
+    cli::schema_check(&report).unwrap();
+    // Without --sensor the field is left out, in the records and the report.
+    let run = cli::analyze(&["--flows", "-", "captures/names.pcap"]);
+    assert!(
+        !run.stdout.contains("\"name\":\"stockholm"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .lines()
+            .all(|l| !l.contains("\"observer\":{\"name\""))
+    );
+    for bad in ["", "a\tb", &"x".repeat(129)] {
+        let run = cli::analyze(&["--sensor", bad, "captures/names.pcap"]);
+        assert_eq!(run.code, 2, "--sensor {bad:?}: {}", run.stderr);
+        assert!(run.stderr.contains("sensor name"), "{}", run.stderr);
+    }
+}

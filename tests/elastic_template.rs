@@ -155,7 +155,15 @@ fn ecs_fields_have_ecs_types() {
 fn records(captures: &[PathBuf]) -> String {
     let mut all = String::new();
     for capture in captures {
-        let run = cli::analyze(&["--home", "SE", "--flows", "-", capture.to_str().unwrap()]);
+        let run = cli::analyze(&[
+            "--home",
+            "SE",
+            "--sensor",
+            "test-sensor",
+            "--flows",
+            "-",
+            capture.to_str().unwrap(),
+        ]);
         assert!(
             run.code == 0 || run.code == 3,
             "{}: {}",

@@ -28,6 +28,7 @@ impl OwnedFlow {
             placement: self.placement.as_ref(),
             physics: self.physics.as_ref(),
             input: &self.input,
+            sensor: None,
         }
     }
 

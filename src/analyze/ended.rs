@@ -41,6 +41,8 @@ pub struct Ended<'a> {
     pub physics: Option<&'a Judged>,
     /// The input of the flow's first packet.
     pub input: &'a InputInfo,
+    /// The sensor's name (`--sensor`).
+    pub sensor: Option<&'a str>,
 }
 
 /// An output fed by the pipeline: every ended flow, every address written out, in one
@@ -330,6 +332,7 @@ impl Back {
             placement: placement.as_deref(),
             physics: judged.as_deref(),
             input,
+            sensor: ctx.options.sensor.as_deref(),
         })
     }
 

@@ -53,6 +53,9 @@ pub struct Options {
     pub sites: Vec<u32>,
     /// Threads the run may use (at least 1). The outputs do not depend on it.
     pub threads: usize,
+    /// The sensor's name (`--sensor`): in the report's settings and every per-flow record
+    /// (`observer.name`), so that records of many sensors can be told apart when merged.
+    pub sensor: Option<String>,
 }
 
 impl Default for Options {
@@ -64,6 +67,7 @@ impl Default for Options {
             max_addresses: DEFAULT_MAX_ADDRESSES,
             sites: Vec::new(),
             threads: 1,
+            sensor: None,
         }
     }
 }

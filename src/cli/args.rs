@@ -89,6 +89,20 @@ pub struct AnalysisArgs {
     /// geo/services.toml; the report names it and its SHA-256).
     #[arg(long, value_name = "PATH")]
     pub services: Option<PathBuf>,
+    /// The sensor's name (a site, a mirror port: `stockholm-dc1`): in the report's settings
+    /// and in every per-flow record as `observer.name`, so that records of many sensors can be
+    /// told apart once merged (docs/scale.md).
+    #[arg(long, value_name = "NAME", value_parser = sensor_arg)]
+    pub sensor: Option<String>,
+}
+
+/// `--sensor`: 1 to 128 characters, no control characters (it names the sensor in reports,
+/// records, index documents and file listings).
+fn sensor_arg(s: &str) -> std::result::Result<String, String> {
+    if s.is_empty() || s.chars().count() > 128 || s.chars().any(char::is_control) {
+        return Err("a sensor name is 1 to 128 characters, none of them control characters".into());
+    }
+    Ok(s.to_string())
 }
 
 impl AnalysisArgs {
@@ -110,6 +124,7 @@ impl AnalysisArgs {
             max_addresses: self.max_addresses,
             sites,
             threads: self.threads(),
+            sensor: self.sensor.clone(),
         }
     }
 

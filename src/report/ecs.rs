@@ -36,7 +36,7 @@ pub struct Record<'a> {
     pub server: Option<Domain<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<Tls<'a>>,
-    pub observer: Observer,
+    pub observer: Observer<'a>,
     #[serde(rename = "Residency")]
     pub residency: Custom<'a>,
 }
@@ -48,6 +48,10 @@ pub struct Ecs {
 
 #[derive(Serialize)]
 pub struct Event<'a> {
+    /// The flow's identifier across sensors and runs: its Community ID and its first packet's
+    /// capture time, `COMMUNITY_ID@START` (the same flow seen by two sensors gets the same one,
+    /// up to their clocks).
+    pub id: String,
     pub kind: &'static str,
     pub category: [&'static str; 1],
     pub r#type: [&'static str; 2],
@@ -118,7 +122,10 @@ pub struct ServerName<'a> {
 }
 
 #[derive(Serialize)]
-pub struct Observer {
+pub struct Observer<'a> {
+    /// The sensor's name (`--sensor`); left out without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<&'a str>,
     pub product: &'static str,
     pub vendor: &'static str,
     pub version: &'static str,
@@ -244,6 +251,7 @@ pub fn record<'a>(e: &'a Ended<'a>) -> Record<'a> {
             version: ECS_VERSION,
         },
         event: Event {
+            id: format!("{}@{}", f.community_id, f.first_seen),
             kind: "event",
             category: ["network"],
             r#type: ["connection", "end"],
@@ -284,6 +292,7 @@ pub fn record<'a>(e: &'a Ended<'a>) -> Record<'a> {
             client: ServerName { server_name },
         }),
         observer: Observer {
+            name: e.sensor,
             product: "residency",
             vendor: "residency",
             version: env!("CARGO_PKG_VERSION"),

@@ -57,6 +57,9 @@ pub struct Settings {
     pub max_flows: usize,
     /// Remote addresses held at once in the per-address table (`place::addresses`).
     pub max_addresses: usize,
+    /// The sensor's name (`--sensor`); left out without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensor: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -56,6 +56,7 @@ enum Kind {
 const COLUMNS: &[(&str, Kind)] = &[
     ("@timestamp", Kind::Ts),
     ("ecs.version", Kind::Dict),
+    ("event.id", Kind::Str),
     ("event.start", Kind::Ts),
     ("event.end", Kind::Ts),
     ("event.duration", Kind::I64),
@@ -82,6 +83,7 @@ const COLUMNS: &[(&str, Kind)] = &[
     ("network.direction", Kind::Dict),
     ("server.domain", Kind::Dict),
     ("tls.client.server_name", Kind::Dict),
+    ("observer.name", Kind::Dict),
     ("observer.product", Kind::Dict),
     ("observer.version", Kind::Dict),
     ("Residency.flow_id", Kind::U64),
@@ -296,6 +298,7 @@ fn row<'a>(r: &'a Record<'a>, e: &Ended<'_>) -> Vec<Value<'a>> {
     vec![
         ts(e.flow.first_seen),
         s(Some(r.ecs.version)),
+        s(Some(r.event.id.as_str())),
         ts(e.flow.first_seen),
         ts(e.flow.last_seen),
         Value::Int(Some(r.event.duration)),
@@ -322,6 +325,7 @@ fn row<'a>(r: &'a Record<'a>, e: &Ended<'_>) -> Vec<Value<'a>> {
         s(Some(r.network.direction)),
         s(r.server.as_ref().map(|d| d.domain)),
         s(r.tls.as_ref().map(|t| t.client.server_name)),
+        s(r.observer.name),
         s(Some(r.observer.product)),
         s(Some(r.observer.version)),
         u(c.flow_id),

@@ -69,6 +69,7 @@ pub fn head(options: &Options, placer: &Placer, catalog: &Catalog) -> Head {
             other_idle_timeout_s: options.timeouts.other_idle,
             max_flows: options.max_flows,
             max_addresses: options.max_addresses,
+            sensor: options.sensor.clone(),
         },
         geo: geo_report(placer, catalog),
     }
