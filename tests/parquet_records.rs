@@ -172,3 +172,82 @@ fn the_same_capture_gives_the_same_parquet_file() {
     assert!(files[0] == files[1]);
     assert!(files[0].starts_with(b"PAR1") && files[0].ends_with(b"PAR1"));
 }
+
+/// Apache Spark (PySpark from PyPI, with a Java runtime; `tests/run` installs both) reads the
+/// file as it is, with no setting (it refuses nanosecond timestamps, so they are microseconds),
+/// and its totals equal the report's: flows, bytes, packets, the sensor's name on every row,
+/// and the earliest flow start, to the microsecond.
+#[test]
+fn spark_reads_the_parquet_file() {
+    let probe = Command::new("python3")
+        .args(["-c", "import pyspark"])
+        .output()
+        .map(|o| o.status.success());
+    if !probe.unwrap_or(false) {
+        return cli::skip("PySpark is not installed (tests/run installs it with a Java runtime)");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let parquet = dir.path().join("f.parquet");
+    let run = cli::analyze(&[
+        "--home",
+        "SE",
+        "--sensor",
+        "site-a",
+        "--json",
+        json.to_str().unwrap(),
+        "--parquet",
+        parquet.to_str().unwrap(),
+        "captures/names.pcap",
+        "captures/tunnels.pcap",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let script = format!(
+        r#"
+import json
+from pyspark.sql import SparkSession, functions as F
+spark = (SparkSession.builder.master("local[1]").appName("residency-test")
+         .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
+         .getOrCreate())
+spark.sparkContext.setLogLevel("ERROR")
+f = spark.read.parquet({path:?})
+row = f.agg(F.count(F.lit(1)).alias("flows"),
+            F.sum(F.col("`network.bytes`")).cast("long").alias("bytes"),
+            F.sum(F.col("`network.packets`")).cast("long").alias("packets"),
+            F.countDistinct(F.col("`observer.name`")).alias("sensors"),
+            F.min(F.col("`observer.name`")).alias("sensor"),
+            F.date_format(F.min(F.col("`@timestamp`")), "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'").alias("first")
+            ).collect()[0]
+print(json.dumps(row.asDict()))
+spark.stop()
+"#,
+        path = parquet.display().to_string()
+    );
+    let out = Command::new("python3")
+        .args(["-c", &script])
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "Spark failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().last().unwrap_or_default();
+    let got: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let s = &report["summary"];
+    let flows = report["flows"].as_array().unwrap();
+    let first = flows
+        .iter()
+        .map(|f| f["first_seen"].as_str().unwrap())
+        .min()
+        .unwrap();
+    assert_eq!(got["flows"], flows.len());
+    assert_eq!(got["bytes"], s["bytes"]);
+    assert_eq!(got["packets"], s["packets"]["in_flows"]);
+    assert_eq!(got["sensors"], 1);
+    assert_eq!(got["sensor"], "site-a");
+    // The report's times have the capture's digits (6 here); Spark's, microseconds.
+    assert_eq!(got["first"], first, "{first}");
+}

@@ -6,7 +6,7 @@
 //! Repeated values (addresses, countries, zones, services, names) are dictionary-encoded.
 //! Constant fields of the NDJSON (`event.kind`, `event.category`, `event.type`,
 //! `observer.vendor`, `observer.type`, `event.dataset`, `event.module`) are left out; the
-//! file's key-value metadata names the schema (`residency.flows/1`) and the tool version.
+//! file's key-value metadata names the schema (`residency.flows/2`) and the tool version.
 //!
 //! Rows are written a row group at a time (`ROWS_PER_GROUP`), so memory stays bounded
 //! whatever the number of flows. Compression: Snappy (pure Rust, every engine's default).
@@ -17,7 +17,7 @@ use crate::analyze::{Ended, Sink};
 use crate::report::AddressReport;
 use arrow_array::builder::{
     BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, StringDictionaryBuilder,
-    TimestampNanosecondBuilder, UInt16Builder, UInt32Builder, UInt64Builder,
+    TimestampMicrosecondBuilder, UInt16Builder, UInt32Builder, UInt64Builder,
 };
 use arrow_array::types::Int32Type;
 use arrow_array::{ArrayRef, RecordBatch};
@@ -35,7 +35,7 @@ use std::sync::Arc;
 pub const ROWS_PER_GROUP: usize = 32_768;
 
 /// The schema id in the file's key-value metadata.
-pub const SCHEMA_ID: &str = "residency.flows/1";
+pub const SCHEMA_ID: &str = "residency.flows/2";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -144,7 +144,7 @@ pub fn schema() -> SchemaRef {
                     DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
                 }
                 Kind::Str => DataType::Utf8,
-                Kind::Ts => DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())),
+                Kind::Ts => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
                 Kind::I64 => DataType::Int64,
                 Kind::U64 => DataType::UInt64,
                 Kind::U32 => DataType::UInt32,
@@ -161,7 +161,7 @@ pub fn schema() -> SchemaRef {
 enum Builder {
     Dict(StringDictionaryBuilder<Int32Type>),
     Str(StringBuilder),
-    Ts(TimestampNanosecondBuilder),
+    Ts(TimestampMicrosecondBuilder),
     I64(Int64Builder),
     U64(UInt64Builder),
     U32(UInt32Builder),
@@ -175,7 +175,7 @@ impl Builder {
         match kind {
             Kind::Dict => Builder::Dict(StringDictionaryBuilder::new()),
             Kind::Str => Builder::Str(StringBuilder::new()),
-            Kind::Ts => Builder::Ts(TimestampNanosecondBuilder::new().with_timezone("UTC")),
+            Kind::Ts => Builder::Ts(TimestampMicrosecondBuilder::new().with_timezone("UTC")),
             Kind::I64 => Builder::I64(Int64Builder::new()),
             Kind::U64 => Builder::U64(UInt64Builder::new()),
             Kind::U32 => Builder::U32(UInt32Builder::new()),
@@ -277,7 +277,11 @@ impl Columns {
 
 /// The values of one record, in `COLUMNS` order.
 fn row<'a>(r: &'a Record<'a>, e: &Ended<'_>) -> Vec<Value<'a>> {
-    let ts = |t: crate::timestamp::Timestamp| Value::Int(Some(t.0));
+    // Microseconds, floored: Spark reads no nanosecond Parquet timestamp (`Illegal Parquet
+    // type: INT64 (TIMESTAMP(NANOS,true))`, Spark 3 and 4), and DuckDB, pandas and Arrow read
+    // microseconds too. A nanosecond capture's last three digits are in the NDJSON and the
+    // report; `event.duration` keeps nanoseconds.
+    let ts = |t: crate::timestamp::Timestamp| Value::Int(Some(t.0.div_euclid(1_000)));
     let s = Value::Str;
     let u = |n: u64| Value::Uint(Some(n));
     let peer_geo = |p: &'a ecs::Peer<'a>| p.geo.as_ref().map(|g| g.country_iso_code);
