@@ -27,16 +27,21 @@ fn query(file: &Path, sql: &str) -> Value {
         "import duckdb, json\ncon = duckdb.connect()\ncon.execute(\"CREATE VIEW f AS SELECT * FROM read_parquet('{}')\")\nprint(json.dumps(con.execute({sql:?}).fetchall(), default=str))",
         file.display()
     );
+    serde_json::from_slice(&python(&script, "duckdb")).expect("JSON rows")
+}
+
+/// Run a Python script; its standard output (`engine` names it in a failure).
+fn python(script: &str, engine: &str) -> Vec<u8> {
     let out = Command::new("python3")
-        .args(["-c", &script])
+        .args(["-c", script])
         .output()
         .expect("python3");
     assert!(
         out.status.success(),
-        "duckdb failed: {}",
+        "{engine} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("JSON rows")
+    out.stdout
 }
 
 fn check(captures: &[&str], extra: &[&str]) {
@@ -223,16 +228,8 @@ spark.stop()
 "#,
         path = parquet.display().to_string()
     );
-    let out = Command::new("python3")
-        .args(["-c", &script])
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "Spark failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let out = python(&script, "Spark");
+    let stdout = String::from_utf8_lossy(&out);
     let line = stdout.lines().last().unwrap_or_default();
     let got: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {stdout}"));
     let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
