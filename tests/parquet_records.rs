@@ -30,6 +30,14 @@ fn query(file: &Path, sql: &str) -> Value {
     serde_json::from_slice(&python(&script, "duckdb")).expect("JSON rows")
 }
 
+/// Whether PySpark can be imported.
+fn pyspark() -> bool {
+    Command::new("python3")
+        .args(["-c", "import pyspark"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
 /// Run a Python script; its standard output (`engine` names it in a failure).
 fn python(script: &str, engine: &str) -> Vec<u8> {
     let out = Command::new("python3")
@@ -184,11 +192,7 @@ fn the_same_capture_gives_the_same_parquet_file() {
 /// and the earliest flow start, to the microsecond.
 #[test]
 fn spark_reads_the_parquet_file() {
-    let probe = Command::new("python3")
-        .args(["-c", "import pyspark"])
-        .output()
-        .map(|o| o.status.success());
-    if !probe.unwrap_or(false) {
+    if !pyspark() {
         return cli::skip("PySpark is not installed (tests/run installs it with a Java runtime)");
     }
     let dir = tempfile::tempdir().unwrap();
@@ -247,4 +251,124 @@ spark.stop()
     assert_eq!(got["sensor"], "site-a");
     // The report's times have the capture's digits (6 here); Spark's, microseconds.
     assert_eq!(got["first"], first, "{first}");
+}
+
+/// The Spark SQL examples (`docs/scale/spark/questions.sql`) run in Spark over the records of
+/// three runs, as three sensors: the payload that left the EU/EEA and the home country sums to
+/// the reports' totals, each row names its inputs' SHA-256, the other questions find what the
+/// captures hold, and a capture analysed by two sensors shows each of its flows seen twice.
+#[test]
+fn spark_sql_questions_answer_as_the_reports() {
+    if !pyspark() {
+        return cli::skip("PySpark is not installed (tests/run installs it with a Java runtime)");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let runs: [(&str, &[&str]); 3] = [
+        ("site-a", &["captures/names.pcap"]),
+        ("site-b", &["captures/teams-like.pcap"]),
+        ("site-c", &["captures/names.pcap"]),
+    ];
+    let mut reports = Vec::new();
+    let mut files = Vec::new();
+    for (site, captures) in runs {
+        let json = dir.path().join(format!("{site}.json"));
+        let parquet = dir.path().join(format!("{site}.parquet"));
+        let mut args = vec![
+            "--home",
+            "SE",
+            "--sensor",
+            site,
+            "--json",
+            json.to_str().unwrap(),
+            "--parquet",
+            parquet.to_str().unwrap(),
+        ];
+        args.extend_from_slice(captures);
+        let run = cli::analyze(&args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        reports.push(serde_json::from_slice::<Value>(&std::fs::read(&json).unwrap()).unwrap());
+        files.push(parquet.display().to_string());
+    }
+    let sql = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/scale/spark/questions.sql");
+    let script = format!(
+        r#"
+import json
+from pyspark.sql import SparkSession
+spark = (SparkSession.builder.master("local[1]").appName("residency-questions")
+         .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
+         .getOrCreate())
+spark.sparkContext.setLogLevel("ERROR")
+spark.read.parquet(*{files:?}).createOrReplaceTempView("flows")
+queries, name, lines = {{}}, None, []
+for line in open({sql:?}):
+    if line.startswith("-- name: "):
+        name, lines = line[len("-- name: "):].strip(), []
+        queries[name] = lines
+    elif name and not line.startswith("--"):
+        lines.append(line)
+out = {{n: [r.asDict() for r in spark.sql("".join(q).strip().rstrip(";")).collect()]
+        for n, q in queries.items()}}
+print(json.dumps(out, default=str))
+spark.stop()
+"#,
+        sql = sql.display().to_string()
+    );
+    let out = python(&script, "Spark");
+    let stdout = String::from_utf8_lossy(&out);
+    let line = stdout.lines().last().unwrap_or_default();
+    let got: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(got.as_object().unwrap().len(), 5, "{got}");
+    let sum = |rows: &Value, key: &str| -> u64 {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r[key].as_u64().unwrap())
+            .sum()
+    };
+    for (query, answer) in [
+        ("payload_out_of_the_eu_eea", "left_eu_eea"),
+        ("payload_out_of_the_home_country", "left_home"),
+    ] {
+        let rows = &got[query];
+        let want = |key: &str| -> u64 {
+            reports
+                .iter()
+                .map(|r| r["summary"]["answer"][answer]["yes"][key].as_u64().unwrap())
+                .sum()
+        };
+        assert!(want("flows") > 0, "{query}: the captures have such flows");
+        assert_eq!(sum(rows, "flows"), want("flows"), "{query}");
+        assert_eq!(
+            sum(rows, "payload_bytes"),
+            want("payload_to_remote"),
+            "{query}"
+        );
+        for row in rows.as_array().unwrap() {
+            let inputs = row["inputs"].as_array().unwrap();
+            assert!(!inputs.is_empty(), "{query}: {row}");
+            assert!(
+                inputs.iter().all(|h| h.as_str().unwrap().len() == 64),
+                "{row}"
+            );
+        }
+    }
+    assert!(
+        !got["providers_under_non_eu_law"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        !got["contradicted_placements"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    // names.pcap by site-a and site-c: each of its flows, twice.
+    let twice = got["flows_seen_by_several_sensors"].as_array().unwrap();
+    assert_eq!(twice.len(), reports[0]["flows"].as_array().unwrap().len());
+    for row in twice {
+        assert_eq!(row["sensors"], 2);
+        assert_eq!(row["seen_by"], serde_json::json!(["site-a", "site-c"]));
+    }
 }
