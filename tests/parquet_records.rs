@@ -258,7 +258,7 @@ spark.stop()
 /// the reports' totals, each row names its inputs' SHA-256, the other questions find what the
 /// captures hold, and a capture analysed by two sensors shows each of its flows seen twice.
 #[test]
-fn spark_sql_questions_answer_as_the_reports() {
+fn spark_sql_questions_on_the_parquet_records_answer_as_the_reports() {
     if !pyspark() {
         return cli::skip("PySpark is not installed (tests/run installs it with a Java runtime)");
     }
