@@ -84,15 +84,15 @@ fn stopped() -> io::Error {
 }
 
 /// Run `front_work` on this thread with its ended flows going to `back`: on a thread of its own
-/// when `ctx` allows more than one, else at once. Returns what `front_work` returned, or the
-/// back half's error (which comes first: it is why the front half stopped).
-pub(super) fn run<'c, T>(
+/// when `ctx` allows more than one, else at once. The back half's error comes first: it is why
+/// the front half stopped.
+pub(super) fn run<'c>(
     ctx: &Context<'c>,
     front: &mut Front,
     back: &mut Back,
     sink: &mut dyn Sink,
-    front_work: impl FnOnce(&mut Front, &mut Handoff<'_, 'c>) -> io::Result<T>,
-) -> io::Result<T> {
+    front_work: impl FnOnce(&mut Front, &mut Handoff<'_, 'c>) -> io::Result<()>,
+) -> io::Result<()> {
     if ctx.options.threads < 2 {
         let mut out = Handoff::Direct { back, ctx, sink };
         return front_work(front, &mut out);
@@ -113,7 +113,7 @@ pub(super) fn run<'c, T>(
             batch: Vec::with_capacity(BATCH),
             to,
         };
-        let result = front_work(front, &mut out).and_then(|t| out.flush().map(|()| t));
+        let result = front_work(front, &mut out).and_then(|()| out.flush());
         // The queue closes here: the back half takes what is left and ends.
         drop(out);
         let back_result = match worker.join() {
