@@ -41,9 +41,10 @@ GROUP BY 1, 2, 3
 ORDER BY payload_bytes DESC, site, day, service;
 
 -- name: providers_under_non_eu_law
--- Payload to providers whose controlling parent sits outside the EU/EEA, per site, provider
--- and its jurisdiction (US: the CLOUD Act applies, Residency.destination.cloud_act).
+-- Payload to providers whose controlling parent sits outside the EU/EEA, per site, day,
+-- provider and its jurisdiction (US: the CLOUD Act applies, Residency.destination.cloud_act).
 SELECT `observer.name` AS site,
+       to_date(`@timestamp`) AS day,
        `Residency.destination.provider` AS provider,
        `Residency.destination.provider_jurisdiction` AS jurisdiction,
        bool_or(`Residency.destination.cloud_act`) AS cloud_act,
@@ -51,8 +52,8 @@ SELECT `observer.name` AS site,
        CAST(sum(`Residency.answer.payload_to_remote`) AS BIGINT) AS payload_bytes
 FROM flows
 WHERE `Residency.destination.foreign_control` AND `Residency.answer.answered`
-GROUP BY 1, 2, 3
-ORDER BY payload_bytes DESC, site, provider;
+GROUP BY 1, 2, 3, 4
+ORDER BY payload_bytes DESC, site, day, provider;
 
 -- name: contradicted_placements
 -- Addresses whose round trips rule out the databases' country, per site: the country, the
