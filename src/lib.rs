@@ -23,6 +23,7 @@ pub mod decode;
 pub mod diff;
 pub mod digest;
 pub mod flow;
+pub mod merge;
 pub mod names;
 pub mod output;
 pub mod place;

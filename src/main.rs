@@ -54,6 +54,15 @@ enum Command {
     /// differ and --exit-code was given; 1 error (unreadable report, unknown schema); 2 usage
     /// error.
     Diff(cli::diff::DiffArgs),
+    /// Merge the reports of several sites, sensors or runs into one whose totals are the sums
+    /// (schema `residency.merge/1`, docs/merge.md).
+    ///
+    /// Every report and every input is listed; remote destinations are counted once across
+    /// reports. A capture in two reports (the same SHA-256) is refused, as its flows would be
+    /// counted twice. Exit status: 0 merged, every report complete; 3 merged, but a report is
+    /// incomplete (damaged input, interrupted, dropped packets); 1 error (unreadable report,
+    /// unknown schema, a capture in two reports); 2 usage error.
+    Merge(cli::merge::MergeArgs),
     /// Check reports or captures against a policy (TOML): a gate for CI and audits.
     ///
     /// Each input (a JSON report of `analyze --json`, or a capture analysed in-process with the
@@ -93,6 +102,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Lookup(args) => cli::lookup::lookup_cmd(args),
         Command::Live(args) => cli::live::live_cmd(*args),
         Command::Diff(args) => cli::diff::diff_cmd(args),
+        Command::Merge(args) => cli::merge::merge_cmd(args),
         Command::Check(args) => cli::check::check_cmd(*args),
         Command::Interfaces => cli::live::interfaces_cmd(),
     }

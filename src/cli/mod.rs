@@ -7,6 +7,7 @@ pub mod check;
 pub mod diff;
 pub mod live;
 pub mod lookup;
+pub mod merge;
 pub mod outs;
 pub mod progress;
 pub mod stats;

@@ -101,6 +101,29 @@ pub fn from_reader_hashed(path: &Path, reader: impl Read) -> Result<(Report, Str
     Ok((report, hashing.sha256_hex()))
 }
 
+/// Another typed view of the report file at `path` (`residency merge` reads its own), with the
+/// SHA-256 of the file; the same errors as [`read_hashed`]. `schema` gives the view's `schema`
+/// field, which the view reads with [`known_schema`].
+pub fn read_view_hashed<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    schema: fn(&T) -> &str,
+) -> Result<(T, String), ReadError> {
+    let io_error = |source| ReadError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let file = File::open(path).map_err(io_error)?;
+    let mut hashing = HashingReader::new(BufReader::new(file));
+    let view: T = serde_json::from_reader(&mut hashing).map_err(|e| classify(path, e))?;
+    if schema(&view).is_empty() {
+        return Err(ReadError::NoSchema {
+            path: path.to_owned(),
+        });
+    }
+    io::copy(&mut hashing, &mut io::sink()).map_err(io_error)?;
+    Ok((view, hashing.sha256_hex()))
+}
+
 /// Reads a report from `reader`; `path` names it in errors.
 pub fn from_reader(path: &Path, reader: impl Read) -> Result<Report, ReadError> {
     let mut report: Report =
@@ -145,7 +168,7 @@ fn classify(path: &Path, source: serde_json::Error) -> ReadError {
 }
 
 /// `schema` is the report's first key, so an unknown schema stops the reading at once.
-fn known_schema<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+pub fn known_schema<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     let schema = String::deserialize(d)?;
     if KNOWN_SCHEMAS.contains(&schema.as_str()) {
         Ok(schema)
