@@ -299,6 +299,37 @@ print(json.dumps(out))
     }
     assert!(got["providers"].as_u64().unwrap() > 0);
 
+    // OUT/report.json: every site's report merged (`residency merge`), its totals the sums.
+    let merged = read_json(&out.join("report.json"));
+    assert_eq!(merged["schema"], "residency.merge/1");
+    assert_eq!(runs["merge"]["status"], 3, "a site is incomplete");
+    let total = |f: &dyn Fn(&Value) -> u64| -> u64 { reports.iter().map(|(_, r)| f(r)).sum() };
+    let s = &merged["summary"];
+    assert_eq!(
+        s["flows"]["total"].as_u64(),
+        Some(total(&|r| r["summary"]["flows"]["total"].as_u64().unwrap()))
+    );
+    assert_eq!(
+        s["answer"]["left_eu_eea"]["yes"]["payload_to_remote"].as_u64(),
+        Some(total(&|r| {
+            r["summary"]["answer"]["left_eu_eea"]["yes"]["payload_to_remote"]
+                .as_u64()
+                .unwrap()
+        }))
+    );
+    assert_eq!(
+        merged["inputs"].as_array().unwrap().len() as u64,
+        total(&|r| r["inputs"].as_array().unwrap().len() as u64)
+    );
+    let merged_from: Vec<&str> = merged["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["path"].as_str().unwrap())
+        .collect();
+    let want_from: Vec<String> = want.iter().map(|s| format!("reports/{s}.json")).collect();
+    assert_eq!(merged_from, want_from);
+
     // The output is never written over: a second run to the same folder is refused.
     let before = std::fs::read(out.join("runs.json")).unwrap();
     let again = job(&out);

@@ -25,6 +25,8 @@ The output folder (never overwritten; written as OUT.partial and renamed when co
     OUT/flows/site=S/day=D/*.parquet   every flow record, with columns `site` and `day`
     OUT/aggregates/NAME/*.parquet      the answer of each query in questions.sql
     OUT/reports/S.json                 each site's JSON evidence report (residency.report/2)
+    OUT/report.json                    every site's report merged (residency merge: the totals
+                                       summed, every input listed; residency.merge/1)
     OUT/runs.json                      per site: its parts in the order analysed (URI, SHA-256,
                                        first packet), residency's exit status and message; the
                                        binary's SHA-256 and version; the arguments
@@ -180,6 +182,14 @@ class Hadoop:
     def delete(self, uri):
         fs, path = self._fs(uri)
         fs.delete(path, True)
+
+    def fetch(self, uri, local):
+        fs, path = self._fs(uri)
+        fs.copyToLocalFile(False, path, self.jvm.org.apache.hadoop.fs.Path(local), True)
+
+    def upload(self, local, uri):
+        fs, path = self._fs(uri)
+        fs.copyFromLocalFile(False, False, self.jvm.org.apache.hadoop.fs.Path(local), path)
 
     def rename(self, src, dst):
         fs, path = self._fs(src)
@@ -386,6 +396,30 @@ def questions(path):
     return found
 
 
+def merge_reports(hadoop, binary, partial, sites):
+    """`residency merge` of the sites' reports into OUT/report.json (residency.merge/1): the
+    totals over all sites, every input listed; refused if one capture is in two sites."""
+    if not sites:
+        return {"status": None, "message": "no site was analysed"}
+    folder = tempfile.mkdtemp(prefix="residency-merge-")
+    try:
+        # Named as in OUT (reports/S.json), so that the merged document's paths are OUT's.
+        local = []
+        os.makedirs(os.path.join(folder, "reports"))
+        for site in sites:
+            name = f"reports/{site}.json"
+            hadoop.fetch(f"{partial}/{name}", os.path.join(folder, name))
+            local.append(name)
+        merged = os.path.join(folder, "report.json")
+        run = subprocess.run([os.path.abspath(binary), "merge", "--json", merged] + local,
+                             capture_output=True, text=True, cwd=folder)
+        if os.path.exists(merged):
+            hadoop.upload(merged, f"{partial}/report.json")
+        return {"status": run.returncode, "message": run.stderr.strip()[-4000:]}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def binary_version(path):
     out = subprocess.run([path, "--version"], capture_output=True, text=True)
     return out.stdout.strip()
@@ -441,6 +475,8 @@ def job(spark, args, F):
             spark.sql(sql).coalesce(1).write.parquet(f"{partial}/aggregates/{name}")
         hadoop.delete(f"{partial}/_staging")
 
+    merged = merge_reports(hadoop, args.binary, partial, [r["site"] for r in analysed])
+
     summary = {
         "schema": "residency.spark-run/1",
         "binary": {"name": shared["binary_name"], "sha256": sha256_file(args.binary),
@@ -448,6 +484,7 @@ def job(spark, args, F):
         "residency_args": residency_args,
         "questions": [name for name, _ in queries],
         "sites": runs,
+        "merge": merged,
     }
     hadoop.write(f"{partial}/runs.json", (json.dumps(summary, indent=2) + "\n").encode())
     hadoop.rename(partial, out)
@@ -463,6 +500,9 @@ def job(spark, args, F):
             worst = EXIT_ERROR
         elif r["status"] == EXIT_DAMAGED and worst == EXIT_OK:
             worst = EXIT_DAMAGED
+    if merged["status"] not in (EXIT_OK, EXIT_DAMAGED):
+        print(f"residency merge failed (exit status {merged['status']}): {merged['message']}")
+        worst = EXIT_ERROR
     print(f"{len(analysed)} of {len(runs)} sites analysed; outputs in {out}")
     return worst
 
