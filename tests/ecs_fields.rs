@@ -343,6 +343,51 @@ fn definitions_in_a_bad_form_are_refused() {
     );
 }
 
+/// The sensor's place (`--vantage` as a city or coordinates) is every record's
+/// `observer.geo.location`, an ECS geo_point; per input when each has its own vantage; a
+/// country gives none.
+#[test]
+fn records_carry_the_sensors_location_from_its_vantage() {
+    let locations = |args: &[&str]| -> Vec<serde_json::Value> {
+        let mut all = vec!["--home", "SE", "--flows", "-"];
+        all.extend_from_slice(args);
+        let run = cli::analyze(&all);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.stdout
+            .lines()
+            .map(|l| {
+                let r: serde_json::Value = serde_json::from_str(l).unwrap();
+                r["observer"]["geo"]["location"].clone()
+            })
+            .collect()
+    };
+    let stockholm = serde_json::json!({"lat": 59.3294, "lon": 18.0687});
+    let got = locations(&["--vantage", "Stockholm", "captures/names.pcap"]);
+    assert_eq!(got.len(), 14);
+    assert!(got.iter().all(|l| *l == stockholm), "{got:?}");
+    let got = locations(&["--vantage=-33.87,151.21", "captures/rtt-sydney.pcap"]);
+    assert!(!got.is_empty());
+    assert!(
+        got.iter()
+            .all(|l| *l == serde_json::json!({"lat": -33.87, "lon": 151.21})),
+        "{got:?}"
+    );
+    // One vantage per input: each flow's is its first packet's input's.
+    let got = locations(&[
+        "--vantage",
+        "Stockholm",
+        "--vantage",
+        "SE",
+        "captures/names.pcap",
+        "captures/teams-like.pcap",
+    ]);
+    assert_eq!(got.iter().filter(|l| **l == stockholm).count(), 14);
+    assert_eq!(got.iter().filter(|l| l.is_null()).count(), got.len() - 14);
+    // A country is no point.
+    let got = locations(&["--vantage", "SE", "captures/names.pcap"]);
+    assert!(got.iter().all(serde_json::Value::is_null));
+}
+
 /// `--sensor NAME`: every record names the sensor (`observer.name`) and its flow across
 /// sensors (`event.id`: Community ID and first packet time); the report's settings name it; a
 /// name that is empty, too long or has control characters is a usage error.

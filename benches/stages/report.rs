@@ -29,6 +29,7 @@ impl OwnedFlow {
             physics: self.physics.as_ref(),
             input: &self.input,
             sensor: None,
+            location: None,
         }
     }
 

@@ -43,6 +43,9 @@ pub struct Ended<'a> {
     pub input: &'a InputInfo,
     /// The sensor's name (`--sensor`).
     pub sensor: Option<&'a str>,
+    /// Where the sensor is, as latitude and longitude: the `--vantage` of the flow's first
+    /// packet's input when that is a city or coordinates (a country is no point).
+    pub location: Option<(f64, f64)>,
 }
 
 /// An output fed by the pipeline: every ended flow, every address written out, in one
@@ -333,6 +336,11 @@ impl Back {
             physics: judged.as_deref(),
             input,
             sensor: ctx.options.sensor.as_deref(),
+            location: ctx
+                .physics
+                .vantage_of(flow.first_packet.input)
+                .and_then(|j| ctx.physics.judges.get(j))
+                .and_then(|judge| judge.vantage.point()),
         })
     }
 

@@ -130,6 +130,21 @@ pub struct Observer<'a> {
     pub vendor: &'static str,
     pub version: &'static str,
     pub r#type: &'static str,
+    /// Where the sensor is (`--vantage` as a city or coordinates); left out otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub geo: Option<ObserverGeo>,
+}
+
+/// `observer.geo`: ECS's `geo.location`, a `geo_point` written as `{"lat", "lon"}`.
+#[derive(Serialize)]
+pub struct ObserverGeo {
+    pub location: GeoPoint,
+}
+
+#[derive(Clone, Copy, Serialize)]
+pub struct GeoPoint {
+    pub lat: f64,
+    pub lon: f64,
 }
 
 /// What ECS has no field for.
@@ -297,6 +312,9 @@ pub fn record<'a>(e: &'a Ended<'a>) -> Record<'a> {
             vendor: "residency",
             version: env!("CARGO_PKG_VERSION"),
             r#type: "sensor",
+            geo: e.location.map(|(lat, lon)| ObserverGeo {
+                location: GeoPoint { lat, lon },
+            }),
         },
         residency: Custom {
             flow_id: f.id.0,
