@@ -84,6 +84,11 @@ fn merged_totals_are_the_sums_of_the_reports_and_every_input_is_listed() {
     let m = read(&out);
     let (a, b) = (read(&hq), read(&branch));
     assert_eq!(m["schema"], "residency.merge/1");
+    cli::schema::validate_merge(&m).unwrap();
+    // The schema is closed: a field it does not know fails it.
+    let mut changed = m.clone();
+    changed["reports"][0]["extra"] = Value::Bool(true);
+    assert!(cli::schema::validate_merge(&changed).is_err());
     let s = &m["summary"];
     for part in ["packets", "flows", "answer", "fragments"] {
         assert_sums(&s[part], &[&a["summary"][part], &b["summary"][part]], part);
@@ -152,7 +157,7 @@ fn merged_totals_are_the_sums_of_the_reports_and_every_input_is_listed() {
             (
                 i["report"].as_u64().unwrap(),
                 i["sensor"].as_str().unwrap(),
-                i["path"].as_str().unwrap(),
+                i["input"]["path"].as_str().unwrap(),
             )
         })
         .collect();
@@ -164,7 +169,7 @@ fn merged_totals_are_the_sums_of_the_reports_and_every_input_is_listed() {
             (1, "branch", "captures/truncated.pcap")
         ]
     );
-    assert_eq!(inputs[2]["errors"][0]["kind"], "truncated");
+    assert_eq!(inputs[2]["input"]["errors"][0]["kind"], "truncated");
     let reports = m["reports"].as_array().unwrap();
     assert_eq!(reports[1]["inputs"], serde_json::json!([1, 2]));
     assert_eq!(reports[1]["complete"], false);
@@ -236,6 +241,7 @@ fn merging_many_real_reports_sums_them() {
     assert!(run.code == 0 || run.code == 3, "{}", run.stderr);
     // `--json -`: standard output is the JSON document alone.
     let m: Value = serde_json::from_str(&run.stdout).unwrap();
+    cli::schema::validate_merge(&m).unwrap();
     let reports: Vec<Value> = paths.iter().map(|p| read(p)).collect();
     let refs: Vec<&Value> = reports.iter().collect();
     let part = |name: &str| -> Vec<&Value> { refs.iter().map(|r| &r["summary"][name]).collect() };
@@ -295,6 +301,7 @@ fn reports_for_different_home_countries_have_no_merged_left_home() {
     let run = merge(&["--json", "-", se.to_str().unwrap(), no.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let m: Value = serde_json::from_str(&run.stdout).unwrap();
+    cli::schema::validate_merge(&m).unwrap();
     let s = &m["summary"];
     assert!(s["answer"]["left_home"].is_null());
     assert!(s["placement"]["left_home"].is_null());

@@ -99,13 +99,24 @@ pub struct Merged {
     pub tool: Tool,
     /// The reports merged, in the order given.
     pub reports: Vec<Source>,
-    /// Every input of every report, in order, each with its `report` (index into `reports`)
-    /// and `sensor`; `duplicate_of` is an index into this list.
-    pub inputs: Vec<Value>,
+    /// Every input of every report, in order.
+    pub inputs: Vec<MergedInput>,
     /// What a reader of the totals should know (reports from different tool versions, geo data
     /// or home countries).
     pub warnings: Vec<String>,
     pub summary: Value,
+}
+
+/// One input of one report.
+#[derive(Debug, Serialize)]
+pub struct MergedInput {
+    /// Index into `reports`.
+    pub report: usize,
+    /// That report's `settings.sensor`.
+    pub sensor: Option<String>,
+    /// The input as the report lists it (`inputs[]` of residency.report/2), but
+    /// `duplicate_of`, which is an index into the merged `inputs`.
+    pub input: Value,
 }
 
 #[derive(Debug, Serialize)]
@@ -226,14 +237,14 @@ pub fn merge(reports: &[Read]) -> Result<Merged, MergeError> {
         let sensor = text(&r.view.settings["sensor"]);
         for input in &r.view.inputs {
             let mut input = input.clone();
-            if let Value::Object(map) = &mut input {
-                if let Some(n) = map.get("duplicate_of").and_then(Value::as_u64) {
-                    map.insert("duplicate_of".into(), (n + offset as u64).into());
-                }
-                map.insert("report".into(), index.into());
-                map.insert("sensor".into(), sensor.clone().into());
+            if let Some(n) = input.get("duplicate_of").and_then(Value::as_u64) {
+                input["duplicate_of"] = (n + offset as u64).into();
             }
-            inputs.push(input);
+            inputs.push(MergedInput {
+                report: index,
+                sensor: sensor.clone(),
+                input,
+            });
         }
         sources.push(Source {
             path: r.path.clone(),

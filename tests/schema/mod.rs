@@ -81,3 +81,48 @@ fn is_type_mismatch_only(branch: &[ValidationError<'_>], parent: &ValidationErro
         && matches!(branch[0].kind(), ValidationErrorKind::Type { .. })
         && branch[0].instance_path() == parent.instance_path()
 }
+
+/// Where the merged document's schema lives, from the project root.
+pub const MERGE_SCHEMA_PATH: &str = "docs/merge.schema.json";
+
+/// The validator of docs/merge.schema.json, which refers to the report's schema by its `$id`
+/// (`urn:residency:report:2`): that schema is registered under it, so nothing is fetched.
+pub fn merge_validator() -> &'static Validator {
+    static REGISTRY: OnceLock<jsonschema::Registry<'static>> = OnceLock::new();
+    static MERGE: OnceLock<Value> = OnceLock::new();
+    static VALIDATOR: OnceLock<Validator> = OnceLock::new();
+    VALIDATOR.get_or_init(|| {
+        let registry = REGISTRY.get_or_init(|| {
+            jsonschema::Registry::new()
+                .add("urn:residency:report:2", schema().clone())
+                .expect("the report schema's id is a URI")
+                .prepare()
+                .expect("the report schema registers")
+        });
+        let merge = MERGE.get_or_init(|| {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(MERGE_SCHEMA_PATH);
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("{}: not JSON: {e}", path.display()))
+        });
+        jsonschema::draft202012::options()
+            .should_validate_formats(true)
+            .with_registry(registry)
+            .build(merge)
+            .unwrap_or_else(|e| panic!("{MERGE_SCHEMA_PATH} is not a valid JSON Schema: {e}"))
+    })
+}
+
+/// Checks a merged document against docs/merge.schema.json; every error, one a line.
+pub fn validate_merge(json: &Value) -> Result<(), String> {
+    let mut lines = Vec::new();
+    for error in merge_validator().iter_errors(json) {
+        describe(&error, &mut lines);
+    }
+    if lines.is_empty() {
+        Ok(())
+    } else {
+        Err(lines.join("\n"))
+    }
+}
