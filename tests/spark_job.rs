@@ -344,12 +344,100 @@ print(json.dumps(out))
     assert_eq!(std::fs::read(out.join("runs.json")).unwrap(), before);
 }
 
+/// A pcapng file of one UDP packet whose interface has the resolution `tsresol` (if_tsresol's
+/// byte) and the offset `offset` seconds (if_tsoffset), at `ticks` of that resolution; big- or
+/// little-endian.
+fn pcapng(path: &Path, big_endian: bool, tsresol: u8, offset: i64, ticks: u64) {
+    let u16b = |v: u16| {
+        if big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    };
+    let u32b = |v: u32| {
+        if big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    };
+    let mut frame = Vec::new();
+    etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+        .ipv4([10, 0, 0, 1], [192, 0, 2, 1], 64)
+        .udp(40000, 443)
+        .write(&mut frame, b"hello")
+        .unwrap();
+    let block = |kind: u32, body: &[u8]| -> Vec<u8> {
+        let len = (12 + body.len()) as u32;
+        [&u32b(kind)[..], &u32b(len), body, &u32b(len)].concat()
+    };
+    let mut out = block(
+        0x0A0D_0D0A,
+        &[&u32b(0x1A2B_3C4D)[..], &u16b(1), &u16b(0), &[0xff; 8]].concat(),
+    );
+    let offset = if big_endian {
+        offset.to_be_bytes()
+    } else {
+        offset.to_le_bytes()
+    };
+    out.extend(block(
+        1,
+        &[
+            &u16b(1)[..],
+            &u16b(0),
+            &u32b(65535),
+            &u16b(9),
+            &u16b(1),
+            &[tsresol, 0, 0, 0],
+            &u16b(14),
+            &u16b(8),
+            &offset,
+            &u16b(0),
+            &u16b(0),
+        ]
+        .concat(),
+    ));
+    let mut data = frame.clone();
+    data.resize(frame.len().div_ceil(4) * 4, 0);
+    out.extend(block(
+        6,
+        &[
+            &u32b(0)[..],
+            &u32b((ticks >> 32) as u32),
+            &u32b(ticks as u32),
+            &u32b(frame.len() as u32),
+            &u32b(frame.len() as u32),
+            &data,
+        ]
+        .concat(),
+    ));
+    std::fs::write(path, out).unwrap();
+}
+
 /// The job's own reading of a capture's first packet (to order rotated parts) agrees with
-/// residency's on every shipped and shared capture: pcap in micro- and nanoseconds, both byte
-/// orders, pcapng with its interfaces' resolutions.
+/// residency's on every shipped and shared capture, and on pcapng files made here with a
+/// binary resolution, an offset, and either byte order: pcap in micro- and nanoseconds, both
+/// byte orders, pcapng with its interfaces' resolutions and offsets.
 #[test]
 fn the_jobs_first_packet_times_are_residencys() {
-    let mut files = shipped(&[
+    let made = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (i, (big_endian, tsresol, offset, ticks)) in [
+        // 2^-20 s: one tick past a whole second is 953.67 ns.
+        (true, 0x94u8, 1_000i64, (1_700_000_000u64 << 20) + 1),
+        (false, 0x94, -5, (1_700_000_000u64 << 20) + 3),
+        (false, 9, 0, 1_700_000_000_123_456_789),
+        (true, 3, 7, 1_700_000_000_123),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let path = made.path().join(format!("made-{i}.pcapng"));
+        pcapng(&path, big_endian, tsresol, offset, ticks);
+        files.push(path);
+    }
+    files.extend(shipped(&[
         "capwap.pcap",
         "fragments.pcap",
         "gquic.pcap",
@@ -376,7 +464,7 @@ fn the_jobs_first_packet_times_are_residencys() {
         "tunnels.pcap",
         "turn.pcap",
         "vlan.pcap",
-    ]);
+    ]));
     files.extend(shared_captures());
     let list: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     let got = python_with_job(&format!(
@@ -393,6 +481,12 @@ fn the_jobs_first_packet_times_are_residencys() {
     assert_eq!(inputs.len(), files.len());
     for ((input, ns), file) in inputs.iter().zip(got.as_array().unwrap()).zip(&list) {
         let digits = input["precision"].as_u64().unwrap() as u8;
+        if file.contains("/made-") {
+            assert!(
+                ns.is_i64(),
+                "{file}: the files made here have a first packet"
+            );
+        }
         let job = ns
             .as_i64()
             .map(|ns| residency::timestamp::Timestamp::from_nanos(ns).rfc3339(digits));

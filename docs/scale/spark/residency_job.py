@@ -283,7 +283,7 @@ def _pcapng_first(head):
             return None
         body = head[pos + 8:pos + length - 4]
         if kind == 1 and len(body) >= 8:
-            resolutions.append(_if_tsresol(body[8:], order))
+            resolutions.append(_if_time(body[8:], order))
         elif kind in (2, 6) and len(body) >= 12:
             if kind == 6:
                 interface, high, low = struct.unpack_from(order + "III", body, 0)
@@ -291,26 +291,29 @@ def _pcapng_first(head):
                 interface, _, high, low = struct.unpack_from(order + "HHII", body, 0)
             if interface >= len(resolutions):
                 return None
-            ticks, (base, exponent) = (high << 32) | low, resolutions[interface]
+            ticks, (base, exponent, offset) = (high << 32) | low, resolutions[interface]
             if base == 10:
-                return ticks * 10**9 // 10**exponent
-            return ticks * 10**9 >> exponent
+                return offset * 10**9 + ticks * 10**9 // 10**exponent
+            return offset * 10**9 + (ticks * 10**9 >> exponent)
         pos += length
     return None
 
 
-def _if_tsresol(options, order):
-    """The interface's time resolution as (10, n) or (2, n): 10^-n or 2^-n seconds."""
-    pos = 0
+def _if_time(options, order):
+    """An interface's clock, as residency reads it: (10, n) or (2, n) for a resolution of 10^-n
+    or 2^-n seconds (if_tsresol, default microseconds), and if_tsoffset's seconds."""
+    pos, base, exponent, offset = 0, 10, 6, 0
     while pos + 4 <= len(options):
         code, length = struct.unpack_from(order + "HH", options, pos)
-        if code == 0:
+        value = options[pos + 4:pos + 4 + length]
+        if code == 0 or len(value) < length:
             break
-        if code == 9 and length >= 1 and pos + 5 <= len(options):
-            value = options[pos + 4]
-            return (2, value & 0x7F) if value & 0x80 else (10, value)
+        if code == 9 and length == 1:
+            base, exponent = (2, value[0] & 0x7F) if value[0] & 0x80 else (10, value[0])
+        elif code == 14 and length == 8:
+            (offset,) = struct.unpack(order + "q", value)
         pos += 4 + (length + 3) // 4 * 4
-    return (10, 6)
+    return (base, exponent, offset)
 
 
 # ---- One site, on an executor.
@@ -344,7 +347,11 @@ def run_site(site, uris, job):
         parts = []
         for index, uri in enumerate(uris):
             path = fetch(uri, scratch, index)
-            parts.append({"uri": uri, "path": path, "first_packet_ns": first_packet_ns(path)})
+            try:
+                first = first_packet_ns(path)
+            except (OSError, struct.error, ValueError):
+                first = None  # residency reports what is wrong with the file
+            parts.append({"uri": uri, "path": path, "first_packet_ns": first})
         # Parts without a readable first packet go last: residency reports them as it finds them.
         parts.sort(key=lambda p: (p["first_packet_ns"] is None, p["first_packet_ns"] or 0, p["uri"]))
         report, records = os.path.join(scratch, "report.json"), os.path.join(scratch, "flows.parquet")
