@@ -113,14 +113,26 @@ pub fn read_view_hashed<T: serde::de::DeserializeOwned>(
         source,
     };
     let file = File::open(path).map_err(io_error)?;
-    let mut hashing = HashingReader::new(BufReader::new(file));
+    view_from_reader_hashed(path, file, schema)
+}
+
+/// [`read_view_hashed`] from any reader; `path` names it in errors.
+pub fn view_from_reader_hashed<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    reader: impl Read,
+    schema: fn(&T) -> &str,
+) -> Result<(T, String), ReadError> {
+    let mut hashing = HashingReader::new(BufReader::new(reader));
     let view: T = serde_json::from_reader(&mut hashing).map_err(|e| classify(path, e))?;
     if schema(&view).is_empty() {
         return Err(ReadError::NoSchema {
             path: path.to_owned(),
         });
     }
-    io::copy(&mut hashing, &mut io::sink()).map_err(io_error)?;
+    io::copy(&mut hashing, &mut io::sink()).map_err(|source| ReadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
     Ok((view, hashing.sha256_hex()))
 }
 

@@ -12,7 +12,7 @@
 pub mod sum;
 pub mod terminal;
 
-use crate::diff::read::{ReadError, known_schema, read_view_hashed};
+use crate::diff::read::{ReadError, known_schema, read_view_hashed, view_from_reader_hashed};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -63,6 +63,16 @@ pub struct Read {
 /// Reads the report at `path` for a merge.
 pub fn read(path: &Path) -> Result<Read, ReadError> {
     let (view, sha256) = read_view_hashed(path, |v: &ReportView| v.schema.as_str())?;
+    Ok(Read {
+        path: path.display().to_string(),
+        sha256,
+        view,
+    })
+}
+
+/// Reads a report for a merge from `reader`; `path` names it.
+pub fn read_from(path: &Path, reader: impl std::io::Read) -> Result<Read, ReadError> {
+    let (view, sha256) = view_from_reader_hashed(path, reader, |v: &ReportView| v.schema.as_str())?;
     Ok(Read {
         path: path.display().to_string(),
         sha256,
