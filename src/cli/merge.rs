@@ -28,11 +28,12 @@ pub fn merge_cmd(args: MergeArgs) -> Result<u8> {
         }
         None => None,
     };
-    let mut read = Vec::with_capacity(inputs.len());
+    // One report in memory at a time: each is added, then dropped.
+    let mut merger = merge::Merger::default();
     for path in &inputs {
-        read.push(merge::read(path)?);
+        merger.add(merge::read(path)?)?;
     }
-    let merged = merge::merge(&read)?;
+    let merged = merger.finish();
     let to_stdout = json.as_ref().is_some_and(Output::is_stdout);
     if let Some(out) = json {
         out.complete(|o| {

@@ -192,22 +192,48 @@ const PHYSICS: &[&str] = &[
 ];
 
 /// Merges reports read with [`read`], in the order given.
-pub fn merge(reports: &[Read]) -> Result<Merged, MergeError> {
-    refuse_duplicates(reports)?;
-    let mut summary = Map::new();
-    let mut sources = Vec::new();
-    let mut inputs = Vec::new();
-    let mut destinations = BTreeSet::new();
-    let mut entries = 0u64;
-    let mut incomplete = BTreeSet::new();
-    let mut complete = true;
-    let (mut first, mut last): (Option<String>, Option<String>) = (None, None);
-    for (index, r) in reports.iter().enumerate() {
+pub fn merge(reports: impl IntoIterator<Item = Read>) -> Result<Merged, MergeError> {
+    let mut merger = Merger::default();
+    for r in reports {
+        merger.add(r)?;
+    }
+    Ok(merger.finish())
+}
+
+/// A merge in progress: reports are added one at a time and dropped once added, so merging a
+/// month of reports holds one report's summary at a time, not all of them.
+#[derive(Default)]
+pub struct Merger {
+    summary: Map<String, Value>,
+    sources: Vec<Source>,
+    inputs: Vec<MergedInput>,
+    destinations: BTreeSet<String>,
+    entries: u64,
+    incomplete: BTreeSet<String>,
+    some_incomplete: bool,
+    first: Option<String>,
+    last: Option<String>,
+    /// Every capture's SHA-256 and the report that held it.
+    seen: BTreeMap<String, String>,
+    versions: BTreeSet<String>,
+    /// The first report's path and geo data (less its home), and the first report whose
+    /// geo data differs from it.
+    first_geo: Option<(String, Value)>,
+    other_geo: Option<String>,
+}
+
+impl Merger {
+    /// Adds one report; a report holding a capture an earlier one held is refused (and the
+    /// merge so far is left as it was).
+    pub fn add(&mut self, r: Read) -> Result<(), MergeError> {
+        self.refuse_duplicates(&r)?;
         let s = &r.view.summary;
         let sum_error = |source| MergeError::Sum {
             report: r.path.clone(),
             source,
         };
+        // Summed into a copy first, so that a report that cannot be added changes nothing.
+        let mut summary = self.summary.clone();
         for key in ADDED {
             let into = summary.entry(*key).or_insert(Value::Null);
             sum::add(into, &s[*key], &format!("summary.{key}")).map_err(sum_error)?;
@@ -234,114 +260,149 @@ pub fn merge(reports: &[Read]) -> Result<Merged, MergeError> {
             ("by_service", &["name", "provider", "category"]),
         )
         .map_err(sum_error)?;
-        destinations.extend(r.view.addresses.iter().cloned());
-        entries += s["destinations"].as_u64().unwrap_or(0);
-        let this_complete = s["complete"].as_bool().unwrap_or(false);
-        complete &= this_complete;
+        self.summary = summary;
+
+        for input in &r.view.inputs {
+            if let Some(sha) = input["sha256"].as_str() {
+                self.seen.insert(sha.to_string(), r.path.clone());
+            }
+        }
+        self.destinations.extend(r.view.addresses.iter().cloned());
+        self.entries += s["destinations"].as_u64().unwrap_or(0);
+        let complete = s["complete"].as_bool().unwrap_or(false);
+        self.some_incomplete |= !complete;
         let reasons: Vec<String> = strings(&s["incomplete"]);
-        incomplete.extend(reasons.iter().cloned());
+        self.incomplete.extend(reasons.iter().cloned());
         let (f, l) = (text(&s["first_packet"]), text(&s["last_packet"]));
-        first = earliest(first, f.clone(), true);
-        last = earliest(last, l.clone(), false);
-        let offset = inputs.len();
+        self.first = earliest(self.first.take(), f.clone(), true);
+        self.last = earliest(self.last.take(), l.clone(), false);
+        if let Some(v) = r.view.tool["version"].as_str() {
+            self.versions.insert(v.to_string());
+        }
+        let mut geo = r.view.geo.clone();
+        if let Value::Object(map) = &mut geo {
+            map.remove("home");
+        }
+        match &self.first_geo {
+            None => self.first_geo = Some((r.path.clone(), geo)),
+            Some((_, first)) if *first != geo && self.other_geo.is_none() => {
+                self.other_geo = Some(r.path.clone());
+            }
+            Some(_) => {}
+        }
+        let index = self.sources.len();
+        let offset = self.inputs.len();
         let sensor = text(&r.view.settings["sensor"]);
         for input in &r.view.inputs {
             let mut input = input.clone();
             if let Some(n) = input.get("duplicate_of").and_then(Value::as_u64) {
                 input["duplicate_of"] = (n + offset as u64).into();
             }
-            inputs.push(MergedInput {
+            self.inputs.push(MergedInput {
                 report: index,
                 sensor: sensor.clone(),
                 input,
             });
         }
-        sources.push(Source {
+        self.sources.push(Source {
             path: r.path.clone(),
             sha256: r.sha256.clone(),
             schema: r.view.schema.clone(),
             tool_version: text(&r.view.tool["version"]),
             sensor,
             home: text(&r.view.geo["home"]),
-            complete: this_complete,
+            complete,
             incomplete: reasons,
             interrupted_by: text(&s["interrupted_by"]),
             first_packet: f,
             last_packet: l,
-            inputs: (offset..inputs.len()).collect(),
+            inputs: (offset..self.inputs.len()).collect(),
             flows: s["flows"]["total"].as_u64().unwrap_or(0),
             bytes: s["bytes"].as_u64().unwrap_or(0),
             left_home: s["answer"]["left_home"]["yes"].clone(),
             left_eu_eea: s["answer"]["left_eu_eea"]["yes"].clone(),
             geo_databases: databases(&r.view.geo),
         });
+        Ok(())
     }
-    let mut warnings = Vec::new();
-    let homes: BTreeSet<Option<&str>> = sources.iter().map(|s| s.home.as_deref()).collect();
-    let home = match homes.iter().collect::<Vec<_>>().as_slice() {
-        [one] => one.map(str::to_string),
-        _ => {
-            warnings.push(format!(
-                "the reports were judged for different home countries ({}): `left_home` is not \
-                 summed (null); each report has its own",
-                homes
-                    .iter()
-                    .map(|h| h.unwrap_or("none"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-            None
-        }
-    };
-    let mut summary = Value::Object(summary);
-    if home.is_none() && homes.len() > 1 {
-        sum::null_every(&mut summary, "left_home");
-    }
-    summary["placement"]["home"] = home.into();
-    let loss = &mut summary["capture_loss"];
-    loss["percent"] = percent(loss["gaps"].as_u64(), loss["acks"].as_u64());
-    summary["complete"] = complete.into();
-    summary["incomplete"] = incomplete.into_iter().collect::<Vec<_>>().into();
-    summary["first_packet"] = first.into();
-    summary["last_packet"] = last.into();
-    summary["destinations"] = (destinations.len() as u64).into();
-    summary["destination_entries"] = entries.into();
-    warnings.extend(differences(reports));
-    Ok(Merged {
-        schema: SCHEMA,
-        tool: Tool {
-            name: env!("CARGO_PKG_NAME"),
-            version: env!("CARGO_PKG_VERSION"),
-        },
-        reports: sources,
-        inputs,
-        warnings,
-        summary,
-    })
-}
 
-/// A capture (by SHA-256) in two reports is refused.
-fn refuse_duplicates(reports: &[Read]) -> Result<(), MergeError> {
-    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
-    for r in reports {
-        let mut here = BTreeSet::new();
+    /// A capture (by SHA-256) that an earlier report held is refused.
+    fn refuse_duplicates(&self, r: &Read) -> Result<(), MergeError> {
         for input in &r.view.inputs {
             let Some(sha) = input["sha256"].as_str() else {
                 continue;
             };
-            if let Some(first) = seen.get(sha) {
+            if let Some(first) = self.seen.get(sha) {
                 return Err(MergeError::Duplicate {
                     sha256: sha.to_string(),
                     input: input["path"].as_str().unwrap_or("?").to_string(),
-                    first_report: (*first).to_string(),
+                    first_report: first.clone(),
                     second_report: r.path.clone(),
                 });
             }
-            here.insert(sha);
         }
-        seen.extend(here.into_iter().map(|sha| (sha, r.path.as_str())));
+        Ok(())
     }
-    Ok(())
+
+    /// The merged document.
+    pub fn finish(self) -> Merged {
+        let mut warnings = Vec::new();
+        let homes: BTreeSet<Option<&str>> =
+            self.sources.iter().map(|s| s.home.as_deref()).collect();
+        let home = match homes.iter().collect::<Vec<_>>().as_slice() {
+            [one] => one.map(str::to_string),
+            _ => {
+                warnings.push(format!(
+                    "the reports were judged for different home countries ({}): `left_home` is \
+                     not summed (null); each report has its own",
+                    homes
+                        .iter()
+                        .map(|h| h.unwrap_or("none"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+                None
+            }
+        };
+        let mut summary = Value::Object(self.summary);
+        if homes.len() > 1 {
+            sum::null_every(&mut summary, "left_home");
+        }
+        summary["placement"]["home"] = home.into();
+        let loss = &mut summary["capture_loss"];
+        loss["percent"] = percent(loss["gaps"].as_u64(), loss["acks"].as_u64());
+        summary["complete"] = (!self.some_incomplete).into();
+        summary["incomplete"] = self.incomplete.into_iter().collect::<Vec<_>>().into();
+        summary["first_packet"] = self.first.into();
+        summary["last_packet"] = self.last.into();
+        summary["destinations"] = (self.destinations.len() as u64).into();
+        summary["destination_entries"] = self.entries.into();
+        if self.versions.len() > 1 {
+            warnings.push(format!(
+                "the reports were made by different versions of residency ({}): their answers \
+                 may follow different rules",
+                self.versions.into_iter().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        if let (Some((first, _)), Some(other)) = (&self.first_geo, &self.other_geo) {
+            warnings.push(format!(
+                "{other} placed its addresses with other geo databases or tables than {first} \
+                 (see each report's geo_databases): the totals add each report's answers as it \
+                 gave them"
+            ));
+        }
+        Merged {
+            schema: SCHEMA,
+            tool: Tool {
+                name: env!("CARGO_PKG_NAME"),
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            reports: self.sources,
+            inputs: self.inputs,
+            warnings,
+            summary,
+        }
+    }
 }
 
 /// Adds `summary[part]` but its `rows` list (added by key) and the `skip` fields.
@@ -446,40 +507,6 @@ fn databases(geo: &Value) -> Vec<Value> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// What differs between the reports beyond their captures: the tool's version, the geo data
-/// and tables behind their placements.
-fn differences(reports: &[Read]) -> Vec<String> {
-    let mut out = Vec::new();
-    let versions: BTreeSet<&str> = reports
-        .iter()
-        .filter_map(|r| r.view.tool["version"].as_str())
-        .collect();
-    if versions.len() > 1 {
-        out.push(format!(
-            "the reports were made by different versions of residency ({}): their answers may \
-             follow different rules",
-            versions.into_iter().collect::<Vec<_>>().join(", ")
-        ));
-    }
-    let geo_of = |r: &Read| {
-        let mut geo = r.view.geo.clone();
-        if let Value::Object(map) = &mut geo {
-            map.remove("home");
-        }
-        geo
-    };
-    let first = reports.first().map(geo_of);
-    if let Some(other) = reports.iter().find(|r| Some(geo_of(r)) != first) {
-        out.push(format!(
-            "{} placed its addresses with other geo databases or tables than {} (see each \
-             report's geo_databases): the totals add each report's answers as it gave them",
-            other.path,
-            reports.first().map_or("", |r| r.path.as_str())
-        ));
-    }
-    out
 }
 
 #[cfg(test)]

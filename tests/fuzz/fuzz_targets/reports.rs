@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
     if let (Ok(a), Ok(b)) = (
         merge::read_from(Path::new("a.json"), data),
         merge::read_from(Path::new("b.json"), data),
-    ) && let Ok(merged) = merge::merge(&[a, b])
+    ) && let Ok(merged) = merge::merge([a, b])
     {
         let _ = merge::terminal::write(&merged, &mut std::io::sink());
     }
