@@ -5,7 +5,7 @@
 //! ACKs that could be checked. The rule, its corners and how it differs from tshark's
 //! "ACKed segment that wasn't captured" are in docs/capture-loss.md.
 //!
-//! Per flow direction the open flow keeps a [`SeqSeen`] (12 bytes): where the data seen
+//! Per flow direction the open flow keeps a `SeqSeen` (12 bytes): where the data seen
 //! without a hole ends, where the highest segment seen ends, and the bytes of the holes in
 //! between. Per packet that is a compare or two; the run's totals and per-interval counts are
 //! in [`CaptureLoss`].

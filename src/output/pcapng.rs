@@ -46,7 +46,7 @@ const FILTER_LIBPCAP: u8 = 0;
 pub const EPB_OVERHEAD: usize = 32;
 
 /// The longest packet written: what the readers of this crate accept
-/// ([`MAX_RECORD`](crate::source::MAX_RECORD)), far above any frame.
+/// ([`crate::source::MAX_RECORD`]), far above any frame.
 pub const MAX_PACKET: usize = MAX_RECORD;
 
 /// The interface the packets come from, as the Interface Description Block records it.
