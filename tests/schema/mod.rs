@@ -39,8 +39,13 @@ pub fn validator() -> &'static Validator {
 /// A failed `oneOf`/`anyOf` (a nullable field, say) is told by the errors of its branches, less
 /// the bare type mismatches (`... is not of type "null"`), so the line names the field at fault.
 pub fn validate_report(json: &Value) -> Result<(), String> {
+    errors(validator(), json)
+}
+
+/// Every error of `json` against `validator`, one a line (see [`validate_report`]).
+fn errors(validator: &Validator, json: &Value) -> Result<(), String> {
     let mut lines = Vec::new();
-    for error in validator().iter_errors(json) {
+    for error in validator.iter_errors(json) {
         describe(&error, &mut lines);
     }
     if lines.is_empty() {
@@ -116,13 +121,5 @@ pub fn merge_validator() -> &'static Validator {
 
 /// Checks a merged document against docs/merge.schema.json; every error, one a line.
 pub fn validate_merge(json: &Value) -> Result<(), String> {
-    let mut lines = Vec::new();
-    for error in merge_validator().iter_errors(json) {
-        describe(&error, &mut lines);
-    }
-    if lines.is_empty() {
-        Ok(())
-    } else {
-        Err(lines.join("\n"))
-    }
+    errors(merge_validator(), json)
 }
