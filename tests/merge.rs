@@ -346,3 +346,79 @@ fn what_is_not_a_report_is_refused_with_a_reason() {
     let run = merge(&[]);
     assert_eq!(run.code, 2);
 }
+
+/// Reports made without `--home`: valid against the schema, and the terminal says why there is
+/// no home answer.
+#[test]
+fn reports_without_a_home_country_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for (name, capture) in [("a", "captures/names.pcap"), ("b", "captures/rtt.pcap")] {
+        let json = dir.path().join(format!("{name}.json"));
+        let run = cli::analyze(&["-q", "--json", json.to_str().unwrap(), capture]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        paths.push(json);
+    }
+    let (a, b) = (paths[0].to_str().unwrap(), paths[1].to_str().unwrap());
+    let run = merge(&["--json", "-", a, b]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let m: Value = serde_json::from_str(&run.stdout).unwrap();
+    cli::schema::validate_merge(&m).unwrap();
+    assert!(m["summary"]["placement"]["home"].is_null());
+    assert_eq!(m["warnings"], serde_json::json!([]));
+    let run = merge(&[a, b]);
+    assert!(
+        run.stdout
+            .contains("no home country (the reports were made without --home)"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// The same report given twice (or a copy of it), and two reports of one live capture (which
+/// has no SHA-256: it is known by its sensor, interface and start), are refused; an input
+/// whose SHA-256 is unknown is merged with a warning.
+#[test]
+fn the_same_report_or_live_capture_twice_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = report(dir.path(), "a", "SE", &["captures/names.pcap"], 0);
+    let copy = dir.path().join("copy.json");
+    std::fs::copy(&a, &copy).unwrap();
+    let run = merge(&[a.to_str().unwrap(), copy.to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("is the same file as"), "{}", run.stderr);
+    // A live capture's reports: no SHA-256, the same interface, sensor and start.
+    let mut live = read(&a);
+    live["inputs"][0]["sha256"] = Value::Null;
+    live["inputs"][0]["live"] = serde_json::json!({
+        "interface": "eth1", "sensor": "probe-1", "started": "2026-12-01T00:00:00Z"
+    });
+    let first = dir.path().join("live-1.json");
+    std::fs::write(&first, live.to_string()).unwrap();
+    live["settings"]["sensor"] = "renamed".into();
+    let second = dir.path().join("live-2.json");
+    std::fs::write(&second, live.to_string()).unwrap();
+    let run = merge(&[first.to_str().unwrap(), second.to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("live capture on eth1 of probe-1 started 2026-12-01T00:00:00Z"),
+        "{}",
+        run.stderr
+    );
+    // No SHA-256 and no live capture: merged, with a warning.
+    live["inputs"][0].as_object_mut().unwrap().remove("live");
+    std::fs::write(&second, live.to_string()).unwrap();
+    let b = report(dir.path(), "b", "SE", &["captures/rtt.pcap"], 0);
+    let run = merge(&["--json", "-", second.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let m: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(
+        m["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("has no SHA-256"),
+        "{}",
+        m["warnings"]
+    );
+}

@@ -84,17 +84,27 @@ pub fn read_from(path: &Path, reader: impl std::io::Read) -> Result<Read, ReadEr
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
     #[error(
-        "{second_report} and {first_report} both hold the capture {input} (SHA-256 {sha256}): \
-         its flows would be counted twice; merge reports of different captures (analyse the \
-         capture once, or leave one of the reports out)"
+        "{second_report} and {first_report} both hold the capture {input} ({identity}): its \
+         flows would be counted twice; merge reports of different captures (analyse the capture \
+         once, or leave one of the reports out)"
     )]
     Duplicate {
-        sha256: String,
+        /// `SHA-256 …`, or a live capture's sensor, interface and start.
+        identity: String,
         input: String,
         first_report: String,
         second_report: String,
     },
-    #[error("{report}: its summary cannot be added to the others: {source}")]
+    #[error(
+        "{second_report} is the same file as {first_report} (SHA-256 {sha256}): its flows would \
+         be counted twice"
+    )]
+    SameReport {
+        sha256: String,
+        first_report: String,
+        second_report: String,
+    },
+    #[error("{report}: its summary cannot be added to the others")]
     Sum {
         report: String,
         #[source]
@@ -213,8 +223,10 @@ pub struct Merger {
     some_incomplete: bool,
     first: Option<String>,
     last: Option<String>,
-    /// Every capture's SHA-256 and the report that held it.
+    /// Every capture's identity ([`identity`]) and the report that held it.
     seen: BTreeMap<String, String>,
+    /// Warnings for inputs without an identity.
+    unidentified: Vec<String>,
     versions: BTreeSet<String>,
     /// The first report's path and geo data (less its home), and the first report whose
     /// geo data differs from it.
@@ -263,8 +275,16 @@ impl Merger {
         self.summary = summary;
 
         for input in &r.view.inputs {
-            if let Some(sha) = input["sha256"].as_str() {
-                self.seen.insert(sha.to_string(), r.path.clone());
+            match identity(input) {
+                Some(id) => {
+                    self.seen.insert(id, r.path.clone());
+                }
+                None => self.unidentified.push(format!(
+                    "{}: input {} has no SHA-256 (it could not be read to its end): whether \
+                     another report holds the same capture cannot be told",
+                    r.path,
+                    input["path"].as_str().unwrap_or("?")
+                )),
             }
         }
         self.destinations.extend(r.view.addresses.iter().cloned());
@@ -326,15 +346,22 @@ impl Merger {
         Ok(())
     }
 
-    /// A capture (by SHA-256) that an earlier report held is refused.
+    /// A report file given twice, or a capture that an earlier report held, is refused.
     fn refuse_duplicates(&self, r: &Read) -> Result<(), MergeError> {
+        if let Some(first) = self.sources.iter().find(|s| s.sha256 == r.sha256) {
+            return Err(MergeError::SameReport {
+                sha256: r.sha256.clone(),
+                first_report: first.path.clone(),
+                second_report: r.path.clone(),
+            });
+        }
         for input in &r.view.inputs {
-            let Some(sha) = input["sha256"].as_str() else {
+            let Some(identity) = identity(input) else {
                 continue;
             };
-            if let Some(first) = self.seen.get(sha) {
+            if let Some(first) = self.seen.get(&identity) {
                 return Err(MergeError::Duplicate {
-                    sha256: sha.to_string(),
+                    identity,
                     input: input["path"].as_str().unwrap_or("?").to_string(),
                     first_report: first.clone(),
                     second_report: r.path.clone(),
@@ -391,6 +418,7 @@ impl Merger {
                  gave them"
             ));
         }
+        warnings.extend(self.unidentified);
         Merged {
             schema: SCHEMA,
             tool: Tool {
@@ -403,6 +431,23 @@ impl Merger {
             summary,
         }
     }
+}
+
+/// What makes an input the same capture in two reports: its SHA-256; for a live capture
+/// (which has none), its sensor, interface and start by the sensor's clock, so that two
+/// reports of one run (`--report-every` snapshots, or a report given under two names) are
+/// one capture. None for a file that could not be read to its end.
+fn identity(input: &Value) -> Option<String> {
+    if let Some(sha) = input["sha256"].as_str() {
+        return Some(format!("SHA-256 {sha}"));
+    }
+    let live = input.get("live")?;
+    Some(format!(
+        "live capture on {} of {} started {}",
+        live["interface"].as_str()?,
+        live["sensor"].as_str()?,
+        live["started"].as_str()?
+    ))
 }
 
 /// Adds `summary[part]` but its `rows` list (added by key) and the `skip` fields.

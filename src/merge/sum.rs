@@ -5,6 +5,7 @@
 //! a field added to the report later fails the merge's tests until it is given a rule.
 
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 /// Why two parts could not be added.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +28,8 @@ fn error(path: &str, what: impl Into<String>) -> SumError {
 pub fn add(into: &mut Value, from: &Value, path: &str) -> Result<(), SumError> {
     match (into, from) {
         (into @ Value::Null, from) => {
+            // The first report's part is checked as any other's would be.
+            check(from, path)?;
             *into = from.clone();
             Ok(())
         }
@@ -47,6 +50,20 @@ pub fn add(into: &mut Value, from: &Value, path: &str) -> Result<(), SumError> {
             path,
             format!("cannot add {} and {}", kind(a), kind(b)),
         )),
+    }
+}
+
+/// Whether `value` could be added to: counts, strings, booleans and nulls, in objects.
+fn check(value: &Value, path: &str) -> Result<(), SumError> {
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .try_for_each(|(key, v)| check(v, &format!("{path}.{key}"))),
+        Value::Number(n) if n.as_u64().is_none() => {
+            Err(error(path, "not a count (a fraction or a negative number)"))
+        }
+        Value::Array(_) => Err(error(path, "a list where counts were expected")),
+        _ => Ok(()),
     }
 }
 
@@ -98,36 +115,34 @@ pub fn add_rows(
             ));
         }
     };
-    let key_of = |row: &Value| -> Vec<Value> { key.iter().map(|k| row[*k].clone()).collect() };
+    // A row's identity: its key fields as JSON text (unambiguous whatever they contain).
+    let key_of = |row: &Value| -> String {
+        let values: Vec<&Value> = key.iter().map(|k| &row[*k]).collect();
+        serde_json::to_string(&values).unwrap_or_default()
+    };
+    let mut index: HashMap<String, usize> = into
+        .iter()
+        .enumerate()
+        .map(|(i, row)| (key_of(row), i))
+        .collect();
     for row in rows {
         if !row.is_object() {
             return Err(error(path, format!("a row is {}", kind(row))));
         }
         let wanted = key_of(row);
-        let here = format!("{path}[{}]", key_text(&wanted));
-        match into.iter_mut().find(|r| key_of(r) == wanted) {
-            Some(existing) => add(existing, row, &here)?,
-            None => into.push(row.clone()),
+        let here = format!("{path}[{wanted}]");
+        match index.get(&wanted) {
+            Some(&i) => add(&mut into[i], row, &here)?,
+            None => {
+                let mut new = Value::Null;
+                add(&mut new, row, &here)?;
+                index.insert(wanted, into.len());
+                into.push(new);
+            }
         }
     }
-    into.sort_by(|a, b| {
-        let count = |r: &Value| r[order].as_u64().unwrap_or(0);
-        count(b)
-            .cmp(&count(a))
-            .then_with(|| key_text(&key_of(a)).cmp(&key_text(&key_of(b))))
-    });
+    into.sort_by_cached_key(|r| (std::cmp::Reverse(r[order].as_u64().unwrap_or(0)), key_of(r)));
     Ok(())
-}
-
-fn key_text(values: &[Value]) -> String {
-    values
-        .iter()
-        .map(|v| match v {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 /// Replaces the value of every key named `name`, at any depth, with null.
@@ -179,6 +194,17 @@ mod tests {
         assert!(add(&mut a, &json!({"n": 1}), "s").is_err());
         let mut a = json!({"l": [1]});
         assert!(add(&mut a, &json!({"l": [2]}), "s").is_err());
+    }
+
+    #[test]
+    fn the_first_part_is_checked_too() {
+        let mut a = Value::Null;
+        assert_eq!(
+            add(&mut a, &json!({"flows": -1}), "s").unwrap_err().path,
+            "s.flows"
+        );
+        assert!(add(&mut a, &json!({"x": [1]}), "s").is_err());
+        assert!(a.is_null());
     }
 
     #[test]

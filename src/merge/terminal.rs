@@ -76,7 +76,12 @@ pub fn write(m: &Merged, out: &mut impl Write) -> io::Result<()> {
     ] {
         let part = &answer[key];
         if part.is_null() {
-            writeln!(out, "  {label:<30} not summed (see the warnings)")?;
+            let why = if home.is_none() && m.reports.iter().all(|r| r.home.is_none()) {
+                "no home country (the reports were made without --home)"
+            } else {
+                "not summed: the reports' home countries differ (see the warnings)"
+            };
+            writeln!(out, "  {label:<30} {why}")?;
             continue;
         }
         for (i, verdict) in ["yes", "no", "unknown"].into_iter().enumerate() {
