@@ -33,6 +33,7 @@ fn python_with_job(script: &str) -> Value {
     let out = Command::new("python3")
         .args(["-c", script])
         .env("PYTHONPATH", job_script().parent().unwrap())
+        .env("PYTHONDONTWRITEBYTECODE", "1")
         .output()
         .expect("python3");
     assert!(
@@ -162,6 +163,7 @@ fn the_spark_job_answers_as_direct_runs_site_by_site() {
     assert_eq!(run.status.code(), Some(3), "{stdout}\n{stderr}");
     assert!(stdout.contains("hq: 4 parts"), "{stdout}");
     assert!(!out.with_extension("partial").exists());
+    assert!(out.join("_COMPLETE").is_file(), "written after the rename");
 
     let runs = read_json(&out.join("runs.json"));
     assert_eq!(runs["schema"], "residency.spark-run/1");
@@ -511,7 +513,12 @@ fn the_job_groups_captures_by_site_and_refuses_double_counting() {
         r#"
 import json, residency_job as j
 class Fake:
+    def qualified(self, uri):
+        return uri
     def captures(self, uri):
+        if uri == "/caps":
+            return ["/caps/lund/2026-11-01/p.pcap", "/caps/lund/2026-11-02/p.pcap",
+                    "/caps/malmo/2026-11-01/p.pcap", "/caps/top.pcap"]
         return ["/d/1.pcap", "/d/2.pcapng"] if uri.endswith("/") else [uri]
 def grouped(argv):
     try:
@@ -521,6 +528,9 @@ def grouped(argv):
 print(json.dumps({{
     "good": grouped(["--manifest", {good:?}]),
     "folders": grouped(["hdfs://nn/caps/umea/p1.pcap", "/caps/kiruna/p1.pcap", "/caps/umea/p2.pcap"]),
+    "nested": grouped(["/caps"]),
+    "path": [j.path_of("file:/data/lund/a#1?.pcap"), j.path_of("file:///x/y.pcap"),
+             j.path_of("hdfs://nn:8020/c/d.pcap"), j.path_of("plain/e.pcap")],
     "twice": grouped(["--manifest", {twice:?}]),
     "bad": grouped(["--manifest", {bad_name:?}]),
 }}))
@@ -533,6 +543,24 @@ print(json.dumps({{
     assert_eq!(
         got["folders"],
         serde_json::json!({"umea": ["hdfs://nn/caps/umea/p1.pcap", "/caps/umea/p2.pcap"], "kiruna": ["/caps/kiruna/p1.pcap"]})
+    );
+    // Sites are the first folder below the folder given, not the capture's own folder.
+    assert_eq!(
+        got["nested"],
+        serde_json::json!({
+            "lund": ["/caps/lund/2026-11-01/p.pcap", "/caps/lund/2026-11-02/p.pcap"],
+            "malmo": ["/caps/malmo/2026-11-01/p.pcap"],
+            "caps": ["/caps/top.pcap"]
+        })
+    );
+    assert_eq!(
+        got["path"],
+        serde_json::json!([
+            "/data/lund/a#1?.pcap",
+            "/x/y.pcap",
+            "/c/d.pcap",
+            "plain/e.pcap"
+        ])
     );
     assert!(
         got["twice"]
@@ -547,4 +575,42 @@ print(json.dumps({{
         "{}",
         got["bad"]
     );
+}
+
+/// One capture copied into two sites (two URIs, one SHA-256): the job stops before anything is
+/// summed, says which capture and sites, and leaves the runs and reports in OUT.partial.
+#[test]
+fn the_spark_job_refuses_a_capture_in_two_sites() {
+    if let Err(why) = spark_submit() {
+        return cli::skip(&why);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sites = dir.path().join("sites");
+    copy_into(&sites.join("lund"), &shipped(&["names.pcap"]));
+    copy_into(&sites.join("malmo"), &shipped(&["names.pcap", "rtt.pcap"]));
+    let out = dir.path().join("out");
+    let run = Command::new("spark-submit")
+        .args(["--master", "local[2]", "--conf", "spark.ui.enabled=false"])
+        .arg(job_script())
+        .args(["--binary", env!("CARGO_BIN_EXE_residency"), "--out"])
+        .arg(&out)
+        .arg(&sites)
+        .output()
+        .expect("spark-submit");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(run.status.code(), Some(1), "{said}");
+    assert!(said.contains("is in two sites (lund:"), "{said}");
+    assert!(!out.exists(), "nothing summed, nothing renamed");
+    let partial = out.with_extension("partial");
+    let runs = read_json(&partial.join("runs.json"));
+    assert_eq!(
+        runs["captures_in_two_sites"][0]["sha256"],
+        sha256(&shipped(&["names.pcap"])[0])
+    );
+    assert!(partial.join("reports/lund.json").is_file());
+    assert!(!partial.join("flows").exists());
 }

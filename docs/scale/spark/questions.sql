@@ -49,7 +49,8 @@ SELECT `observer.name` AS site,
        `Residency.destination.provider_jurisdiction` AS jurisdiction,
        bool_or(`Residency.destination.cloud_act`) AS cloud_act,
        count(*) AS flows,
-       CAST(sum(`Residency.answer.payload_to_remote`) AS BIGINT) AS payload_bytes
+       CAST(sum(`Residency.answer.payload_to_remote`) AS BIGINT) AS payload_bytes,
+       sort_array(collect_set(`Residency.evidence.input_sha256`)) AS inputs
 FROM flows
 WHERE `Residency.destination.foreign_control` AND `Residency.answer.answered`
 GROUP BY 1, 2, 3, 4

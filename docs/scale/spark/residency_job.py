@@ -8,8 +8,9 @@ What it does (guide: docs/scale.md, "Terabytes of captures: Apache Spark"):
 
 1. The driver lists the captures (files, or folders of *.pcap, *.pcapng and *.cap files; local
    paths, file:, hdfs:// or s3a:// URIs, listed through Hadoop's FileSystem) and groups them by
-   site: a capture's site is the name of its folder, or the `site` column of a manifest (a CSV
-   file with the columns `site,capture`).
+   site: a capture's site is the first folder below the folder given (`sites/lund/…/p.pcap`
+   under `sites` is `lund`; a file given itself, its folder's name), or the `site` column of a
+   manifest (a CSV file with the columns `site,capture`).
 2. Each site is one Spark task. On an executor it fetches the site's parts into a scratch
    folder (local files are read in place), orders them by their first packet (ties by URI),
    and runs the residency binary shipped with the job once over all of them:
@@ -30,15 +31,19 @@ The output folder (never overwritten; written as OUT.partial and renamed when co
     OUT/runs.json                      per site: its parts in the order analysed (URI, SHA-256,
                                        first packet), residency's exit status and message; the
                                        binary's SHA-256 and version; the arguments
+    OUT/_COMPLETE                      written last (where a rename is a copy, as on S3)
 
 Exit status, as residency's: 0 every site was analysed completely; 3 a capture was damaged (its
 site's report says where; everything before the damage is in the outputs); 1 a site could not
-be analysed (runs.json says why; the other sites are in the outputs) or the job failed; 2 usage.
+be analysed (runs.json says why; the other sites are in the outputs), one capture is in two
+sites under different URIs (nothing is summed; OUT.partial keeps the runs and reports), or the
+job failed; 2 usage.
 
 The residency binary must be built with Parquet records (`cargo build --release --features
 parquet`) for the executors' platform. Executors need Python 3.9 or later and, for captures or an
-output on hdfs:// or s3a://, pyarrow (its `pyarrow.fs` reads and writes them); local paths need
-nothing. Tested by tests/spark_job.rs in Spark's local mode against direct runs.
+output on hdfs:// or s3a://, pyarrow (its `pyarrow.fs` reads and writes them). Local paths need
+nothing in local mode; on a cluster they must name a filesystem every executor and the driver
+share (NFS), or each writes to its own disk. Tested by tests/spark_job.rs in Spark's local mode against direct runs.
 """
 
 import argparse
@@ -96,12 +101,24 @@ def parse_args(argv):
 
 # ---- Paths: local files directly, anything else through Hadoop (driver) or pyarrow (executors).
 
+# A URI's scheme and authority (`hdfs://namenode:8020`, `file:`): what comes after is the path,
+# taken as it is (a `#` or `?` in a file name is part of it, not a fragment or a query).
+SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(//[^/]*)?")
+
+
 def is_local(uri):
-    return urlparse(uri).scheme in ("", "file")
+    m = SCHEME.match(uri)
+    return m is None or uri[:m.end()].lower() in ("file:", "file://")
+
+
+def path_of(uri):
+    """The path part of a URI (the whole of a plain path)."""
+    m = SCHEME.match(uri)
+    return uri[m.end():] if m else uri
 
 
 def local_path(uri):
-    return urlparse(uri).path if uri.startswith("file:") else uri
+    return path_of(uri)
 
 
 def arrow_fs(uri):
@@ -127,15 +144,18 @@ def fetch(uri, folder, index):
 
 
 def put(local, uri):
-    """Copy a local file to `uri` (a path in the output folder)."""
+    """Copy a local file to `uri` (a path in the output folder), whole or not at all: written
+    under a temporary name, then renamed."""
     if is_local(uri):
         dst = local_path(uri)
         os.makedirs(os.path.dirname(dst), exist_ok=True)
-        shutil.copyfile(local, dst)
+        shutil.copyfile(local, dst + ".part")
+        os.replace(dst + ".part", dst)
         return
     filesystem, path = arrow_fs(uri)
-    with open(local, "rb") as src, filesystem.open_output_stream(path) as dst:
+    with open(local, "rb") as src, filesystem.open_output_stream(path + ".part") as dst:
         shutil.copyfileobj(src, dst, 1 << 20)
+    filesystem.move(path + ".part", path)
 
 
 class Hadoop:
@@ -203,9 +223,17 @@ class UsageError(Exception):
 
 # ---- Grouping by site.
 
-def site_of(uri):
-    """A capture's site when no manifest names it: the name of its folder."""
-    return posixpath.basename(posixpath.dirname(urlparse(uri).path.rstrip("/")))
+def site_of(root, uri):
+    """A capture's site when no manifest names it: the first folder below `root` (the path
+    given) on the way to the capture, or, for a capture directly in `root` or given itself, the
+    name of its folder. `captures/lund/2026-11-01/p.pcap` under `captures` is `lund`."""
+    root, path = path_of(root).rstrip("/"), path_of(uri)
+    if path != root and path.startswith(root + "/"):
+        below = path[len(root) + 1:].split("/")
+        if len(below) > 1:
+            return below[0]
+        return posixpath.basename(root)
+    return posixpath.basename(posixpath.dirname(path))
 
 
 def group(args, hadoop):
@@ -222,7 +250,8 @@ def group(args, hadoop):
             pairs += [(row["site"], c) for c in hadoop.captures(row["capture"])]
     else:
         for given in args.captures:
-            pairs += [(site_of(c), c) for c in hadoop.captures(given)]
+            root = hadoop.qualified(given)
+            pairs += [(site_of(root, c), c) for c in hadoop.captures(given)]
     sites, seen = {}, {}
     for site, uri in pairs:
         if not SITE_NAME.match(site):
@@ -368,10 +397,11 @@ def run_site(site, uris, job):
                 part["sha256"] = entry["sha256"]
                 part["packets"] = entry["packets"]
                 part["complete"] = entry["complete"]
-            result["flows"] = doc["summary"]["flows"]["total"]
-            result["report_sha256"] = sha256_file(report)
             put(report, f"{job['partial']}/reports/{site}.json")
             put(records, f"{job['partial']}/_staging/{site}.parquet")
+            # Only now is the site analysed: both of its files are in place.
+            result["flows"] = doc["summary"]["flows"]["total"]
+            result["report_sha256"] = sha256_file(report)
         for part in parts:
             del part["path"]
         result["parts"] = parts
@@ -401,6 +431,22 @@ def questions(path):
     if name:
         found.append((name, "".join(lines).strip().rstrip(";")))
     return found
+
+
+def captures_in_two_sites(runs):
+    """Captures (by SHA-256) that two sites analysed, under different URIs."""
+    seen, twice = {}, []
+    for r in runs:
+        for part in r["parts"]:
+            sha = part.get("sha256")
+            if not sha:
+                continue
+            if sha in seen and seen[sha][0] != r["site"]:
+                site, uri = seen[sha]
+                twice.append({"sha256": sha, "sites": [site, r["site"]], "uris": [uri, part["uri"]]})
+            else:
+                seen.setdefault(sha, (r["site"], part["uri"]))
+    return twice
 
 
 def merge_reports(hadoop, binary, partial, sites):
@@ -436,7 +482,10 @@ def main(argv):
     args = parse_args(argv)
     from pyspark.sql import SparkSession, functions as F
 
-    builder = SparkSession.builder.appName("residency").config("spark.sql.session.timeZone", "UTC")
+    # Days in UTC; partition values read back as written (a site named `001` stays a string).
+    builder = (SparkSession.builder.appName("residency")
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false"))
     if args.master:
         builder = builder.master(args.master)
     spark = builder.getOrCreate()
@@ -471,6 +520,19 @@ def job(spark, args, F):
             .map(lambda site: run_site(site[0], site[1], shared)).collect())
 
     analysed = [r for r in runs if r["flows"] is not None]
+    twice = captures_in_two_sites(analysed)
+    if twice:
+        # Nothing is summed: the runs and the sites' reports stay in OUT.partial to look at.
+        hadoop.write(f"{partial}/runs.json", (json.dumps(
+            {"schema": "residency.spark-run/1", "sites": runs, "captures_in_two_sites": twice},
+            indent=2) + "\n").encode())
+        for t in twice:
+            print(f"residency_job: the capture with SHA-256 {t['sha256']} is in two sites "
+                  f"({t['sites'][0]}: {t['uris'][0]}; {t['sites'][1]}: {t['uris'][1]}): its flows "
+                  "would be counted twice; give it to one site", file=sys.stderr)
+        print(f"residency_job: nothing was written but the sites' reports, in {partial}",
+              file=sys.stderr)
+        return EXIT_ERROR
     written = [f"{partial}/_staging/{r['site']}.parquet" for r in analysed]
     if written:
         records = (spark.read.parquet(*written)
@@ -495,6 +557,8 @@ def job(spark, args, F):
     }
     hadoop.write(f"{partial}/runs.json", (json.dumps(summary, indent=2) + "\n").encode())
     hadoop.rename(partial, out)
+    # Where a rename is a copy (S3), OUT appears file by file: this one comes last.
+    hadoop.write(f"{out}/_COMPLETE", b"")
 
     worst = EXIT_OK
     for r in runs:
