@@ -29,7 +29,6 @@ impl OwnedFlow {
             physics: self.physics.as_ref(),
             input: &self.input,
             sensor: None,
-            location: None,
         }
     }
 

@@ -29,6 +29,9 @@ pub struct InputInfo {
     /// Known before reading for regular files; None for pipes (their hash is in the report's
     /// `inputs`, at the end).
     pub sha256: Option<String>,
+    /// Where the sensor that captured it is, as latitude and longitude: the input's
+    /// `--vantage` when that is a city or coordinates (a country is no point).
+    pub location: Option<(f64, f64)>,
 }
 
 /// One ended flow, as the outputs see it.
@@ -43,9 +46,6 @@ pub struct Ended<'a> {
     pub input: &'a InputInfo,
     /// The sensor's name (`--sensor`).
     pub sensor: Option<&'a str>,
-    /// Where the sensor is, as latitude and longitude: the `--vantage` of the flow's first
-    /// packet's input when that is a city or coordinates (a country is no point).
-    pub location: Option<(f64, f64)>,
 }
 
 /// An output fed by the pipeline: every ended flow, every address written out, in one
@@ -324,6 +324,7 @@ impl Back {
             index: flow.first_packet.input,
             path: String::new(),
             sha256: None,
+            location: None,
         };
         let input = usize::try_from(flow.first_packet.input)
             .ok()
@@ -336,11 +337,6 @@ impl Back {
             physics: judged.as_deref(),
             input,
             sensor: ctx.options.sensor.as_deref(),
-            location: ctx
-                .physics
-                .vantage_of(flow.first_packet.input)
-                .and_then(|j| ctx.physics.judges.get(j))
-                .and_then(|judge| judge.vantage.point()),
         })
     }
 

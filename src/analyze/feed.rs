@@ -7,7 +7,7 @@
 //! summary of the flows ended so far and of the addresses held now, without closing anything.
 
 use super::handoff::Handoff;
-use super::{Analyzer, Front, InputSummary, Sink, Skipped, count, ended, tick};
+use super::{Analyzer, Front, InputSummary, Sink, Skipped, count, tick};
 use crate::decode::{self, Skip};
 use crate::flow::PacketRef;
 use crate::report::{Incomplete, Report};
@@ -77,11 +77,8 @@ impl Analyzer<'_> {
     /// digits of its timestamps.
     pub fn begin(&mut self, path: &Path, sha256: Option<&str>, digits: u8) -> Feed {
         let input = u32::try_from(self.inputs.len()).unwrap_or(u32::MAX);
-        self.back.infos.push(ended::InputInfo {
-            index: input,
-            path: path.display().to_string(),
-            sha256: sha256.map(str::to_string),
-        });
+        let info = self.input_info(path, sha256.map(str::to_string));
+        self.back.infos.push(info);
         self.back.ticks.push(tick(digits));
         Feed {
             input,

@@ -216,6 +216,21 @@ impl<'c> Analyzer<'c> {
         }
     }
 
+    /// What the outputs know of the next input (the one `self.inputs` gets next).
+    fn input_info(&self, path: &std::path::Path, sha256: Option<String>) -> ended::InputInfo {
+        let index = u32::try_from(self.inputs.len()).unwrap_or(u32::MAX);
+        let physics = self.ctx.physics;
+        ended::InputInfo {
+            index,
+            path: path.display().to_string(),
+            sha256,
+            location: physics
+                .vantage_of(index)
+                .and_then(|j| physics.judges.get(j))
+                .and_then(|judge| judge.vantage.point()),
+        }
+    }
+
     /// Record an input that is not read: the same bytes (same SHA-256) as input `of`.
     pub fn skip_duplicate<R: Read>(
         &mut self,
@@ -225,11 +240,8 @@ impl<'c> Analyzer<'c> {
     ) {
         let sha256 = capture.sha256_upfront().map(str::to_string);
         self.back.ticks.push(tick(capture.precision_digits()));
-        self.back.infos.push(ended::InputInfo {
-            index: u32::try_from(self.inputs.len()).unwrap_or(u32::MAX),
-            path: path.display().to_string(),
-            sha256: sha256.clone(),
-        });
+        let info = self.input_info(path, sha256.clone());
+        self.back.infos.push(info);
         self.inputs.push(InputSummary {
             path: path.to_owned(),
             sha256,

@@ -101,22 +101,9 @@ pub fn from_reader_hashed(path: &Path, reader: impl Read) -> Result<(Report, Str
     Ok((report, hashing.sha256_hex()))
 }
 
-/// Another typed view of the report file at `path` (`residency merge` reads its own), with the
-/// SHA-256 of the file; the same errors as [`read_hashed`]. `schema` gives the view's `schema`
-/// field, which the view reads with [`known_schema`].
-pub fn read_view_hashed<T: serde::de::DeserializeOwned>(
-    path: &Path,
-    schema: fn(&T) -> &str,
-) -> Result<(T, String), ReadError> {
-    let io_error = |source| ReadError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let file = File::open(path).map_err(io_error)?;
-    view_from_reader_hashed(path, file, schema)
-}
-
-/// [`read_view_hashed`] from any reader; `path` names it in errors.
+/// Another typed view of a report (`residency merge` reads its own) from `reader`, with the
+/// SHA-256 of its bytes; the same errors as [`read_hashed`], `path` naming it. `schema` gives
+/// the view's `schema` field, which the view reads with [`known_schema`].
 pub fn view_from_reader_hashed<T: serde::de::DeserializeOwned>(
     path: &Path,
     reader: impl Read,

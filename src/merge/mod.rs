@@ -12,7 +12,7 @@
 pub mod sum;
 pub mod terminal;
 
-use crate::diff::read::{ReadError, known_schema, read_view_hashed, view_from_reader_hashed};
+use crate::diff::read::{ReadError, known_schema, view_from_reader_hashed};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -62,12 +62,11 @@ pub struct Read {
 
 /// Reads the report at `path` for a merge.
 pub fn read(path: &Path) -> Result<Read, ReadError> {
-    let (view, sha256) = read_view_hashed(path, |v: &ReportView| v.schema.as_str())?;
-    Ok(Read {
-        path: path.display().to_string(),
-        sha256,
-        view,
-    })
+    let file = std::fs::File::open(path).map_err(|source| ReadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    read_from(path, file)
 }
 
 /// Reads a report for a merge from `reader`; `path` names it.
@@ -116,7 +115,7 @@ pub enum MergeError {
 #[derive(Debug, Serialize)]
 pub struct Merged {
     pub schema: &'static str,
-    pub tool: Tool,
+    pub tool: crate::report::Tool,
     /// The reports merged, in the order given.
     pub reports: Vec<Source>,
     /// Every input of every report, in order.
@@ -137,12 +136,6 @@ pub struct MergedInput {
     /// The input as the report lists it (`inputs[]` of residency.report/2), but
     /// `duplicate_of`, which is an index into the merged `inputs`.
     pub input: Value,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Tool {
-    pub name: &'static str,
-    pub version: &'static str,
 }
 
 /// One merged report, with its own headline.
@@ -397,7 +390,7 @@ impl Merger {
         }
         summary["placement"]["home"] = home.into();
         let loss = &mut summary["capture_loss"];
-        loss["percent"] = percent(loss["gaps"].as_u64(), loss["acks"].as_u64());
+        loss["percent"] = percent(loss);
         summary["complete"] = (!self.some_incomplete).into();
         summary["incomplete"] = self.incomplete.into_iter().collect::<Vec<_>>().into();
         summary["first_packet"] = self.first.into();
@@ -421,7 +414,7 @@ impl Merger {
         warnings.extend(self.unidentified);
         Merged {
             schema: SCHEMA,
-            tool: Tool {
+            tool: crate::report::Tool {
                 name: env!("CARGO_PKG_NAME"),
                 version: env!("CARGO_PKG_VERSION"),
             },
@@ -528,15 +521,18 @@ fn time_key(t: &str) -> (String, String) {
     (whole.to_string(), format!("{fraction:0<9}"))
 }
 
-/// 100 × gaps / acks, three decimals, as the report gives it; null without ACKs.
-fn percent(gaps: Option<u64>, acks: Option<u64>) -> Value {
-    match (gaps, acks) {
-        (Some(gaps), Some(acks)) if acks > 0 => {
-            let p = (100.0 * gaps as f64 / acks as f64 * 1000.0).round() / 1000.0;
-            serde_json::Number::from_f64(p).map_or(Value::Null, Value::Number)
-        }
-        _ => Value::Null,
-    }
+/// The summed capture loss's percentage, computed as the reports compute theirs; null
+/// without ACKs.
+fn percent(loss: &Value) -> Value {
+    let counts = crate::flow::loss::LossCounts {
+        acks: loss["acks"].as_u64().unwrap_or(0),
+        gaps: loss["gaps"].as_u64().unwrap_or(0),
+        gap_bytes: loss["gap_bytes"].as_u64().unwrap_or(0),
+    };
+    counts
+        .percent()
+        .and_then(serde_json::Number::from_f64)
+        .map_or(Value::Null, Value::Number)
 }
 
 fn databases(geo: &Value) -> Vec<Value> {
@@ -569,7 +565,8 @@ mod tests {
 
     #[test]
     fn loss_is_recomputed_from_the_summed_counts() {
-        assert_eq!(percent(Some(1), Some(3)), serde_json::json!(33.333));
-        assert_eq!(percent(Some(0), Some(0)), Value::Null);
+        let loss = |gaps: u64, acks: u64| serde_json::json!({"gaps": gaps, "acks": acks});
+        assert_eq!(percent(&loss(1, 3)), serde_json::json!(33.333));
+        assert_eq!(percent(&loss(0, 0)), Value::Null);
     }
 }

@@ -312,7 +312,7 @@ pub fn record<'a>(e: &'a Ended<'a>) -> Record<'a> {
             vendor: "residency",
             version: env!("CARGO_PKG_VERSION"),
             r#type: "sensor",
-            geo: e.location.map(|(lat, lon)| ObserverGeo {
+            geo: e.input.location.map(|(lat, lon)| ObserverGeo {
                 location: GeoPoint { lat, lon },
             }),
         },
