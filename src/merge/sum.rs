@@ -74,12 +74,8 @@ fn add_objects(
 ) -> Result<(), SumError> {
     for (key, value) in b {
         let here = format!("{path}.{key}");
-        match a.get_mut(key) {
-            Some(into) => add(into, value, &here)?,
-            None => {
-                a.insert(key.clone(), value.clone());
-            }
-        }
+        // A key only `b` has is added to nothing: checked the same way.
+        add(a.entry(key.clone()).or_insert(Value::Null), value, &here)?;
     }
     Ok(())
 }
@@ -205,6 +201,9 @@ mod tests {
         );
         assert!(add(&mut a, &json!({"x": [1]}), "s").is_err());
         assert!(a.is_null());
+        // A key only the second part has, too.
+        let mut a = json!({"flows": 1});
+        assert!(add(&mut a, &json!({"rate": 0.5}), "s").is_err());
     }
 
     #[test]
