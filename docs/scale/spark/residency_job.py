@@ -117,10 +117,6 @@ def path_of(uri):
     return uri[m.end():] if m else uri
 
 
-def local_path(uri):
-    return path_of(uri)
-
-
 def arrow_fs(uri):
     """pyarrow's filesystem for a remote URI and the path inside it."""
     try:
@@ -135,7 +131,7 @@ def arrow_fs(uri):
 def fetch(uri, folder, index):
     """A capture as a local file: local ones in place, others copied into `folder`."""
     if is_local(uri):
-        return local_path(uri)
+        return path_of(uri)
     filesystem, path = arrow_fs(uri)
     target = os.path.join(folder, f"{index:05d}-{os.path.basename(path)}")
     with filesystem.open_input_stream(path) as src, open(target, "wb") as dst:
@@ -147,7 +143,7 @@ def put(local, uri):
     """Copy a local file to `uri` (a path in the output folder), whole or not at all: written
     under a temporary name, then renamed."""
     if is_local(uri):
-        dst = local_path(uri)
+        dst = path_of(uri)
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         shutil.copyfile(local, dst + ".part")
         os.replace(dst + ".part", dst)
@@ -355,24 +351,21 @@ def sha256_file(path):
     return h.hexdigest()
 
 
-def executable(name):
-    """The shipped binary, copied where it may be run (files Spark ships lose their x bit)."""
+def executable(name, folder):
+    """The shipped binary, copied into `folder` to be run (files Spark ships lose their x bit)."""
     from pyspark import SparkFiles
-    shipped = SparkFiles.get(name)
-    folder = tempfile.mkdtemp(prefix="residency-bin-")
-    path = os.path.join(folder, name)
-    shutil.copyfile(shipped, path)
+    path = os.path.join(folder, "bin-" + name)
+    shutil.copyfile(SparkFiles.get(name), path)
     os.chmod(path, os.stat(path).st_mode | stat.S_IXUSR)
-    return path, folder
+    return path
 
 
 def run_site(site, uris, job):
     """Analyse one site's parts in one residency run; what happened, for runs.json."""
     result = {"site": site, "parts": [], "status": None, "message": "", "flows": None}
     scratch = tempfile.mkdtemp(prefix=f"residency-{site}-")
-    binary_folder = None
     try:
-        binary, binary_folder = executable(job["binary_name"])
+        binary = executable(job["binary_name"], scratch)
         parts = []
         for index, uri in enumerate(uris):
             path = fetch(uri, scratch, index)
@@ -409,8 +402,6 @@ def run_site(site, uris, job):
         result["message"] = f"{type(e).__name__}: {e}"
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-        if binary_folder:
-            shutil.rmtree(binary_folder, ignore_errors=True)
     return result
 
 
